@@ -1,0 +1,1 @@
+"""The clinic bot's Telegram face."""

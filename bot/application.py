@@ -1,0 +1,110 @@
+"""``build_application``: the one place that wires handlers, groups and jobs."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BasePersistence,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot.context import BotData, ChatData, ClinicContext, Services, UserData
+from bot.handlers import accounts, common
+from bot.menus import set_default_menus
+from bot.persistence import PerChatUpdateProcessor, PostgresPersistence
+
+log = logging.getLogger(__name__)
+
+ClinicApplication = Application[Any, ClinicContext, UserData, ChatData, BotData, Any]
+
+# Handler groups: the private-chat gate first, then the features.
+GATE_GROUP = -1
+MAIN_GROUP = 0
+
+
+def build_application(
+    services: Services,
+    *,
+    request: BaseRequest | None = None,
+    updates_request: BaseRequest | None = None,
+    persistence: BasePersistence[UserData, ChatData, BotData] | None = None,
+    polling: bool = True,
+    rate_limiter: bool = True,
+) -> ClinicApplication:
+    """The bot for ``services``; tests pass a fake ``request`` and ``polling=False``."""
+    settings = services.settings
+    token = settings.require_token().get()
+    api = settings.telegram_api_url
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{api}/bot")
+        .base_file_url(f"{api}/file/bot")
+        .context_types(ContextTypes(context=ClinicContext, bot_data=BotData))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .persistence(persistence or PostgresPersistence(services.session_factory))
+        .concurrent_updates(PerChatUpdateProcessor())
+    )
+    if rate_limiter:
+        # Honours 429 retry_after and keeps to Telegram's global and per-group limits.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    if request is not None:
+        builder = builder.request(request)
+    if updates_request is not None:
+        builder = builder.get_updates_request(updates_request)
+    elif request is not None:
+        builder = builder.get_updates_request(request)
+    if not polling:
+        builder = builder.updater(None)
+    application: ClinicApplication = builder.build()
+    application.bot_data.services = services
+    _add_handlers(application)
+    return application
+
+
+def _add_handlers(app: ClinicApplication) -> None:
+    app.add_handler(TypeHandler(Update, common.only_private_chats), group=GATE_GROUP)
+    handlers = [
+        CommandHandler("start", common.show_start),
+        CommandHandler("help", common.show_help),
+        CommandHandler("language", common.choose_language),
+        CallbackQueryHandler(common.set_chat_language, pattern=common.LANGUAGE_CALLBACK),
+        *accounts.account_handlers(),
+        # Catch-alls last: nothing a user sends goes unanswered.
+        CommandHandler("cancel", common.cancel_nothing),
+        MessageHandler(filters.COMMAND, common.unknown_command),
+        CallbackQueryHandler(common.stale_button),
+        MessageHandler(filters.UpdateType.MESSAGE, common.stray_message),
+    ]
+    app.add_handlers(handlers, group=MAIN_GROUP)
+    app.add_error_handler(common.report_error)
+
+
+async def start_services(app: ClinicApplication) -> None:
+    """What runs once the bot is initialised: default menus, start-up notices."""
+    services = app.bot_data.services
+    await set_default_menus(app.bot)
+    if services.mailer is None:
+        log.warning(
+            "EMAIL_USER/EMAIL_PASS are not set: the email channel is OFF; "
+            "reminders go by Telegram only and email reminders are recorded as skipped"
+        )

@@ -1,0 +1,157 @@
+"""Commands for everyone (/start, /help, /language, /cancel), catch-alls and the error handler."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.ext import ApplicationHandlerStop, ConversationHandler
+
+from bot.context import ClinicContext
+from bot.guard import answer, current_principal, edit_or_say, lang, say
+from bot.menus import show_menu
+from bot.texts import LANGUAGES, t
+from db.accounts import Principal, set_language
+
+log = logging.getLogger(__name__)
+
+LANGUAGE_CALLBACK = r"^lang:(en|es)$"
+
+# Deep-link payloads of /start, by prefix: a feature registers how to open its links.
+StartPayloadHandler = Callable[[Update, ClinicContext, str], Awaitable[object]]
+START_PAYLOADS: dict[str, StartPayloadHandler] = {}
+
+
+async def only_private_chats(update: Update, context: ClinicContext) -> None:
+    """The bot works in private chats only: anything from a group is answered once and dropped."""
+    chat = update.effective_chat
+    if chat is not None and chat.type != chat.PRIVATE:
+        if update.effective_message is not None and update.effective_message.text:
+            if update.effective_message.text.startswith("/"):
+                await say(update, context, "common.private_only")
+        raise ApplicationHandlerStop
+
+
+async def show_start(update: Update, context: ClinicContext) -> int | None:
+    """Welcome the user, or open the invite a deep link carries."""
+    if context.args:
+        payload = context.args[0]
+        for prefix, handler in START_PAYLOADS.items():
+            if payload.startswith(prefix):
+                result = await handler(update, context, payload[len(prefix) :])
+                return result if isinstance(result, int) else None
+        await say(update, context, "start.bad_link")
+        return None
+    found = await current_principal(update, context)
+    if isinstance(found, Principal):
+        context.principal = found
+        await say(update, context, "start.welcome_back", name=found.name)
+        await say(update, context, f"help.{found.role.value}")
+    else:
+        await say(update, context, "start.welcome", markup=ReplyKeyboardRemove())
+    return None
+
+
+async def show_help(update: Update, context: ClinicContext) -> None:
+    """List the commands this user may use."""
+    found = await current_principal(update, context)
+    if isinstance(found, Principal):
+        context.principal = found
+        await say(update, context, f"help.{found.role.value}")
+    else:
+        await say(update, context, "help.guest")
+
+
+def _language_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(t(code, f"language.{code}"), callback_data=f"lang:{code}")
+                for code in LANGUAGES
+            ]
+        ]
+    )
+
+
+async def choose_language(update: Update, context: ClinicContext) -> None:
+    """Offer the catalog's languages."""
+    await say(update, context, "language.choose", markup=_language_keyboard())
+
+
+async def set_chat_language(update: Update, context: ClinicContext) -> None:
+    """Store the chosen language for this user (and the account, when logged in)."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    code = query.data.split(":", 1)[1]
+    context.user_data["lang"] = code
+    found = await current_principal(update, context)
+    if isinstance(found, Principal):
+        async with context.services.transaction() as s:
+            await set_language(s, user_id=found.user_id, language=code)
+        context.principal = None
+    await answer(update, context)
+    await edit_or_say(update, context, "language.set")
+    chat = update.effective_chat
+    if chat is not None and isinstance(found, Principal):
+        await show_menu(context.bot, chat.id, found.role, code)
+
+
+async def cancel_conversation(update: Update, context: ClinicContext) -> int:
+    """Leave the current conversation; scratch answers are dropped."""
+    for key in [key for key in context.user_data if key.startswith(("register", "login", "draft"))]:
+        context.user_data.pop(key, None)
+    await say(update, context, "common.cancelled", markup=ReplyKeyboardRemove())
+    return ConversationHandler.END
+
+
+async def cancel_nothing(update: Update, context: ClinicContext) -> None:
+    """/cancel outside any conversation."""
+    await say(update, context, "common.nothing_to_cancel", markup=ReplyKeyboardRemove())
+
+
+async def conversation_busy(update: Update, context: ClinicContext) -> None:
+    """Another command while a conversation waits for an answer."""
+    await say(update, context, "common.busy")
+
+
+async def expects_text(update: Update, context: ClinicContext) -> None:
+    """A photo, sticker or the like where a typed answer is expected."""
+    await say(update, context, "common.expects_text")
+
+
+async def expects_button(update: Update, context: ClinicContext) -> None:
+    """Typed text where one of the buttons is expected."""
+    await say(update, context, "common.use_buttons")
+
+
+async def unknown_command(update: Update, context: ClinicContext) -> None:
+    """A command the bot does not have."""
+    await say(update, context, "common.unknown_command")
+
+
+async def stray_message(update: Update, context: ClinicContext) -> None:
+    """A message outside any conversation."""
+    await say(update, context, "common.stray_message")
+
+
+async def stale_button(update: Update, context: ClinicContext) -> None:
+    """A button whose conversation has ended, or that was never ours."""
+    await answer(update, context, "common.stale_button")
+
+
+async def report_error(update: object, context: ClinicContext) -> None:
+    """Log the failure with its traceback; tell the user something short and true."""
+    log.error("Error while handling an update", exc_info=context.error)
+    if isinstance(update, Update):
+        try:
+            if update.callback_query is not None:
+                await update.callback_query.answer(
+                    t(lang(update, context), "common.internal_error"), show_alert=True
+                )
+            elif update.effective_chat is not None:
+                await context.bot.send_message(
+                    update.effective_chat.id, t(lang(update, context), "common.internal_error")
+                )
+        except Exception:  # the error report itself must never raise
+            log.exception("Could not tell the user about an error")

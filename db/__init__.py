@@ -1,0 +1,1 @@
+"""PostgreSQL, the clinic's rules and its use cases. Never imports ``telegram``."""

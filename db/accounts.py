@@ -1,0 +1,320 @@
+"""Accounts and sessions: register, log in (throttled), resolve a chat's session, log out.
+
+Every function takes an open session and a time (or clock) and never commits.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.errors import EmailTaken, InvalidEmail, InvalidName, InvalidPhone, NotFound
+from db.models import ChatSession, LoginFailure, Role, User
+from db.passwords import verify_password
+from db.tokens import TokenExpired, TokenInvalid, decode_token, issue_token
+
+SESSION_TTL = timedelta(hours=24)
+THROTTLE_WINDOW = timedelta(minutes=15)
+THROTTLE_LIMIT = 5
+
+_EMAIL_RE = re.compile(r"^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$")
+_PHONE_RE = re.compile(r"^\+?[0-9]{6,15}$")
+
+
+def normalise_email(raw: str) -> str:
+    """The email trimmed and lower-cased; :class:`InvalidEmail` when it is not an address."""
+    email = raw.strip().lower()
+    if len(email) > 254 or not _EMAIL_RE.match(email):
+        raise InvalidEmail(email[:64])
+    return email
+
+
+def normalise_name(raw: str) -> str:
+    """The name with spaces folded; :class:`InvalidName` when empty, too long or not a name."""
+    name = " ".join(raw.split())
+    if not 2 <= len(name) <= 120 or not any(ch.isalpha() for ch in name):
+        raise InvalidName(name[:32])
+    if any(ord(ch) < 32 for ch in name) or name.startswith("/"):
+        raise InvalidName(name[:32])
+    return name
+
+
+def normalise_phone(raw: str) -> str:
+    """The phone as ``+digits``; :class:`InvalidPhone` when it is not a phone number."""
+    digits = re.sub(r"[\s().-]", "", raw.strip())
+    if not _PHONE_RE.match(digits):
+        raise InvalidPhone(raw[:32])
+    return digits if digits.startswith("+") else f"+{digits}"
+
+
+async def email_available(s: AsyncSession, email: str) -> bool:
+    """Whether no account uses ``email`` (already normalised)."""
+    found = await s.scalar(select(User.id).where(User.email == email))
+    return found is None
+
+
+async def get_user(s: AsyncSession, user_id: int) -> User:
+    """The user with ``user_id``; :class:`NotFound` when there is none."""
+    user = await s.get(User, user_id)
+    if user is None:
+        raise NotFound("user")
+    return user
+
+
+async def register_patient(
+    s: AsyncSession,
+    *,
+    name: str,
+    email: str,
+    password_hash: str,
+    phone: str | None,
+    language: str | None,
+) -> User:
+    """Create a patient account; :class:`EmailTaken` when the email is in use."""
+    user = User(
+        name=normalise_name(name),
+        email=normalise_email(email),
+        password_hash=password_hash,
+        phone=normalise_phone(phone) if phone else None,
+        role=Role.PATIENT.value,
+        language=language,
+    )
+    try:
+        async with s.begin_nested():
+            s.add(user)
+    except IntegrityError:
+        raise EmailTaken(user.email) from None
+    return user
+
+
+class Denial(StrEnum):
+    INVALID = "invalid"
+    THROTTLED = "throttled"
+    INACTIVE = "inactive"
+
+
+@dataclass(frozen=True)
+class LoginDenied:
+    reason: Denial
+    retry_after: timedelta = timedelta(0)
+
+
+@dataclass(frozen=True)
+class LoggedIn:
+    user: User
+    session: ChatSession
+
+
+async def throttle_wait(s: AsyncSession, *, chat_id: int, email: str | None, now: datetime) -> timedelta:
+    """How long this chat (and email) must wait before another login attempt; zero for none."""
+    since = now - THROTTLE_WINDOW
+    waits = [timedelta(0)]
+    keys = [LoginFailure.chat_id == chat_id]
+    if email is not None:
+        keys.append(LoginFailure.email == email)
+    for key in keys:
+        rows = (
+            await s.scalars(
+                select(LoginFailure.at)
+                .where(key, LoginFailure.at > since)
+                .order_by(LoginFailure.at.desc())
+                .limit(THROTTLE_LIMIT)
+            )
+        ).all()
+        if len(rows) >= THROTTLE_LIMIT:
+            waits.append(rows[-1] + THROTTLE_WINDOW - now)
+    return max(waits)
+
+
+async def log_in(
+    s: AsyncSession,
+    *,
+    chat_id: int,
+    email: str,
+    password: str,
+    secret: str,
+    now: datetime,
+    ttl: timedelta = SESSION_TTL,
+) -> LoggedIn | LoginDenied:
+    """Check the password and bind ``chat_id`` to a new session; failures are recorded."""
+    email = email.strip().lower()
+    wait = await throttle_wait(s, chat_id=chat_id, email=email, now=now)
+    if wait > timedelta(0):
+        return LoginDenied(Denial.THROTTLED, wait)
+    user = await s.scalar(select(User).where(User.email == email))
+    if not await verify_password(user.password_hash if user else None, password) or user is None:
+        s.add(LoginFailure(chat_id=chat_id, email=email, at=now))
+        return LoginDenied(Denial.INVALID)
+    if not user.active:
+        return LoginDenied(Denial.INACTIVE)
+    await s.execute(delete(LoginFailure).where(LoginFailure.email == email))
+    session = await open_session(s, user=user, chat_id=chat_id, secret=secret, now=now, ttl=ttl)
+    return LoggedIn(user=user, session=session)
+
+
+async def open_session(
+    s: AsyncSession, *, user: User, chat_id: int, secret: str, now: datetime, ttl: timedelta = SESSION_TTL
+) -> ChatSession:
+    """Issue a token for ``user`` and make it ``chat_id``'s session (ending the chat's older ones)."""
+    await s.execute(
+        update(ChatSession)
+        .where(ChatSession.chat_id == chat_id, ChatSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    token, claims = issue_token(
+        secret, user_id=user.id, email=user.email, role=user.role, now=now, ttl=ttl
+    )
+    session = ChatSession(
+        chat_id=chat_id,
+        user_id=user.id,
+        jti=claims.jti,
+        token=token,
+        issued_at=claims.issued_at,
+        expires_at=claims.expires_at,
+    )
+    s.add(session)
+    user.last_chat_id = chat_id
+    await s.flush()
+    return session
+
+
+class SessionProblem(StrEnum):
+    NONE = "none"
+    EXPIRED = "expired"
+    INVALID = "invalid"
+    INACTIVE = "inactive"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting: checked against the database at the start of every update."""
+
+    user_id: int
+    role: Role
+    name: str
+    email: str
+    language: str | None
+    session_id: int
+    expires_at: datetime
+
+
+async def resolve_session(
+    s: AsyncSession, *, chat_id: int, secret: str, now: datetime
+) -> Principal | SessionProblem:
+    """The chat's verified principal: token signature and expiry, revocation, current role."""
+    row = await s.scalar(
+        select(ChatSession)
+        .where(ChatSession.chat_id == chat_id, ChatSession.revoked_at.is_(None))
+        .order_by(ChatSession.issued_at.desc(), ChatSession.id.desc())
+        .limit(1)
+    )
+    if row is None:
+        return SessionProblem.NONE
+    try:
+        claims = decode_token(row.token, secret, now=now)
+    except TokenExpired:
+        return SessionProblem.EXPIRED
+    except TokenInvalid:
+        return SessionProblem.INVALID
+    if claims.jti != row.jti or claims.user_id != row.user_id or row.expires_at <= now:
+        return SessionProblem.INVALID
+    user = await s.get(User, row.user_id)
+    if user is None:
+        return SessionProblem.INVALID
+    if not user.active:
+        return SessionProblem.INACTIVE
+    # The role in force is the database's, not the one the token was issued with.
+    return Principal(
+        user_id=user.id,
+        role=Role(user.role),
+        name=user.name,
+        email=user.email,
+        language=user.language,
+        session_id=row.id,
+        expires_at=row.expires_at,
+    )
+
+
+async def log_out(s: AsyncSession, *, chat_id: int, now: datetime) -> bool:
+    """Revoke the chat's live sessions; whether there was one."""
+    result = await s.execute(
+        update(ChatSession)
+        .where(ChatSession.chat_id == chat_id, ChatSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .returning(ChatSession.id)
+    )
+    return bool(result.all())
+
+
+async def revoke_user_sessions(s: AsyncSession, *, user_id: int, now: datetime) -> list[int]:
+    """Revoke every live session of a user; the chats they were in."""
+    result = await s.execute(
+        update(ChatSession)
+        .where(ChatSession.user_id == user_id, ChatSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .returning(ChatSession.chat_id)
+    )
+    return sorted(set(result.scalars().all()))
+
+
+async def set_language(s: AsyncSession, *, user_id: int, language: str) -> None:
+    """Store the user's language (used for chat texts and reminders)."""
+    await s.execute(update(User).where(User.id == user_id).values(language=language))
+
+
+async def create_or_promote_admin(
+    s: AsyncSession, *, email: str, name: str, password_hash: str
+) -> tuple[User, bool]:
+    """Make ``email`` an active admin with this password; the user and whether it is new."""
+    email = normalise_email(email)
+    user = await s.scalar(select(User).where(User.email == email).with_for_update())
+    created = user is None
+    if user is None:
+        user = User(email=email, name=normalise_name(name), role=Role.ADMIN.value)
+        s.add(user)
+    else:
+        user.name = normalise_name(name)
+        user.role = Role.ADMIN.value
+    user.password_hash = password_hash
+    user.active = True
+    await s.flush()
+    return user, created
+
+
+async def live_chats_of(s: AsyncSession, *, user_id: int, now: datetime) -> list[int]:
+    """The chats holding a live session of the user, else the last chat they used."""
+    chats = (
+        await s.scalars(
+            select(ChatSession.chat_id)
+            .where(
+                ChatSession.user_id == user_id,
+                ChatSession.revoked_at.is_(None),
+                ChatSession.expires_at > now,
+            )
+            .distinct()
+        )
+    ).all()
+    if chats:
+        return sorted(chats)
+    last = await s.scalar(select(User.last_chat_id).where(User.id == user_id))
+    return [last] if last is not None else []
+
+
+async def prune_login_failures(s: AsyncSession, *, now: datetime) -> int:
+    """Delete failures older than the throttle window; how many went."""
+    result = await s.execute(
+        delete(LoginFailure).where(LoginFailure.at <= now - THROTTLE_WINDOW).returning(LoginFailure.id)
+    )
+    return len(result.all())
+
+
+async def count_users(s: AsyncSession) -> int:
+    """How many accounts exist."""
+    return int(await s.scalar(select(func.count()).select_from(User)) or 0)
+

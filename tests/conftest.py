@@ -1,0 +1,206 @@
+"""Test harness: a real PostgreSQL (``TEST_DATABASE_URL``'s server, else an embedded one), each
+test in a transaction rolled back at the end, and the bot wired to a fake Telegram Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.application import ClinicApplication, build_application, start_services
+from bot.context import Services
+from bot.settings import Settings, settings_from_env
+from db.clock import FrozenClock
+from db.engine import make_engine
+from db.migrate import upgrade_to_head
+from tests.fake_telegram import TOKEN, ChatUser, FakeRequest, FakeTelegram
+
+JWT_SECRET = "k7Qm2xV9pL4sR8tW1yZ6bN3cF5hJ0dGa"
+START = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # a Tuesday, 09:00 in Madrid
+
+
+def _conninfo(url: str) -> str:
+    parsed = make_url(url)
+    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """A fresh database for this run, dropped at the end."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    server = None
+    if not base:
+        import pgserver
+
+        tmp = Path(tempfile.mkdtemp(prefix="clinic-test-pg-"))
+        server = pgserver.get_server(tmp, cleanup_mode="delete")
+        base = server.get_uri("postgres")
+    name = f"clinic_test_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = psycopg.connect(_conninfo(base), autocommit=True)
+    admin.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+        if server is not None:
+            server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def migrated_url(database_url: str) -> str:
+    upgrade_to_head(database_url)
+    return database_url
+
+
+@pytest.fixture(scope="session")
+async def engine(migrated_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(migrated_url, pool_size=25, max_overflow=10)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """One connection whose outer transaction is rolled back after the test."""
+    async with engine.connect() as conn:
+        outer = await conn.begin()
+        try:
+            yield conn
+        finally:
+            await outer.rollback()
+
+
+class SerialSession(AsyncSession):
+    """A session on the test's one connection; sessions take turns, as each would have its own
+    connection in production (PTB flushes persistence concurrently, for one)."""
+
+    def __init__(self, *args: Any, lock: asyncio.Lock, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._turn = lock
+
+    async def __aenter__(self) -> SerialSession:
+        await self._turn.acquire()
+        return await super().__aenter__()
+
+    async def __aexit__(self, *exc: object) -> None:
+        try:
+            await super().__aexit__(*exc)  # type: ignore[arg-type]
+        finally:
+            self._turn.release()
+
+
+@pytest.fixture
+def session_factory(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(
+        bind=connection,
+        class_=SerialSession,
+        lock=asyncio.Lock(),
+        join_transaction_mode="create_savepoint",
+        expire_on_commit=False,
+    )
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(START)
+
+
+def make_settings(database_url: str, **overrides: str) -> Settings:
+    env = {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "DATABASE_URL": database_url,
+        "JWT_SECRET": JWT_SECRET,
+        "CLINIC_TIMEZONE": "Europe/Madrid",
+    }
+    env.update(overrides)
+    return settings_from_env(env)
+
+
+@pytest.fixture
+def settings(migrated_url: str) -> Settings:
+    return make_settings(migrated_url)
+
+
+@pytest.fixture
+def services(
+    settings: Settings, session_factory: async_sessionmaker[AsyncSession], clock: FrozenClock
+) -> Services:
+    return Services(settings=settings, session_factory=session_factory, clock=clock)
+
+
+@dataclass
+class Harness:
+    """The bot under test, its fake Telegram, and the people talking to it."""
+
+    services: Services
+    telegram: FakeTelegram
+    app: ClinicApplication
+    errors: list[BaseException] = field(default_factory=list)
+    _next_user: int = 100_000
+
+    @property
+    def clock(self) -> FrozenClock:
+        assert isinstance(self.services.clock, FrozenClock)
+        return self.services.clock
+
+    def user(self, name: str = "Ana", language: str = "en", user_id: int | None = None) -> ChatUser:
+        if user_id is None:
+            self._next_user += 1
+            user_id = self._next_user
+        return ChatUser(self.telegram, self.app, user_id, first_name=name, language_code=language)
+
+    def rebind(self, chat: ChatUser) -> ChatUser:
+        chat.application = self.app
+        return chat
+
+    async def restart(self) -> None:
+        """Stop the bot (flushing its persistence) and start a new one on the same database."""
+        await self.app.update_persistence()
+        await self.app.shutdown()
+        self.app = _build(self.services, self.telegram, self.errors)
+        await self.app.initialize()
+
+    async def session(self) -> AsyncSession:
+        return self.services.session_factory()
+
+    async def scalar(self, sql: str, **params: Any) -> Any:
+        async with self.services.session_factory() as s:
+            return (await s.execute(text(sql), params)).scalar()
+
+
+def _build(services: Services, telegram: FakeTelegram, errors: list[BaseException]) -> ClinicApplication:
+    app = build_application(services, request=FakeRequest(telegram), polling=False, rate_limiter=False)
+
+    async def record(update: object, context: Any) -> None:
+        errors.append(context.error)
+
+    app.add_error_handler(record)
+    return app
+
+
+@pytest.fixture
+async def harness(services: Services) -> AsyncIterator[Harness]:
+    telegram = FakeTelegram()
+    errors: list[BaseException] = []
+    app = _build(services, telegram, errors)
+    await app.initialize()
+    await start_services(app)
+    h = Harness(services=services, telegram=telegram, app=app, errors=errors)
+    try:
+        yield h
+    finally:
+        await h.app.shutdown()
+    assert not h.errors, f"handlers raised: {h.errors!r}"

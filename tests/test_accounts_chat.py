@@ -1,0 +1,233 @@
+"""Registration, login, logout, /me, /language and the catch-alls, end to end through the bot."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from db.models import ChatSession, Role, User
+from tests.conftest import Harness
+from tests.factories import PASSWORD, make_user
+from tests.fake_telegram import ChatUser
+
+
+async def _user_by_email(h: Harness, email: str) -> User | None:
+    async with h.services.session_factory() as s:
+        return await s.scalar(select(User).where(User.email == email))
+
+
+async def _register(h: Harness, chat: ChatUser, email: str = "ana@example.com") -> None:
+    await chat.send("/register")
+    await chat.send("Ana García")
+    await chat.send(email)
+    await chat.send("s3cret-pass")
+    await chat.send("Skip")
+
+
+async def test_register_creates_a_logged_in_patient(harness: Harness) -> None:
+    ana = harness.user("Ana")
+    replies = await ana.send("/register")
+    assert "full name" in replies[-1].text
+
+    replies = await ana.send("  Ana   García ")
+    assert "Ana García" in replies[-1].text and "email" in replies[-1].text
+
+    replies = await ana.send("  Ana.Garcia@Example.COM ")
+    assert "password" in replies[-1].text.lower()
+
+    password_message = await ana.send("s3cret-pass")
+    # The message that carried the password is gone from the chat.
+    user_messages = [m for m in harness.telegram.chat(ana.chat_id, include_deleted=True) if not m.from_bot]
+    assert user_messages[-1].text == "s3cret-pass" and user_messages[-1].deleted
+    assert "Share my phone" in password_message[-1].keyboard[0]
+    assert "Skip" in password_message[-1].keyboard
+
+    replies = await ana.send_contact("+34 600 111 222")
+    assert "Your account is ready, Ana García" in replies[-1].text
+
+    user = await _user_by_email(harness, "ana.garcia@example.com")
+    assert user is not None
+    assert (user.name, user.role, user.phone, user.language) == (
+        "Ana García", "patient", "+34600111222", "en",
+    )  # fmt: skip
+    assert user.password_hash and user.password_hash.startswith("$argon2id$")
+    assert "s3cret-pass" not in user.password_hash
+    assert harness.telegram.menu(ana.chat_id)[:2] == ["book", "appointments"]
+
+    me = await ana.send("/me")
+    assert "Ana García" in me[-1].text and "ana.garcia@example.com" in me[-1].text
+    assert "patient" in me[-1].text and "+34600111222" in me[-1].text
+
+
+async def test_register_rejects_bad_input_at_every_step(harness: Harness) -> None:
+    await make_user(harness.services, "taken@example.com")
+    bob = harness.user("Bob")
+    await bob.send("/register")
+
+    assert "name" in (await bob.send("x"))[-1].text  # too short
+    assert "text message" in (await bob.send_sticker())[-1].text
+    await bob.send("Bob Stone")
+
+    assert "doesn't look like an email" in (await bob.send("bob@"))[-1].text
+    assert "already has an account" in (await bob.send("TAKEN@example.com"))[-1].text
+    await bob.send("bob@example.com")
+
+    short = await bob.send("short")
+    assert "at least 8 characters" in short[-1].text
+    assert harness.telegram.chat(bob.chat_id, include_deleted=True)[-2].deleted
+    await bob.send("long enough password")
+
+    assert "phone number" in (await bob.send("call me maybe"))[-1].text
+    assert "your own contact" in (await bob.send_contact("+34999888777", user_id=42))[-1].text
+    assert "finish this step" in (await bob.send("/book"))[-1].text
+    done = await bob.send("+1 (555) 010-9999")
+    assert "account is ready" in done[-1].text
+    user = await _user_by_email(harness, "bob@example.com")
+    assert user is not None and user.phone == "+15550109999"
+
+
+async def test_cancel_midway_saves_nothing(harness: Harness) -> None:
+    carl = harness.user("Carl")
+    await carl.send("/register")
+    await carl.send("Carl Sagan")
+    await carl.send("carl@example.com")
+    replies = await carl.send("/cancel")
+    assert "Nothing was saved" in replies[-1].text
+    assert await _user_by_email(harness, "carl@example.com") is None
+    # Out of the conversation: plain text is not taken as a password.
+    assert "didn't understand" in (await carl.send("some password"))[-1].text
+    assert "nothing to cancel" in (await carl.send("/cancel"))[-1].text
+
+
+async def test_restart_mid_conversation_loses_nothing(harness: Harness) -> None:
+    dana = harness.user("Dana")
+    await dana.send("/register")
+    await dana.send("Dana Scully")
+    await dana.send("dana@example.com")
+    await harness.restart()
+    harness.rebind(dana)
+    replies = await dana.send("trustno1-trustno1")
+    assert "share your phone" in replies[-1].text
+    await harness.restart()
+    harness.rebind(dana)
+    replies = await dana.send("Skip")
+    assert "account is ready, Dana Scully" in replies[-1].text
+    assert await _user_by_email(harness, "dana@example.com") is not None
+
+
+async def test_duplicate_email_registered_meanwhile(harness: Harness) -> None:
+    eve = harness.user("Eve")
+    await eve.send("/register")
+    await eve.send("Eve Polastri")
+    await eve.send("eve@example.com")
+    await eve.send("villanelle!!")
+    await make_user(harness.services, "eve@example.com", name="Someone Else")
+    replies = await eve.send("Skip")
+    assert "registered a moment ago" in replies[-1].text
+    user = await _user_by_email(harness, "eve@example.com")
+    assert user is not None and user.name == "Someone Else"
+
+
+async def test_login_logout_and_menus(harness: Harness) -> None:
+    await make_user(harness.services, "doc@example.com", name="Dr. House", role=Role.DOCTOR)
+    greg = harness.user("Greg")
+    assert harness.telegram.menu(None)[:2] == ["start", "help"]
+    await greg.send("/login")
+    await greg.send(" DOC@Example.com ")
+    replies = await greg.send(PASSWORD)
+    assert "Logged in as Dr. House (doctor)" in replies[-1].text
+    sent = [m for m in harness.telegram.chat(greg.chat_id, include_deleted=True) if not m.from_bot]
+    assert sent[-1].deleted
+    assert harness.telegram.menu(greg.chat_id)[:2] == ["schedule", "hours"]
+
+    async with harness.services.session_factory() as s:
+        session = await s.scalar(select(ChatSession).where(ChatSession.chat_id == greg.chat_id))
+    assert session is not None and session.revoked_at is None
+    assert session.expires_at - session.issued_at == timedelta(hours=24)
+
+    assert "logged out" in (await greg.send("/logout"))[-1].text
+    assert (await greg.send("/me"))[-1].text == "Please /login first."
+    assert "not logged in" in (await greg.send("/logout"))[-1].text
+    assert harness.telegram.menu(greg.chat_id) == harness.telegram.menu(None)
+
+
+async def test_wrong_password_and_throttling(harness: Harness) -> None:
+    await make_user(harness.services, "ivy@example.com")
+    mallory = harness.user("Mallory")
+    for _ in range(5):
+        await mallory.send("/login")
+        await mallory.send("ivy@example.com")
+        assert "Wrong email or password" in (await mallory.send("guess-guess"))[-1].text
+    replies = await mallory.send("/login")
+    assert "Too many failed attempts" in replies[-1].text and "15 min" in replies[-1].text
+
+    # Another chat trying the same email is throttled at the password step, right password or not.
+    other = harness.user("Other")
+    await other.send("/login")
+    await other.send("ivy@example.com")
+    assert "Too many failed attempts" in (await other.send(PASSWORD))[-1].text
+
+    harness.clock.advance(timedelta(minutes=16))
+    await other.send("/login")
+    await other.send("ivy@example.com")
+    assert "Logged in" in (await other.send(PASSWORD))[-1].text
+
+
+async def test_unknown_email_is_the_same_answer(harness: Harness) -> None:
+    zed = harness.user("Zed")
+    await zed.send("/login")
+    assert "doesn't look like an email" in (await zed.send("nope"))[-1].text
+    await zed.send("nobody@example.com")
+    assert "Wrong email or password" in (await zed.send("whatever-pass"))[-1].text
+
+
+async def test_inactive_user_cannot_log_in(harness: Harness) -> None:
+    await make_user(harness.services, "gone@example.com", active=False)
+    chat = harness.user()
+    await chat.send("/login")
+    await chat.send("gone@example.com")
+    assert "disabled" in (await chat.send(PASSWORD))[-1].text
+
+
+async def test_language_is_chosen_and_stored(harness: Harness) -> None:
+    await make_user(harness.services, "lu@example.com", name="Lucía")
+    lucia = harness.user("Lucía", language="es")
+    assert "Bienvenido" in (await lucia.send("/start"))[-1].text
+    await lucia.send("/login")
+    await lucia.send("lu@example.com")
+    await lucia.send(PASSWORD)
+    assert "Sesión iniciada" in lucia.last.text
+    await lucia.send("/language")
+    replies = await lucia.press("English")
+    assert lucia.last.text == "Language set to English." and not replies
+    assert harness.telegram.answers[-1].get("text") is None
+    user = await _user_by_email(harness, "lu@example.com")
+    assert user is not None and user.language == "en"
+    assert "Role: patient" in (await lucia.send("/me"))[-1].text
+
+
+async def test_catch_alls(harness: Harness) -> None:
+    chat = harness.user()
+    assert "don't know that command" in (await chat.send("/frobnicate"))[-1].text
+    assert "didn't understand" in (await chat.send("hello?"))[-1].text
+    await chat.press_data("x:forged", message=(await chat.send("/help"))[-1])
+    assert harness.telegram.answers[-1]["text"] == "This button is no longer valid."
+
+
+async def test_stale_language_button_still_harmless(harness: Harness) -> None:
+    chat = harness.user()
+    menu = (await chat.send("/language"))[-1]
+    await chat.press("Español")
+    assert chat.last.text == "Idioma cambiado a español." and not chat.last.buttons
+    # A copy of the old button pressed again later (e.g. from another device) still just works.
+    await chat.press_data("lang:en", message=menu)
+    assert chat.last.text == "Language set to English."
+
+
+async def test_html_in_names_is_escaped(harness: Harness) -> None:
+    chat = harness.user()
+    await chat.send("/register")
+    replies = await chat.send("<b>Bobby</b> & Tables")
+    # Telegram would refuse unescaped HTML; the user sees the name as typed.
+    assert "<b>Bobby</b> & Tables" in replies[-1].text
