@@ -11,6 +11,7 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    BaseHandler,
     BasePersistence,
     CallbackQueryHandler,
     CommandHandler,
@@ -66,7 +67,7 @@ def build_application(
     )
     if rate_limiter:
         # Honours 429 retry_after and keeps to Telegram's global and per-group limits.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
     if request is not None:
         builder = builder.request(request)
     if updates_request is not None:
@@ -83,7 +84,7 @@ def build_application(
 
 def _add_handlers(app: ClinicApplication) -> None:
     app.add_handler(TypeHandler(Update, common.only_private_chats), group=GATE_GROUP)
-    handlers = [
+    handlers: list[BaseHandler[Update, ClinicContext, Any]] = [
         CommandHandler("start", common.show_start),
         CommandHandler("help", common.show_help),
         CommandHandler("language", common.choose_language),

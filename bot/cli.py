@@ -26,7 +26,6 @@ def _parser() -> argparse.ArgumentParser:
     admin = sub.add_parser("create-admin", help="create an admin, or promote an existing user")
     admin.add_argument("email")
     admin.add_argument("--name", required=True)
-    sub.add_parser("seed-demo", help="create a demo clinic and print the doctors' invite links")
     return parser
 
 
@@ -72,14 +71,12 @@ def _dispatch(command: str, args: argparse.Namespace, settings: Settings, stdin:
         return 0
     if command == "create-admin":
         return asyncio.run(_create_admin(settings, database, args.email, args.name, password))
-    if command == "seed-demo":
-        from bot.demo import seed_demo
-
-        return asyncio.run(seed_demo(settings, database))
     return asyncio.run(_run(settings, database))
 
 
-async def _create_admin(settings: Settings, database: object, email: str, name: str, password: str) -> int:
+async def _create_admin(
+    settings: Settings, database: object, email: str, name: str, password: str
+) -> int:
     from bot.runtime import Database, make_services
     from db.accounts import create_or_promote_admin
     from db.errors import DomainError
@@ -117,10 +114,16 @@ async def _run(settings: Settings, database: object) -> int:
     from bot.server import serve
 
     assert isinstance(database, Database)
+    from telegram.error import InvalidToken
+
     services = make_services(settings, database)
     app = build_application(services)
     try:
         await serve(app, port=settings.port, webhook_url=settings.webhook_url)
+    except InvalidToken:
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN", "Telegram rejected this token; copy it again from @BotFather"
+        ) from None
     finally:
         await services.close()
     return 0

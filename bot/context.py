@@ -85,5 +85,17 @@ class ClinicContext(CallbackContext[ExtBot[None], UserData, ChatData, BotData]):
         return self.bot_data.services
 
     @property
+    def user_data(self) -> UserData:
+        """The user's scratch data (every update the bot handles has a user)."""
+        data = super().user_data
+        if data is None:
+            raise RuntimeError("this update has no user")
+        return data
+
+    @user_data.setter
+    def user_data(self, value: object) -> None:
+        raise AttributeError("user_data cannot be replaced")
+
+    @property
     def settings(self) -> Settings:
         return self.bot_data.services.settings

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
@@ -23,7 +23,7 @@ from db.models import Role
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Update, ClinicContext], Awaitable[Any]]
+Handler = Callable[[Update, ClinicContext], Coroutine[Any, Any, Any]]
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
 _PROBLEM_TEXT = {
@@ -38,7 +38,7 @@ def lang(update: Update, context: ClinicContext) -> str:
     """The language to answer in: the account's, else the one chosen here, else Telegram's."""
     if context.principal is not None and context.principal.language:
         return context.principal.language
-    chosen = context.user_data.get("lang") if context.user_data is not None else None
+    chosen = context.user_data.get("lang") if update.effective_user is not None else None
     if isinstance(chosen, str):
         return language_of(chosen)
     user = update.effective_user
@@ -57,10 +57,14 @@ async def say(
     chat = update.effective_chat
     if chat is None:
         return
-    await context.bot.send_message(chat.id, t(lang(update, context), key, **values), reply_markup=markup)
+    await context.bot.send_message(
+        chat.id, t(lang(update, context), key, **values), reply_markup=markup
+    )
 
 
-async def answer(update: Update, context: ClinicContext, key: str | None = None, **values: object) -> None:
+async def answer(
+    update: Update, context: ClinicContext, key: str | None = None, **values: object
+) -> None:
     """Answer the update's callback query (with a short notice when ``key`` is given)."""
     query = update.callback_query
     if query is None:
@@ -123,8 +127,9 @@ async def refuse(update: Update, context: ClinicContext, key: str, **values: obj
     """Tell the user why nothing happened (as a button notice or a message)."""
     if update.callback_query is not None:
         await answer(update, context, key, **values)
-    else:
-        await say(update, context, key, **values)
+    elif update.effective_chat is not None:
+        text = t(lang(update, context), key, **values)
+        await context.bot.send_message(update.effective_chat.id, text)
 
 
 def requires(*roles: Role) -> Callable[[Handler], Handler]:

@@ -54,7 +54,9 @@ class PostgresPersistence(BasePersistence[UserData, ChatData, BotData]):
                 )
             else:
                 await s.execute(
-                    delete(ScratchData).where(ScratchData.kind == kind, ScratchData.owner_id == owner)
+                    delete(ScratchData).where(
+                        ScratchData.kind == kind, ScratchData.owner_id == owner
+                    )
                 )
 
     async def get_user_data(self) -> dict[int, UserData]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
@@ -24,7 +25,7 @@ WEBHOOK_PATH = "/telegram"
 
 
 def webhook_secret(token: str) -> str:
-    """The secret Telegram echoes in ``X-Telegram-Bot-Api-Secret-Token`` (derived, not the token)."""
+    """The secret Telegram echoes in ``X-Telegram-Bot-Api-Secret-Token`` (not the token itself)."""
     return hmac.new(token.encode(), b"clinic-bot webhook", hashlib.sha256).hexdigest()
 
 
@@ -76,21 +77,30 @@ def web_application(app: ClinicApplication, *, webhook: bool) -> WebApplication:
     routes: list[Any] = [(r"/health", HealthHandler, {"app": app})]
     if webhook:
         token = app.bot.token
-        routes.append((WEBHOOK_PATH, WebhookHandler, {"app": app, "secret": webhook_secret(token)}))
+        routes.append(
+            (WEBHOOK_PATH, WebhookHandler, {"app": app, "secret": webhook_secret(token)})
+        )
     return WebApplication(routes)
 
 
-async def serve(app: ClinicApplication, *, port: int, webhook_url: str | None) -> None:
-    """Run until SIGINT/SIGTERM: polling, or the webhook at ``webhook_url``."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop.set)
-        except NotImplementedError:  # pragma: no cover - platforms without signals
-            pass
+async def serve(
+    app: ClinicApplication,
+    *,
+    port: int,
+    webhook_url: str | None,
+    stop: asyncio.Event | None = None,
+    poll_timeout: int = 30,
+    host: str = "0.0.0.0",  # noqa: S104 - the container's published port
+) -> None:
+    """Run until SIGINT/SIGTERM (or ``stop``): polling, or the webhook at ``webhook_url``."""
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):  # platforms without signals
+                loop.add_signal_handler(sig, stop.set)
     http = HTTPServer(web_application(app, webhook=webhook_url is not None))
-    http.listen(port)
+    http.listen(port, address=host)
     async with app:
         await start_services(app)
         await app.start()
@@ -103,7 +113,7 @@ async def serve(app: ClinicApplication, *, port: int, webhook_url: str | None) -
         else:
             assert app.updater is not None
             await app.bot.delete_webhook()
-            await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            await app.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=poll_timeout)
             log.info("Receiving updates by long polling; health on port %s", port)
         await stop.wait()
         log.info("Stopping")

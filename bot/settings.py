@@ -140,7 +140,7 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
 
 
 def parse_offsets(raw: str) -> tuple[timedelta, ...]:
-    """Parse ``REMINDER_OFFSETS`` (``24h,1h``, ``2d``, ``30m``) into distinct, descending offsets."""
+    """Parse ``REMINDER_OFFSETS`` (``24h,1h``, ``2d``, ``30m``): distinct offsets, descending."""
     offsets: set[timedelta] = set()
     for part in raw.split(","):
         part = part.strip().lower()
@@ -256,7 +256,9 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
     api_url = (env.get("TELEGRAM_API_URL", "").strip() or DEFAULT_API_URL).rstrip("/")
     api_parts = urlsplit(api_url)
     if api_parts.scheme not in ("http", "https") or not api_parts.hostname:
-        raise ConfigError("TELEGRAM_API_URL", "must be an http(s) URL like https://api.telegram.org")
+        raise ConfigError(
+            "TELEGRAM_API_URL", "must be an http(s) URL like https://api.telegram.org"
+        )
 
     db_raw = env.get("DATABASE_URL", "").strip()
     database_url = _database_url(db_raw) if db_raw else None
@@ -266,7 +268,8 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         timezone = ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(
-            "CLINIC_TIMEZONE", f"unknown time zone {tz_name!r}; use an IANA name like Europe/Madrid"
+            "CLINIC_TIMEZONE",
+            f"unknown time zone {tz_name!r}; use an IANA name like Europe/Madrid",
         ) from None
 
     offsets = parse_offsets(env.get("REMINDER_OFFSETS", "") or "24h,1h")
@@ -333,7 +336,9 @@ def provision_embedded_secret(settings: Settings) -> Settings:
         os.chmod(path, 0o600)
     value = path.read_text().strip()
     if is_weak_secret(value):
-        raise ConfigError("JWT_SECRET", f"the secret in {path} is too weak; delete it to regenerate")
+        raise ConfigError(
+            "JWT_SECRET", f"the secret in {path} is too weak; delete it to regenerate"
+        )
     from dataclasses import replace
 
     return replace(settings, jwt_secret=Secret(value))

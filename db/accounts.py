@@ -23,7 +23,9 @@ SESSION_TTL = timedelta(hours=24)
 THROTTLE_WINDOW = timedelta(minutes=15)
 THROTTLE_LIMIT = 5
 
-_EMAIL_RE = re.compile(r"^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$")
+_EMAIL_RE = re.compile(
+    r"^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$"
+)
 _PHONE_RE = re.compile(r"^\+?[0-9]{6,15}$")
 
 
@@ -111,7 +113,9 @@ class LoggedIn:
     session: ChatSession
 
 
-async def throttle_wait(s: AsyncSession, *, chat_id: int, email: str | None, now: datetime) -> timedelta:
+async def throttle_wait(
+    s: AsyncSession, *, chat_id: int, email: str | None, now: datetime
+) -> timedelta:
     """How long this chat (and email) must wait before another login attempt; zero for none."""
     since = now - THROTTLE_WINDOW
     waits = [timedelta(0)]
@@ -159,9 +163,15 @@ async def log_in(
 
 
 async def open_session(
-    s: AsyncSession, *, user: User, chat_id: int, secret: str, now: datetime, ttl: timedelta = SESSION_TTL
+    s: AsyncSession,
+    *,
+    user: User,
+    chat_id: int,
+    secret: str,
+    now: datetime,
+    ttl: timedelta = SESSION_TTL,
 ) -> ChatSession:
-    """Issue a token for ``user`` and make it ``chat_id``'s session (ending the chat's older ones)."""
+    """Issue a token for ``user`` and make it the chat's only live session."""
     await s.execute(
         update(ChatSession)
         .where(ChatSession.chat_id == chat_id, ChatSession.revoked_at.is_(None))
@@ -309,7 +319,9 @@ async def live_chats_of(s: AsyncSession, *, user_id: int, now: datetime) -> list
 async def prune_login_failures(s: AsyncSession, *, now: datetime) -> int:
     """Delete failures older than the throttle window; how many went."""
     result = await s.execute(
-        delete(LoginFailure).where(LoginFailure.at <= now - THROTTLE_WINDOW).returning(LoginFailure.id)
+        delete(LoginFailure)
+        .where(LoginFailure.at <= now - THROTTLE_WINDOW)
+        .returning(LoginFailure.id)
     )
     return len(result.all())
 
@@ -317,4 +329,3 @@ async def prune_login_failures(s: AsyncSession, *, now: datetime) -> int:
 async def count_users(s: AsyncSession) -> int:
     """How many accounts exist."""
     return int(await s.scalar(select(func.count()).select_from(User)) or 0)
-

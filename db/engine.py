@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 
 def driver_url(url: str | URL) -> URL:
@@ -17,7 +22,7 @@ def driver_url(url: str | URL) -> URL:
 
 
 def make_engine(url: str | URL, **options: Any) -> AsyncEngine:
-    """An async engine for ``url`` (pool checked on checkout, so a restarted server is survived)."""
+    """An async engine for ``url``; connections are checked on checkout (survives restarts)."""
     options.setdefault("pool_pre_ping", True)
     options.setdefault("pool_size", 10)
     options.setdefault("max_overflow", 20)

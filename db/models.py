@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
@@ -35,7 +35,7 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: DateTime(timezone=True)}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: DateTime(timezone=True)}
 
 
 class Role(enum.StrEnum):
@@ -75,8 +75,15 @@ class ChatSession(Base):
     __tablename__ = "chat_sessions"
     __table_args__ = (
         CheckConstraint("expires_at > issued_at", name="expires_after_issue"),
-        Index("ix_chat_sessions_chat_live", "chat_id", "issued_at", postgresql_where=text("revoked_at IS NULL")),
-        Index("ix_chat_sessions_user_live", "user_id", postgresql_where=text("revoked_at IS NULL")),
+        Index(
+            "ix_chat_sessions_chat_live",
+            "chat_id",
+            "issued_at",
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
+        Index(
+            "ix_chat_sessions_user_live", "user_id", postgresql_where=text("revoked_at IS NULL")
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -156,7 +156,9 @@ class Harness:
         assert isinstance(self.services.clock, FrozenClock)
         return self.services.clock
 
-    def user(self, name: str = "Ana", language: str = "en", user_id: int | None = None) -> ChatUser:
+    def user(
+        self, name: str = "Ana", language: str = "en", user_id: int | None = None
+    ) -> ChatUser:
         if user_id is None:
             self._next_user += 1
             user_id = self._next_user
@@ -181,8 +183,12 @@ class Harness:
             return (await s.execute(text(sql), params)).scalar()
 
 
-def _build(services: Services, telegram: FakeTelegram, errors: list[BaseException]) -> ClinicApplication:
-    app = build_application(services, request=FakeRequest(telegram), polling=False, rate_limiter=False)
+def _build(
+    services: Services, telegram: FakeTelegram, errors: list[BaseException]
+) -> ClinicApplication:
+    app = build_application(
+        services, request=FakeRequest(telegram), polling=False, rate_limiter=False
+    )
 
     async def record(update: object, context: Any) -> None:
         errors.append(context.error)

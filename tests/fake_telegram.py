@@ -10,6 +10,7 @@ Telegram does. Two fronts reach it: ``FakeRequest`` (a PTB ``BaseRequest``, in p
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import itertools
 import json
@@ -47,12 +48,12 @@ class _Strip(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in ALLOWED_TAGS:
-            raise TelegramHtmlError(f"Unsupported start tag \"{tag}\"")
+            raise TelegramHtmlError(f'Unsupported start tag "{tag}"')
         self.stack.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
         if not self.stack or self.stack.pop() != tag:
-            raise TelegramHtmlError(f"Unexpected end tag \"{tag}\"")
+            raise TelegramHtmlError(f'Unexpected end tag "{tag}"')
 
     def handle_data(self, data: str) -> None:
         self.parts.append(data)
@@ -64,13 +65,17 @@ def visible_text(text: str, parse_mode: str | None) -> str:
         return text
     # Telegram refuses a bare '<' or '&' that does not start a tag or an entity.
     for index, char in enumerate(text):
-        if char == "<" and not (text[index + 1 : index + 2].isalpha() or text[index + 1 : index + 2] == "/"):
+        if char == "<" and not (
+            text[index + 1 : index + 2].isalpha() or text[index + 1 : index + 2] == "/"
+        ):
             raise TelegramHtmlError("Can't parse entities: unexpected '<'")
     parser = _Strip()
     parser.feed(text)
     parser.close()
     if parser.stack:
-        raise TelegramHtmlError(f"Can't find end tag corresponding to start tag \"{parser.stack[-1]}\"")
+        raise TelegramHtmlError(
+            f'Can\'t find end tag corresponding to start tag "{parser.stack[-1]}"'
+        )
     return "".join(parser.parts)
 
 
@@ -121,7 +126,9 @@ class FakeTelegram:
         self._new_update = asyncio.Event()
 
     # --- the Bot API ---------------------------------------------------------------------------
-    def fail_next(self, method: str, code: int, description: str, retry_after: int | None = None) -> None:
+    def fail_next(
+        self, method: str, code: int, description: str, retry_after: int | None = None
+    ) -> None:
         """Make the next call of ``method`` fail with ``code``."""
         parameters = {"retry_after": retry_after} if retry_after is not None else None
         self.failures.setdefault(method, []).append((code, description, parameters))
@@ -254,10 +261,8 @@ class FakeTelegram:
         self._pending = [u for u in self._pending if u["update_id"] >= offset]
         if not self._pending and timeout > 0:
             self._new_update.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new_update.wait(), timeout=min(timeout, 2))
-            except TimeoutError:
-                pass
         return list(self._pending[: int(params.get("limit") or 100)])
 
     # --- the users' side -----------------------------------------------------------------------
@@ -270,7 +275,9 @@ class FakeTelegram:
         self._new_update.set()
 
     def user_message(self, chat_id: int, text: str) -> Message:
-        message = Message(chat_id=chat_id, message_id=next(self._ids), text=text, raw=text, from_bot=False)
+        message = Message(
+            chat_id=chat_id, message_id=next(self._ids), text=text, raw=text, from_bot=False
+        )
         self.messages[(chat_id, message.message_id)] = message
         return message
 
@@ -304,7 +311,9 @@ class _ApiError(Exception):
         self.code, self.description = code, description
 
 
-def _error(code: int, description: str, parameters: dict[str, Any] | None = None) -> dict[str, Any]:
+def _error(
+    code: int, description: str, parameters: dict[str, Any] | None = None
+) -> dict[str, Any]:
     body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
     if parameters:
         body["parameters"] = parameters
@@ -415,7 +424,9 @@ class FakeBotApiServer:
         finally:
             writer.close()
 
-    async def _dispatch(self, path: str, content_type: str, body: bytes) -> tuple[int, dict[str, Any]]:
+    async def _dispatch(
+        self, path: str, content_type: str, body: bytes
+    ) -> tuple[int, dict[str, Any]]:
         self.requests += 1
         prefix = f"/bot{self.token}/"
         if not path.startswith(prefix):
@@ -493,7 +504,9 @@ class ChatUser:
             "first_name": self.first_name,
             "user_id": self.user_id if user_id is None else user_id,
         }
-        await self.feed(self.telegram.new_update({"message": self._message_body(message, contact=contact)}))
+        await self.feed(
+            self.telegram.new_update({"message": self._message_body(message, contact=contact)})
+        )
         return self._new_since(before)
 
     async def send_sticker(self) -> list[Message]:
@@ -503,12 +516,18 @@ class ChatUser:
             "file_id": "sticker1", "file_unique_id": "s1", "type": "regular",
             "width": 512, "height": 512, "is_animated": False, "is_video": False,
         }  # fmt: skip
-        await self.feed(self.telegram.new_update({"message": self._message_body(message, sticker=sticker)}))
+        await self.feed(
+            self.telegram.new_update({"message": self._message_body(message, sticker=sticker)})
+        )
         return self._new_since(before)
 
-    def find_button(self, label: str, message: Message | None = None) -> tuple[Message, dict[str, Any]]:
-        """The newest visible bot message with an inline button labelled (or containing) ``label``."""
-        candidates = [message] if message else list(reversed(self.telegram.bot_messages(self.chat_id)))
+    def find_button(
+        self, label: str, message: Message | None = None
+    ) -> tuple[Message, dict[str, Any]]:
+        """The newest bot message with an inline button labelled (or containing) ``label``."""
+        candidates = (
+            [message] if message else list(reversed(self.telegram.bot_messages(self.chat_id)))
+        )
         for candidate in candidates:
             for row in candidate.buttons:
                 for button in row:
@@ -549,7 +568,10 @@ class ChatUser:
         return self._new_since(before)
 
     def _seen(self) -> int:
-        return max((m.message_id for m in self.telegram.chat(self.chat_id, include_deleted=True)), default=0)
+        return max(
+            (m.message_id for m in self.telegram.chat(self.chat_id, include_deleted=True)),
+            default=0,
+        )
 
     def _new_since(self, before: int) -> list[Message]:
         return [m for m in self.telegram.bot_messages(self.chat_id) if m.message_id > before]

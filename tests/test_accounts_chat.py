@@ -38,7 +38,9 @@ async def test_register_creates_a_logged_in_patient(harness: Harness) -> None:
 
     password_message = await ana.send("s3cret-pass")
     # The message that carried the password is gone from the chat.
-    user_messages = [m for m in harness.telegram.chat(ana.chat_id, include_deleted=True) if not m.from_bot]
+    user_messages = [
+        m for m in harness.telegram.chat(ana.chat_id, include_deleted=True) if not m.from_bot
+    ]
     assert user_messages[-1].text == "s3cret-pass" and user_messages[-1].deleted
     assert "Share my phone" in password_message[-1].keyboard[0]
     assert "Skip" in password_message[-1].keyboard

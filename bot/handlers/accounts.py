@@ -177,9 +177,7 @@ async def _finish_registration(update: Update, context: ClinicContext, phone: st
         return ConversationHandler.END
     context.user_data.pop(_SCRATCH, None)
     context.user_data["lang"] = language
-    await say(
-        update, context, "register.done", markup=ReplyKeyboardRemove(), name=user.name
-    )
+    await say(update, context, "register.done", markup=ReplyKeyboardRemove(), name=user.name)
     await show_menu(context.bot, chat.id, Role.PATIENT, language)
     return ConversationHandler.END
 
@@ -262,7 +260,9 @@ async def logout(update: Update, context: ClinicContext) -> None:
     services = context.services
     async with services.transaction() as s:
         had = await log_out(s, chat_id=chat.id, now=services.clock.now())
-    await say(update, context, "logout.done" if had else "logout.none", markup=ReplyKeyboardRemove())
+    await say(
+        update, context, "logout.done" if had else "logout.none", markup=ReplyKeyboardRemove()
+    )
     await show_menu(context.bot, chat.id, None, lang(update, context))
 
 

@@ -27,9 +27,9 @@ async def only_private_chats(update: Update, context: ClinicContext) -> None:
     """The bot works in private chats only: anything from a group is answered once and dropped."""
     chat = update.effective_chat
     if chat is not None and chat.type != chat.PRIVATE:
-        if update.effective_message is not None and update.effective_message.text:
-            if update.effective_message.text.startswith("/"):
-                await say(update, context, "common.private_only")
+        message = update.effective_message
+        if message is not None and message.text and message.text.startswith("/"):
+            await say(update, context, "common.private_only")
         raise ApplicationHandlerStop
 
 
@@ -99,7 +99,9 @@ async def set_chat_language(update: Update, context: ClinicContext) -> None:
 
 async def cancel_conversation(update: Update, context: ClinicContext) -> int:
     """Leave the current conversation; scratch answers are dropped."""
-    for key in [key for key in context.user_data if key.startswith(("register", "login", "draft"))]:
+    for key in [
+        key for key in context.user_data if key.startswith(("register", "login", "draft"))
+    ]:
         context.user_data.pop(key, None)
     await say(update, context, "common.cancelled", markup=ReplyKeyboardRemove())
     return ConversationHandler.END

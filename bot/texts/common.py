@@ -150,7 +150,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "common.internal_error": (
         "Sorry, something went wrong on our side. Nothing was changed; please try again.",
-        "Lo siento, algo ha fallado por nuestra parte. No se ha cambiado nada; inténtalo de nuevo.",
+        "Lo siento, algo ha fallado por nuestra parte. No se ha cambiado nada; "
+        "inténtalo de nuevo.",
     ),
     "common.private_only": (
         "I only work in private chats. Please write to me directly.",

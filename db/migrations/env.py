@@ -1,4 +1,4 @@
-"""Alembic environment: runs migrations on a synchronous psycopg connection, one process at a time."""
+"""Alembic environment: migrations on a synchronous psycopg connection, one process at a time."""
 
 from __future__ import annotations
 
