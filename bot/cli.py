@@ -57,13 +57,22 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
 
 def _dispatch(command: str, args: argparse.Namespace, settings: Settings, stdin: TextIO) -> int:
     from bot.runtime import configure_logging, open_database
-    from db.migrate import upgrade_to_head
+    import psycopg
+
+    from db.migrate import upgrade_to_head, wait_for_database
 
     if command == "create-admin":
         password = _read_password(stdin)  # before any logging or database start
     configure_logging(settings, settings.database_url)
     settings, database = open_database(settings)
     configure_logging(settings, database.url)
+    try:
+        wait_for_database(database.url)
+    except psycopg.OperationalError as exc:
+        raise ConfigError(
+            "DATABASE_URL",
+            f"cannot connect ({type(exc).__name__}); check the host, port, user and password",
+        ) from None
     upgrade_to_head(database.url)
     log.info("Database migrated to the newest schema")
     if command == "migrate":

@@ -35,6 +35,20 @@ def _conninfo(url: str) -> str:
     return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+def _connect_creating(url: str) -> psycopg.Connection[Any]:
+    """Connect to ``url``'s database, creating it first when the server does not have it."""
+    try:
+        return psycopg.connect(_conninfo(url), autocommit=True)
+    except psycopg.OperationalError as exc:
+        if "does not exist" not in str(exc):
+            raise
+    database = make_url(url).database
+    server = make_url(url).set(database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(_conninfo(server), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{database}"')
+    return psycopg.connect(_conninfo(url), autocommit=True)
+
+
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
     """A fresh database for this run, dropped at the end."""
@@ -47,7 +61,7 @@ def database_url() -> Iterator[str]:
         server = pgserver.get_server(tmp, cleanup_mode="delete")
         base = server.get_uri("postgres")
     name = f"clinic_test_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = psycopg.connect(_conninfo(base), autocommit=True)
+    admin = _connect_creating(base)
     admin.execute(f'CREATE DATABASE "{name}"')
     url = make_url(base).set(database=name).render_as_string(hide_password=False)
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import stat
 import subprocess
 import sys
@@ -161,3 +162,15 @@ def test_embedded_database_starts_migrates_and_keeps_its_secret(tmp_path: Path) 
     assert second.returncode == 0, second.stderr
     assert secret.read_text() == value
     assert (tmp_path / "data" / "postgres" / "PG_VERSION").exists()
+
+
+def test_waiting_for_an_unreachable_database_gives_up() -> None:
+    import psycopg
+
+    from db.migrate import wait_for_database
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with pytest.raises(psycopg.OperationalError):
+        wait_for_database(f"postgresql://postgres@127.0.0.1:{port}/clinic", timeout=1)
