@@ -56,9 +56,9 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
 
 
 def _dispatch(command: str, args: argparse.Namespace, settings: Settings, stdin: TextIO) -> int:
-    from bot.runtime import configure_logging, open_database
     import psycopg
 
+    from bot.runtime import configure_logging, open_database
     from db.migrate import upgrade_to_head, wait_for_database
 
     if command == "create-admin":
