@@ -24,7 +24,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.context import BotData, ChatData, ClinicContext, Services, UserData
-from bot.handlers import accounts, common
+from bot.handlers import accounts, admin, booking, common, doctor
 from bot.menus import set_default_menus
 from bot.persistence import PerChatUpdateProcessor, PostgresPersistence
 
@@ -85,11 +85,15 @@ def build_application(
 def _add_handlers(app: ClinicApplication) -> None:
     app.add_handler(TypeHandler(Update, common.only_private_chats), group=GATE_GROUP)
     handlers: list[BaseHandler[Update, ClinicContext, Any]] = [
+        # Conversations first: while one waits for an answer it sees the user's messages.
+        *accounts.account_handlers(),
+        *admin.handlers(),
+        *booking.handlers(),
+        *doctor.handlers(),
         CommandHandler("start", common.show_start),
         CommandHandler("help", common.show_help),
         CommandHandler("language", common.choose_language),
         CallbackQueryHandler(common.set_chat_language, pattern=common.LANGUAGE_CALLBACK),
-        *accounts.account_handlers(),
         # Catch-alls last: nothing a user sends goes unanswered.
         CommandHandler("cancel", common.cancel_nothing),
         MessageHandler(filters.COMMAND, common.unknown_command),

@@ -163,9 +163,9 @@ def _when_short(lang: str, moment: datetime, zone: ZoneInfo) -> str:
     return _plain(
         lang,
         "email.when.short",
-        weekday=_plain(lang, f"email.weekday_short.{local.weekday()}"),
+        weekday=_plain(lang, f"date.weekday_short.{local.weekday()}"),
         day=local.day,
-        month=_plain(lang, f"email.month_short.{local.month}"),
+        month=_plain(lang, f"date.month_short.{local.month}"),
         year=local.year,
         time=f"{local:%H:%M}",
         zone=zone.key,
@@ -177,9 +177,9 @@ def _when_long(lang: str, starts_at: datetime, ends_at: datetime, zone: ZoneInfo
     start = starts_at.astimezone(zone)
     end = ends_at.astimezone(zone)
     values: dict[str, object] = {
-        "weekday": _plain(lang, f"email.weekday.{start.weekday()}"),
+        "weekday": _plain(lang, f"date.weekday.{start.weekday()}"),
         "day": start.day,
-        "month": _plain(lang, f"email.month.{start.month}"),
+        "month": _plain(lang, f"date.month.{start.month}"),
         "year": start.year,
         "start": f"{start:%H:%M}",
         "end": f"{end:%H:%M}",
@@ -188,7 +188,7 @@ def _when_long(lang: str, starts_at: datetime, ends_at: datetime, zone: ZoneInfo
     }
     if end.date() == start.date():
         return _plain(lang, "email.when.long", **values)
-    end_date = f"{end.day} {_plain(lang, f'email.month_short.{end.month}')} {end.year}"
+    end_date = f"{end.day} {_plain(lang, f'date.month_short.{end.month}')} {end.year}"
     return _plain(lang, "email.when.long_overnight", end_date=end_date, **values)
 
 

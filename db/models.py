@@ -130,3 +130,139 @@ class ScratchData(Base):
     kind: Mapped[str] = mapped_column(String(8), primary_key=True)
     owner_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     data: Mapped[Any] = mapped_column(JSONB)
+
+
+SLOT_LENGTHS = (15, 20, 30, 45, 60)
+
+
+class AppointmentStatus(enum.StrEnum):
+    BOOKED = "booked"
+    CANCELLED = "cancelled"
+    ATTENDED = "attended"
+    NO_SHOW = "no_show"
+
+
+class Specialty(Base):
+    __tablename__ = "specialties"
+    __table_args__ = (
+        Index("uq_specialties_name_ci", text("lower(name)"), unique=True),
+        CheckConstraint("length(btrim(name)) > 0", name="name_not_blank"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class Doctor(Base):
+    """A user with role ``doctor`` as the clinic books them."""
+
+    __tablename__ = "doctors"
+    __table_args__ = (
+        CheckConstraint(
+            f"slot_minutes IN ({', '.join(map(str, SLOT_LENGTHS))})", name="slot_minutes_allowed"
+        ),
+        Index("ix_doctors_specialty_active", "specialty_id", postgresql_where=text("active")),
+    )
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="RESTRICT"), primary_key=True
+    )
+    display_name: Mapped[str] = mapped_column(String(120))
+    specialty_id: Mapped[int] = mapped_column(ForeignKey("specialties.id", ondelete="RESTRICT"))
+    slot_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class WorkingHours(Base):
+    """One range of a doctor's weekly hours, in local wall-clock minutes (end 1440 = midnight)."""
+
+    __tablename__ = "working_hours"
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_valid"),
+        CheckConstraint(
+            "start_minute >= 0 AND end_minute <= 1440 AND start_minute < end_minute",
+            name="range_valid",
+        ),
+        Index("ix_working_hours_doctor", "doctor_id", "weekday"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    doctor_id: Mapped[int] = mapped_column(ForeignKey("doctors.user_id", ondelete="CASCADE"))
+    weekday: Mapped[int] = mapped_column(Integer)
+    start_minute: Mapped[int] = mapped_column(Integer)
+    end_minute: Mapped[int] = mapped_column(Integer)
+
+
+class TimeOff(Base):
+    """A dated exception to a doctor's hours: a whole day (or days) or part of one."""
+
+    __tablename__ = "time_off"
+    __table_args__ = (
+        CheckConstraint("starts_at < ends_at", name="range_valid"),
+        Index("ix_time_off_doctor_ends", "doctor_id", "ends_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    doctor_id: Mapped[int] = mapped_column(ForeignKey("doctors.user_id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    whole_days: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class Appointment(Base):
+    """Never deleted. No two live (not cancelled) appointments of a doctor, or of a patient,
+    overlap: exclusion constraints in the migration enforce it (ranges of the id avoid the need
+    for ``btree_gist``)."""
+
+    __tablename__ = "appointments"
+    __table_args__ = (
+        CheckConstraint("starts_at < ends_at", name="range_valid"),
+        CheckConstraint(f"status IN ({_values(AppointmentStatus)})", name="status_known"),
+        CheckConstraint(
+            "(status = 'cancelled') = (cancelled_at IS NOT NULL)", name="cancelled_has_time"
+        ),
+        Index(
+            "ix_appointments_doctor_live",
+            "doctor_id",
+            "starts_at",
+            postgresql_where=text("status <> 'cancelled'"),
+        ),
+        Index(
+            "ix_appointments_patient_live",
+            "patient_id",
+            "starts_at",
+            postgresql_where=text("status <> 'cancelled'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    doctor_id: Mapped[int] = mapped_column(ForeignKey("doctors.user_id", ondelete="RESTRICT"))
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default=AppointmentStatus.BOOKED.value)
+    # Bumped on every change of time or status: the calendar file's SEQUENCE.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    cancelled_at: Mapped[datetime | None]
+    cancelled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    cancel_reason: Mapped[str | None] = mapped_column(String(32))
+
+
+class Invite(Base):
+    """A one-time link for a doctor to set their password; only its hash is kept."""
+
+    __tablename__ = "invites"
+    __table_args__ = (Index("ix_invites_user", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.context import Services
+from bot.formatting import policy_of
+from db.booking import AppointmentView, book
+from db.doctors import DoctorView, add_doctor, get_doctor, get_or_create_specialty, replace_hours
 from db.models import Role, User
 from db.passwords import hash_password
+from db.slots import WeeklyRange
+from tests.fake_telegram import ChatUser
 
 PASSWORD = "correct horse battery"
 
@@ -33,3 +40,57 @@ async def make_user(
         s.add(user)
         await s.flush()
     return user
+
+
+async def make_doctor(
+    services: Services,
+    email: str,
+    *,
+    name: str = "Dr. Gregory House",
+    specialty: str = "Cardiology",
+    slot_minutes: int = 30,
+    hours: tuple[WeeklyRange, ...] | None = None,
+    password: str | None = PASSWORD,
+) -> DoctorView:
+    """A doctor (Mon–Fri 09:00–17:00 unless ``hours``), with a password unless ``None``."""
+    async with services.transaction() as s:
+        spec = await get_or_create_specialty(s, specialty)
+        doctor, _ = await add_doctor(
+            s,
+            name=name,
+            email=email,
+            specialty_id=spec.id,
+            slot_minutes=slot_minutes,
+            created_by=None,
+            now=services.clock.now(),
+        )
+        if hours is not None:
+            await replace_hours(s, doctor_id=doctor.user_id, ranges=hours)
+        if password is not None:
+            user = await s.get(User, doctor.user_id)
+            assert user is not None
+            user.password_hash = await hash_password(password)
+        return await get_doctor(s, doctor.user_id)
+
+
+async def book_directly(
+    services: Services, *, patient_id: int, doctor_id: int, starts_at: datetime
+) -> AppointmentView:
+    """An appointment booked through the use case (as /book would), committed."""
+    async with services.transaction() as s:
+        return await book(
+            s,
+            patient_id=patient_id,
+            doctor_id=doctor_id,
+            starts_at=starts_at,
+            policy=policy_of(services.settings),
+            now=services.clock.now(),
+        )
+
+
+async def log_in_chat(chat: ChatUser, email: str, password: str = PASSWORD) -> None:
+    """Log a chat in through /login, as a person would."""
+    await chat.send("/login")
+    await chat.send(email)
+    replies = await chat.send(password)
+    assert "Logged in" in replies[-1].text or "Sesión iniciada" in replies[-1].text, replies[-1].text

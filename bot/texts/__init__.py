@@ -11,7 +11,7 @@ import html
 from collections.abc import Mapping
 from typing import Final
 
-from bot.texts import accounts, common, email
+from bot.texts import accounts, admin, booking, common, dates, doctor, email, notices
 
 LANGUAGES: Final = ("en", "es")
 DEFAULT_LANGUAGE: Final = "en"
@@ -33,7 +33,16 @@ def _merge(*modules: Mapping[str, tuple[str, str]]) -> dict[str, tuple[str, str]
     return merged
 
 
-CATALOG: Final = _merge(common.TEXTS, accounts.TEXTS, email.TEXTS)
+CATALOG: Final = _merge(
+    common.TEXTS,
+    dates.TEXTS,
+    accounts.TEXTS,
+    email.TEXTS,
+    notices.TEXTS,
+    booking.TEXTS,
+    doctor.TEXTS,
+    admin.TEXTS,
+)
 
 
 def language_of(code: str | None) -> str:

@@ -1,0 +1,3 @@
+"""Texts of the admin commands."""
+
+TEXTS: dict[str, tuple[str, str]] = {}

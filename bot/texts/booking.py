@@ -1,0 +1,3 @@
+"""Texts of the booking commands."""
+
+TEXTS: dict[str, tuple[str, str]] = {}

@@ -1,0 +1,3 @@
+"""Texts of the doctor commands."""
+
+TEXTS: dict[str, tuple[str, str]] = {}

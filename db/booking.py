@@ -1,0 +1,574 @@
+"""Free slots, booking, cancelling, rescheduling, schedules and attendance.
+
+No two live appointments of a doctor (or of a patient) overlap: the database's exclusion
+constraints guarantee it under any concurrency; the code here turns a violation into a clear
+domain error. Every function takes an open session and a time, and never commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from db.doctors import DoctorView, get_doctor, weekly_hours
+from db.errors import DomainError, NotFound
+from db.models import Appointment, AppointmentStatus, Doctor, Role, Specialty, TimeOff, User
+from db.slots import Interval, Slot, free_days, free_slots
+
+# Appointments are never longer than this: it bounds the index scans for overlaps.
+MAX_APPOINTMENT = timedelta(hours=2)
+
+BOOKED = AppointmentStatus.BOOKED.value
+CANCELLED = AppointmentStatus.CANCELLED.value
+
+
+class SlotTaken(DomainError):
+    code = "slot_taken"
+
+
+class SlotUnavailable(DomainError):
+    code = "slot_unavailable"
+
+
+class PatientOverlap(DomainError):
+    code = "patient_overlap"
+
+
+class TooManyUpcoming(DomainError):
+    code = "too_many_upcoming"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"limit {limit}")
+        self.limit = limit
+
+
+class TooLateToChange(DomainError):
+    code = "too_late"
+
+
+class NotChangeable(DomainError):
+    code = "not_changeable"
+
+
+class NotStartedYet(DomainError):
+    code = "not_started"
+
+
+@dataclass(frozen=True)
+class BookingPolicy:
+    """The clinic's booking rules."""
+
+    tz: ZoneInfo
+    horizon_days: int = 30
+    min_notice: timedelta = timedelta(hours=1)
+    cancel_window: timedelta = timedelta(hours=2)
+    max_upcoming: int = 3
+
+    def earliest(self, now: datetime) -> datetime:
+        return now + self.min_notice
+
+    def latest(self, now: datetime) -> datetime:
+        return now + timedelta(days=self.horizon_days)
+
+    def today(self, now: datetime) -> date:
+        return now.astimezone(self.tz).date()
+
+    def last_day(self, now: datetime) -> date:
+        return self.latest(now).astimezone(self.tz).date()
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asks for a change, as verified from their session."""
+
+    user_id: int
+    role: Role
+
+
+@dataclass(frozen=True)
+class AppointmentView:
+    id: int
+    doctor_id: int
+    doctor_name: str
+    specialty: str
+    patient_id: int
+    patient_name: str
+    patient_email: str
+    patient_phone: str | None
+    patient_language: str | None
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    version: int
+    cancelled_by: int | None
+
+
+_Patient = aliased(User)
+
+
+def _views() -> Select[tuple[Appointment, Doctor, Specialty, User]]:
+    return (
+        select(Appointment, Doctor, Specialty, _Patient)
+        .join(Doctor, Doctor.user_id == Appointment.doctor_id)
+        .join(Specialty, Specialty.id == Doctor.specialty_id)
+        .join(_Patient, _Patient.id == Appointment.patient_id)
+    )
+
+
+def _view(appt: Appointment, doctor: Doctor, specialty: Specialty, patient: User) -> AppointmentView:
+    return AppointmentView(
+        id=appt.id,
+        doctor_id=appt.doctor_id,
+        doctor_name=doctor.display_name,
+        specialty=specialty.name,
+        patient_id=patient.id,
+        patient_name=patient.name,
+        patient_email=patient.email,
+        patient_phone=patient.phone,
+        patient_language=patient.language,
+        starts_at=appt.starts_at,
+        ends_at=appt.ends_at,
+        status=appt.status,
+        version=appt.version,
+        cancelled_by=appt.cancelled_by,
+    )
+
+
+async def appointment_view(s: AsyncSession, appointment_id: int) -> AppointmentView:
+    """One appointment with its doctor and patient; :class:`NotFound` when there is none."""
+    row = (await s.execute(_views().where(Appointment.id == appointment_id))).first()
+    if row is None:
+        raise NotFound("appointment")
+    return _view(*row)
+
+
+async def _views_of(s: AsyncSession, query: Select[tuple[Appointment, Doctor, Specialty, User]]) -> list[AppointmentView]:
+    return [_view(*row) for row in (await s.execute(query)).all()]
+
+
+# --- free slots ---------------------------------------------------------------------------------
+
+
+async def _busy(
+    s: AsyncSession,
+    *,
+    doctor_id: int,
+    patient_id: int | None,
+    start: datetime,
+    end: datetime,
+    ignore_appointment: int | None,
+) -> list[Interval]:
+    """Time off and live appointments (of the doctor, and of the patient) within start..end."""
+    time_off = await s.execute(
+        select(TimeOff.starts_at, TimeOff.ends_at).where(
+            TimeOff.doctor_id == doctor_id, TimeOff.ends_at > start, TimeOff.starts_at < end
+        )
+    )
+    owners = [Appointment.doctor_id == doctor_id]
+    if patient_id is not None:
+        owners.append(Appointment.patient_id == patient_id)
+    busy = [Interval(a, b) for a, b in time_off.all()]
+    for owner in owners:
+        query = select(Appointment.starts_at, Appointment.ends_at).where(
+            owner,
+            Appointment.status != CANCELLED,
+            # Bounded on starts_at so that the partial (owner, starts_at) index is range-scanned.
+            Appointment.starts_at > start - MAX_APPOINTMENT,
+            Appointment.starts_at < end,
+            Appointment.ends_at > start,
+        )
+        if ignore_appointment is not None:
+            query = query.where(Appointment.id != ignore_appointment)
+        busy.extend(Interval(a, b) for a, b in (await s.execute(query)).all())
+    return busy
+
+
+async def available_days(
+    s: AsyncSession,
+    *,
+    doctor: DoctorView,
+    policy: BookingPolicy,
+    now: datetime,
+    patient_id: int | None = None,
+    ignore_appointment: int | None = None,
+    first_day: date | None = None,
+    last_day: date | None = None,
+) -> dict[date, list[Slot]]:
+    """The doctor's free slots by local day, from today (or ``first_day``) to the horizon.
+
+    A bounded number of queries (hours, time off, the doctor's and the patient's appointments),
+    whatever the number of days.
+    """
+    first = max(first_day or policy.today(now), policy.today(now))
+    last = min(last_day or policy.last_day(now), policy.last_day(now))
+    if first > last:
+        return {}
+    earliest, latest = policy.earliest(now), policy.latest(now)
+    window_start = max(earliest, _local_midnight(first, policy.tz))
+    window_end = min(latest + MAX_APPOINTMENT, _local_midnight(last + timedelta(days=1), policy.tz))
+    weekly = await weekly_hours(s, doctor.user_id)
+    if not weekly:
+        return {}
+    busy = await _busy(
+        s,
+        doctor_id=doctor.user_id,
+        patient_id=patient_id,
+        start=window_start,
+        end=window_end,
+        ignore_appointment=ignore_appointment,
+    )
+    return free_days(
+        weekly=weekly,
+        busy=busy,
+        slot_minutes=doctor.slot_minutes,
+        tz=policy.tz,
+        first_day=first,
+        last_day=last,
+        not_before=earliest,
+        not_after=latest,
+    )
+
+
+async def next_free_slots(
+    s: AsyncSession,
+    *,
+    doctor: DoctorView,
+    policy: BookingPolicy,
+    now: datetime,
+    after: datetime,
+    patient_id: int | None = None,
+    limit: int = 6,
+) -> list[Slot]:
+    """The first free slots starting at or after ``after`` (the "just taken" alternatives)."""
+    first_day = max(after.astimezone(policy.tz).date(), policy.today(now))
+    days = await available_days(
+        s, doctor=doctor, policy=policy, now=now, patient_id=patient_id, first_day=first_day
+    )
+    slots = [slot for day_slots in days.values() for slot in day_slots if slot.starts_at >= after]
+    return slots[:limit]
+
+
+def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=tz)
+
+
+async def _offered_slot(
+    s: AsyncSession, *, doctor: DoctorView, starts_at: datetime, policy: BookingPolicy, now: datetime
+) -> Slot:
+    """The slot starting at ``starts_at`` if the doctor's hours, time off, notice and horizon
+    offer it (other appointments aside: the constraint decides those)."""
+    day = starts_at.astimezone(policy.tz).date()
+    lower = _local_midnight(day, policy.tz)
+    upper = _local_midnight(day + timedelta(days=1), policy.tz)
+    time_off = await s.execute(
+        select(TimeOff.starts_at, TimeOff.ends_at).where(
+            TimeOff.doctor_id == doctor.user_id, TimeOff.ends_at > lower, TimeOff.starts_at < upper
+        )
+    )
+    candidates = free_slots(
+        weekly=await weekly_hours(s, doctor.user_id),
+        busy=[Interval(a, b) for a, b in time_off.all()],
+        slot_minutes=doctor.slot_minutes,
+        tz=policy.tz,
+        first_day=day,
+        last_day=day,
+        not_before=policy.earliest(now),
+        not_after=policy.latest(now),
+    )
+    for slot in candidates:
+        if slot.starts_at == starts_at:
+            return slot
+    raise SlotUnavailable(starts_at.isoformat())
+
+
+def _overlap_error(exc: IntegrityError) -> DomainError | None:
+    name = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+    if name == "ex_appointments_doctor_overlap":
+        return SlotTaken()
+    if name == "ex_appointments_patient_overlap":
+        return PatientOverlap()
+    return None
+
+
+# --- booking ------------------------------------------------------------------------------------
+
+
+async def upcoming_count(s: AsyncSession, *, patient_id: int, now: datetime) -> int:
+    return int(
+        await s.scalar(
+            select(func.count()).where(
+                Appointment.patient_id == patient_id,
+                Appointment.status == BOOKED,
+                Appointment.starts_at > now,
+            )
+        )
+        or 0
+    )
+
+
+async def book(
+    s: AsyncSession,
+    *,
+    patient_id: int,
+    doctor_id: int,
+    starts_at: datetime,
+    policy: BookingPolicy,
+    now: datetime,
+) -> AppointmentView:
+    """Book the slot. :class:`SlotTaken` when another booking got it first (the database
+    decides), :class:`SlotUnavailable` when it is not a slot the doctor offers,
+    :class:`PatientOverlap` / :class:`TooManyUpcoming` for the patient's own limits."""
+    doctor = await get_doctor(s, doctor_id, bookable=True)
+    # Locking the patient's row serialises their bookings, so the upcoming limit holds.
+    patient = await s.get(User, patient_id, with_for_update=True)
+    if patient is None or not patient.active:
+        raise NotFound("patient")
+    if await upcoming_count(s, patient_id=patient_id, now=now) >= policy.max_upcoming:
+        raise TooManyUpcoming(policy.max_upcoming)
+    slot = await _offered_slot(s, doctor=doctor, starts_at=starts_at, policy=policy, now=now)
+    appointment = Appointment(
+        doctor_id=doctor.user_id,
+        patient_id=patient_id,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        status=BOOKED,
+        version=0,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        async with s.begin_nested():
+            s.add(appointment)
+    except IntegrityError as exc:
+        error = _overlap_error(exc)
+        if error is None:
+            raise
+        raise error from None
+    return await appointment_view(s, appointment.id)
+
+
+async def _locked(s: AsyncSession, appointment_id: int) -> Appointment:
+    appointment = await s.get(Appointment, appointment_id, with_for_update=True)
+    if appointment is None:
+        raise NotFound("appointment")
+    return appointment
+
+
+def _authorise(appointment: Appointment, actor: Actor, *, doctor_may: bool = True) -> None:
+    """Patients act on their own appointments, doctors on theirs, admins on any; a stranger
+    is told the appointment does not exist."""
+    if actor.role is Role.ADMIN:
+        return
+    if actor.role is Role.PATIENT and appointment.patient_id == actor.user_id:
+        return
+    if doctor_may and actor.role is Role.DOCTOR and appointment.doctor_id == actor.user_id:
+        return
+    raise NotFound("appointment")
+
+
+async def cancel(
+    s: AsyncSession,
+    *,
+    appointment_id: int,
+    actor: Actor,
+    policy: BookingPolicy,
+    now: datetime,
+    reason: str = "",
+) -> AppointmentView:
+    """Cancel (never delete). Patients may not cancel inside the cancellation window."""
+    appointment = await _locked(s, appointment_id)
+    _authorise(appointment, actor)
+    if appointment.status != BOOKED or appointment.starts_at <= now:
+        raise NotChangeable(appointment.status)
+    if actor.role is Role.PATIENT and appointment.starts_at - now < policy.cancel_window:
+        raise TooLateToChange()
+    appointment.status = CANCELLED
+    appointment.cancelled_at = now
+    appointment.cancelled_by = actor.user_id
+    appointment.cancel_reason = reason or actor.role.value
+    appointment.version += 1
+    appointment.updated_at = now
+    await s.flush()
+    return await appointment_view(s, appointment.id)
+
+
+async def reschedule(
+    s: AsyncSession,
+    *,
+    appointment_id: int,
+    actor: Actor,
+    new_start: datetime,
+    policy: BookingPolicy,
+    now: datetime,
+) -> tuple[AppointmentView, datetime]:
+    """Move the appointment to ``new_start`` (same doctor) in one statement: the old time is
+    freed only if the new one is secured. Returns the moved appointment and its old start."""
+    appointment = await _locked(s, appointment_id)
+    _authorise(appointment, actor, doctor_may=False)
+    if appointment.status != BOOKED or appointment.starts_at <= now:
+        raise NotChangeable(appointment.status)
+    if actor.role is Role.PATIENT and appointment.starts_at - now < policy.cancel_window:
+        raise TooLateToChange()
+    if new_start == appointment.starts_at:
+        raise SlotUnavailable("same time")
+    doctor = await get_doctor(s, appointment.doctor_id, bookable=True)
+    slot = await _offered_slot(s, doctor=doctor, starts_at=new_start, policy=policy, now=now)
+    old_start = appointment.starts_at
+    try:
+        async with s.begin_nested():
+            appointment.starts_at = slot.starts_at
+            appointment.ends_at = slot.ends_at
+            appointment.version += 1
+            appointment.updated_at = now
+            await s.flush()
+    except IntegrityError as exc:
+        await s.refresh(appointment)
+        error = _overlap_error(exc)
+        if error is None:
+            raise
+        raise error from None
+    return await appointment_view(s, appointment.id), old_start
+
+
+async def mark_attendance(
+    s: AsyncSession, *, appointment_id: int, actor: Actor, attended: bool, now: datetime
+) -> AppointmentView:
+    """Mark an appointment that has started as attended or no-show (its doctor, or an admin)."""
+    appointment = await _locked(s, appointment_id)
+    if actor.role is Role.PATIENT:
+        raise NotFound("appointment")
+    _authorise(appointment, actor)
+    if appointment.status == CANCELLED:
+        raise NotChangeable(appointment.status)
+    if appointment.starts_at > now:
+        raise NotStartedYet()
+    status = AppointmentStatus.ATTENDED if attended else AppointmentStatus.NO_SHOW
+    if appointment.status != status.value:
+        appointment.status = status.value
+        appointment.updated_at = now
+        await s.flush()
+    return await appointment_view(s, appointment.id)
+
+
+# --- lists --------------------------------------------------------------------------------------
+
+
+async def upcoming_for_patient(
+    s: AsyncSession, *, patient_id: int, now: datetime
+) -> list[AppointmentView]:
+    """The patient's booked appointments that have not started, soonest first."""
+    return await _views_of(
+        s,
+        _views()
+        .where(
+            Appointment.patient_id == patient_id,
+            Appointment.status == BOOKED,
+            Appointment.starts_at > now,
+        )
+        .order_by(Appointment.starts_at),
+    )
+
+
+async def past_for_patient(
+    s: AsyncSession, *, patient_id: int, now: datetime, limit: int = 10
+) -> list[AppointmentView]:
+    """The patient's latest appointments that have started, or were cancelled; newest first."""
+    return await _views_of(
+        s,
+        _views()
+        .where(
+            Appointment.patient_id == patient_id,
+            (Appointment.starts_at <= now) | (Appointment.status == CANCELLED),
+        )
+        .order_by(Appointment.starts_at.desc())
+        .limit(limit),
+    )
+
+
+async def schedule(
+    s: AsyncSession, *, doctor_id: int, start: datetime, end: datetime
+) -> list[AppointmentView]:
+    """The doctor's live appointments starting in start..end, in order (an index range scan)."""
+    return await _views_of(
+        s,
+        _views()
+        .where(
+            Appointment.doctor_id == doctor_id,
+            Appointment.status != CANCELLED,
+            Appointment.starts_at >= start,
+            Appointment.starts_at < end,
+        )
+        .order_by(Appointment.starts_at),
+    )
+
+
+async def live_in_range(
+    s: AsyncSession, *, doctor_id: int, start: datetime, end: datetime, now: datetime
+) -> list[AppointmentView]:
+    """The doctor's booked, not yet started appointments overlapping start..end."""
+    return await _views_of(
+        s,
+        _views()
+        .where(
+            Appointment.doctor_id == doctor_id,
+            Appointment.status == BOOKED,
+            Appointment.starts_at > max(now, start - MAX_APPOINTMENT),
+            Appointment.starts_at < end,
+            Appointment.ends_at > start,
+        )
+        .order_by(Appointment.starts_at),
+    )
+
+
+async def cancel_all(
+    s: AsyncSession,
+    *,
+    appointment_ids: Sequence[int],
+    actor: Actor,
+    policy: BookingPolicy,
+    now: datetime,
+    reason: str,
+) -> list[AppointmentView]:
+    """Cancel several appointments for the clinic (time off, a deactivated doctor); those that
+    are no longer booked are skipped."""
+    cancelled = []
+    for appointment_id in sorted(appointment_ids):
+        try:
+            cancelled.append(
+                await cancel(
+                    s,
+                    appointment_id=appointment_id,
+                    actor=actor,
+                    policy=policy,
+                    now=now,
+                    reason=reason,
+                )
+            )
+        except NotChangeable:
+            continue
+    return cancelled
+
+
+async def upcoming_for_doctor(
+    s: AsyncSession, *, doctor_id: int, now: datetime
+) -> list[AppointmentView]:
+    """The doctor's booked appointments that have not started."""
+    return await _views_of(
+        s,
+        _views()
+        .where(
+            and_(
+                Appointment.doctor_id == doctor_id,
+                Appointment.status == BOOKED,
+                Appointment.starts_at > now,
+            )
+        )
+        .order_by(Appointment.starts_at),
+    )

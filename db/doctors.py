@@ -1,0 +1,383 @@
+"""Specialties, doctors, their weekly hours and time off, and the invites that onboard them.
+
+Every function takes an open session and never commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.accounts import normalise_email, normalise_name, revoke_user_sessions
+from db.errors import DomainError, EmailTaken, NotFound
+from db.models import (
+    SLOT_LENGTHS,
+    Doctor,
+    Invite,
+    Role,
+    Specialty,
+    TimeOff,
+    User,
+    WorkingHours,
+)
+from db.slots import WeeklyRange
+
+INVITE_TTL = timedelta(days=7)
+DEFAULT_HOURS = tuple(WeeklyRange(day, 9 * 60, 17 * 60) for day in range(5))
+
+
+class InvalidSlotLength(DomainError):
+    code = "invalid_slot_length"
+
+
+class InvalidSpecialty(DomainError):
+    code = "invalid_specialty"
+
+
+class InvalidHours(DomainError):
+    code = "invalid_hours"
+
+
+class InviteInvalid(DomainError):
+    code = "invite_invalid"
+
+
+@dataclass(frozen=True)
+class DoctorView:
+    user_id: int
+    name: str
+    email: str
+    specialty_id: int
+    specialty: str
+    slot_minutes: int
+    active: bool
+    has_password: bool
+
+
+def _view(doctor: Doctor, user: User, specialty: Specialty) -> DoctorView:
+    return DoctorView(
+        user_id=doctor.user_id,
+        name=doctor.display_name,
+        email=user.email,
+        specialty_id=specialty.id,
+        specialty=specialty.name,
+        slot_minutes=doctor.slot_minutes,
+        active=doctor.active and user.active,
+        has_password=user.password_hash is not None,
+    )
+
+
+def _doctor_query():  # type: ignore[no-untyped-def]
+    return (
+        select(Doctor, User, Specialty)
+        .join(User, User.id == Doctor.user_id)
+        .join(Specialty, Specialty.id == Doctor.specialty_id)
+    )
+
+
+# --- specialties --------------------------------------------------------------------------------
+
+
+def normalise_specialty(raw: str) -> str:
+    """A specialty name with spaces folded; :class:`InvalidSpecialty` when empty or too long."""
+    name = " ".join(raw.split())
+    if not 2 <= len(name) <= 80 or name.startswith("/"):
+        raise InvalidSpecialty(name[:32])
+    return name
+
+
+async def list_specialties(s: AsyncSession, *, bookable_only: bool = False) -> list[Specialty]:
+    """All specialties by name; with ``bookable_only`` just those with an active doctor."""
+    query = select(Specialty).order_by(func.lower(Specialty.name))
+    if bookable_only:
+        query = query.where(
+            select(Doctor.user_id)
+            .join(User, User.id == Doctor.user_id)
+            .where(Doctor.specialty_id == Specialty.id, Doctor.active, User.active)
+            .exists()
+        )
+    return list((await s.scalars(query)).all())
+
+
+async def get_or_create_specialty(s: AsyncSession, name: str) -> Specialty:
+    """The specialty called ``name`` (any case), created when missing."""
+    name = normalise_specialty(name)
+    found = await s.scalar(select(Specialty).where(func.lower(Specialty.name) == name.lower()))
+    if found is not None:
+        return found
+    specialty = Specialty(name=name)
+    try:
+        async with s.begin_nested():
+            s.add(specialty)
+    except IntegrityError:  # created meanwhile by another admin
+        found = await s.scalar(select(Specialty).where(func.lower(Specialty.name) == name.lower()))
+        if found is None:
+            raise
+        return found
+    return specialty
+
+
+async def get_specialty(s: AsyncSession, specialty_id: int) -> Specialty:
+    specialty = await s.get(Specialty, specialty_id)
+    if specialty is None:
+        raise NotFound("specialty")
+    return specialty
+
+
+# --- doctors ------------------------------------------------------------------------------------
+
+
+async def add_doctor(
+    s: AsyncSession,
+    *,
+    name: str,
+    email: str,
+    specialty_id: int,
+    slot_minutes: int,
+    created_by: int | None,
+    now: datetime,
+) -> tuple[DoctorView, str]:
+    """Create a doctor (no password yet) with default hours Mon–Fri 09:00–17:00, and an invite.
+
+    Returns the doctor and the raw invite token (shown once; only its hash is stored).
+    """
+    if slot_minutes not in SLOT_LENGTHS:
+        raise InvalidSlotLength(str(slot_minutes))
+    specialty = await get_specialty(s, specialty_id)
+    user = User(
+        name=normalise_name(name),
+        email=normalise_email(email),
+        role=Role.DOCTOR.value,
+        password_hash=None,
+    )
+    try:
+        async with s.begin_nested():
+            s.add(user)
+    except IntegrityError:
+        raise EmailTaken(user.email) from None
+    doctor = Doctor(
+        user_id=user.id,
+        display_name=user.name,
+        specialty_id=specialty.id,
+        slot_minutes=slot_minutes,
+        active=True,
+    )
+    s.add(doctor)
+    await s.flush()
+    await replace_hours(s, doctor_id=user.id, ranges=DEFAULT_HOURS)
+    token = await create_invite(s, user_id=user.id, created_by=created_by, now=now)
+    return _view(doctor, user, specialty), token
+
+
+async def get_doctor(s: AsyncSession, doctor_id: int, *, bookable: bool = False) -> DoctorView:
+    """A doctor; with ``bookable`` only an active one. :class:`NotFound` otherwise."""
+    row = (await s.execute(_doctor_query().where(Doctor.user_id == doctor_id))).first()
+    if row is None:
+        raise NotFound("doctor")
+    view = _view(*row)
+    if bookable and not view.active:
+        raise NotFound("doctor")
+    return view
+
+
+async def list_doctors(
+    s: AsyncSession, *, specialty_id: int | None = None, bookable_only: bool = False
+) -> list[DoctorView]:
+    """Doctors by name, optionally of one specialty, optionally only bookable ones."""
+    query = _doctor_query().order_by(func.lower(Doctor.display_name), Doctor.user_id)
+    if specialty_id is not None:
+        query = query.where(Doctor.specialty_id == specialty_id)
+    if bookable_only:
+        query = query.where(Doctor.active, User.active)
+    return [_view(*row) for row in (await s.execute(query)).all()]
+
+
+async def set_doctor_active(
+    s: AsyncSession, *, doctor_id: int, active: bool, now: datetime
+) -> DoctorView:
+    """Deactivate (hidden from booking, logged out everywhere, no login) or reactivate."""
+    doctor = await s.get(Doctor, doctor_id, with_for_update=True)
+    if doctor is None:
+        raise NotFound("doctor")
+    doctor.active = active
+    await s.execute(update(User).where(User.id == doctor_id).values(active=active))
+    if not active:
+        await revoke_user_sessions(s, user_id=doctor_id, now=now)
+    await s.flush()
+    return await get_doctor(s, doctor_id)
+
+
+# --- weekly hours -------------------------------------------------------------------------------
+
+
+async def weekly_hours(s: AsyncSession, doctor_id: int) -> list[WeeklyRange]:
+    """The doctor's weekly ranges, by weekday and start."""
+    rows = await s.scalars(
+        select(WorkingHours)
+        .where(WorkingHours.doctor_id == doctor_id)
+        .order_by(WorkingHours.weekday, WorkingHours.start_minute)
+    )
+    return [WeeklyRange(r.weekday, r.start_minute, r.end_minute) for r in rows]
+
+
+def _check_ranges(ranges: Sequence[WeeklyRange]) -> list[WeeklyRange]:
+    by_day: dict[int, list[WeeklyRange]] = {}
+    for r in ranges:
+        if not 0 <= r.weekday <= 6 or not 0 <= r.start_minute < r.end_minute <= 1440:
+            raise InvalidHours(f"{r}")
+        by_day.setdefault(r.weekday, []).append(r)
+    merged: list[WeeklyRange] = []
+    for day in sorted(by_day):
+        for r in sorted(by_day[day], key=lambda x: x.start_minute):
+            if merged and merged[-1].weekday == day and r.start_minute <= merged[-1].end_minute:
+                last = merged.pop()
+                r = WeeklyRange(day, last.start_minute, max(last.end_minute, r.end_minute))
+            merged.append(r)
+    return merged
+
+
+async def replace_hours(
+    s: AsyncSession,
+    *,
+    doctor_id: int,
+    ranges: Sequence[WeeklyRange],
+    weekday: int | None = None,
+) -> list[WeeklyRange]:
+    """Replace the doctor's hours (of one weekday when given); overlapping ranges are merged."""
+    if weekday is not None and any(r.weekday != weekday for r in ranges):
+        raise InvalidHours("range of another weekday")
+    clean = _check_ranges(ranges)
+    query = delete(WorkingHours).where(WorkingHours.doctor_id == doctor_id)
+    if weekday is not None:
+        query = query.where(WorkingHours.weekday == weekday)
+    await s.execute(query)
+    s.add_all(
+        WorkingHours(
+            doctor_id=doctor_id, weekday=r.weekday, start_minute=r.start_minute, end_minute=r.end_minute
+        )
+        for r in clean
+    )
+    await s.flush()
+    return await weekly_hours(s, doctor_id)
+
+
+async def add_hours(s: AsyncSession, *, doctor_id: int, add: WeeklyRange) -> list[WeeklyRange]:
+    """Add one range to a weekday (merged with those it overlaps or touches)."""
+    current = [r for r in await weekly_hours(s, doctor_id) if r.weekday == add.weekday]
+    return await replace_hours(s, doctor_id=doctor_id, ranges=[*current, add], weekday=add.weekday)
+
+
+# --- time off -----------------------------------------------------------------------------------
+
+
+def day_bounds(first: date, last: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The instants at which local day ``first`` begins and local day ``last`` ends."""
+    start = datetime.combine(first, time(), tzinfo=tz)
+    end = datetime.combine(last + timedelta(days=1), time(), tzinfo=tz)
+    return start, end
+
+
+async def upcoming_time_off(s: AsyncSession, *, doctor_id: int, now: datetime) -> list[TimeOff]:
+    """Time off not yet over, by start."""
+    rows = await s.scalars(
+        select(TimeOff)
+        .where(TimeOff.doctor_id == doctor_id, TimeOff.ends_at > now)
+        .order_by(TimeOff.starts_at)
+    )
+    return list(rows.all())
+
+
+async def add_time_off(
+    s: AsyncSession,
+    *,
+    doctor_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    whole_days: bool,
+    now: datetime,
+) -> TimeOff:
+    """Block time; it must end in the future and start before it ends."""
+    if not starts_at < ends_at or ends_at <= now:
+        raise InvalidHours("time off must end after it starts, in the future")
+    row = TimeOff(doctor_id=doctor_id, starts_at=starts_at, ends_at=ends_at, whole_days=whole_days)
+    s.add(row)
+    await s.flush()
+    return row
+
+
+async def remove_time_off(s: AsyncSession, *, doctor_id: int, time_off_id: int) -> None:
+    """Remove one of the doctor's own time-off entries."""
+    result = await s.execute(
+        delete(TimeOff)
+        .where(TimeOff.id == time_off_id, TimeOff.doctor_id == doctor_id)
+        .returning(TimeOff.id)
+    )
+    if result.first() is None:
+        raise NotFound("time off")
+
+
+# --- invites ------------------------------------------------------------------------------------
+
+
+def hash_invite(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def create_invite(
+    s: AsyncSession, *, user_id: int, created_by: int | None, now: datetime
+) -> str:
+    """A new one-time invite for the user (older unused ones stop working); the raw token."""
+    await s.execute(
+        update(Invite)
+        .where(Invite.user_id == user_id, Invite.used_at.is_(None))
+        .values(expires_at=now)
+    )
+    token = secrets.token_urlsafe(24)  # 32 characters: well under Telegram's 64 for /start
+    s.add(
+        Invite(
+            user_id=user_id,
+            token_hash=hash_invite(token),
+            expires_at=now + INVITE_TTL,
+            created_by=created_by,
+            created_at=now,
+        )
+    )
+    await s.flush()
+    return token
+
+
+async def open_invite(s: AsyncSession, *, token: str, now: datetime) -> User:
+    """The account a valid, unused, unexpired invite is for; :class:`InviteInvalid` otherwise."""
+    invite = await s.scalar(select(Invite).where(Invite.token_hash == hash_invite(token)))
+    if invite is None or invite.used_at is not None or invite.expires_at <= now:
+        raise InviteInvalid()
+    user = await s.get(User, invite.user_id)
+    if user is None or not user.active:
+        raise InviteInvalid()
+    return user
+
+
+async def accept_invite(
+    s: AsyncSession, *, token: str, password_hash: str, now: datetime
+) -> User:
+    """Use the invite once: set the account's password. :class:`InviteInvalid` when it can't."""
+    invite = await s.scalar(
+        select(Invite).where(Invite.token_hash == hash_invite(token)).with_for_update()
+    )
+    if invite is None or invite.used_at is not None or invite.expires_at <= now:
+        raise InviteInvalid()
+    user = await s.get(User, invite.user_id, with_for_update=True)
+    if user is None or not user.active:
+        raise InviteInvalid()
+    invite.used_at = now
+    user.password_hash = password_hash
+    await s.flush()
+    return user
