@@ -23,8 +23,9 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot import jobs
 from bot.context import BotData, ChatData, ClinicContext, Services, UserData
-from bot.handlers import accounts, admin, booking, common, doctor
+from bot.handlers import accounts, admin, booking, common, doctor, reminders
 from bot.menus import set_default_menus
 from bot.persistence import PerChatUpdateProcessor, PostgresPersistence
 
@@ -79,7 +80,31 @@ def build_application(
     application: ClinicApplication = builder.build()
     application.bot_data.services = services
     _add_handlers(application)
+    _add_jobs(application)
     return application
+
+
+def _add_jobs(app: ClinicApplication) -> None:
+    settings = app.bot_data.services.settings
+    queue = app.job_queue
+    if queue is None:  # pragma: no cover - the job-queue extra is a dependency
+        raise RuntimeError("python-telegram-bot's job queue is not installed")
+    once = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
+    queue.run_repeating(
+        jobs.deliver_due,
+        interval=settings.reminder_scan_seconds,
+        first=1,
+        name=jobs.DELIVERY_JOB,
+        job_kwargs=once,
+    )
+    queue.run_daily(
+        jobs.send_agendas,
+        time=settings.doctor_agenda_time.replace(tzinfo=settings.timezone),
+        name=jobs.AGENDA_JOB,
+        job_kwargs=once,
+    )
+    # A bot started after the agenda time still sends today's agendas.
+    queue.run_once(jobs.send_agendas, when=5, name="agendas-at-start")
 
 
 def _add_handlers(app: ClinicApplication) -> None:
@@ -90,6 +115,7 @@ def _add_handlers(app: ClinicApplication) -> None:
         *admin.handlers(),
         *booking.handlers(),
         *doctor.handlers(),
+        *reminders.handlers(),
         CommandHandler("start", common.show_start),
         CommandHandler("help", common.show_help),
         CommandHandler("language", common.choose_language),
@@ -108,6 +134,7 @@ async def start_services(app: ClinicApplication) -> None:
     """What runs once the bot is initialised: default menus, start-up notices."""
     services = app.bot_data.services
     await set_default_menus(app.bot)
+    await jobs.apply_reminder_offsets(services)
     if services.mailer is None:
         log.warning(
             "EMAIL_USER/EMAIL_PASS are not set: the email channel is OFF; "

@@ -19,6 +19,7 @@ def policy_of(settings: Settings) -> BookingPolicy:
         min_notice=settings.min_notice,
         cancel_window=settings.cancel_window,
         max_upcoming=settings.max_upcoming,
+        reminder_offsets=settings.reminder_offsets,
     )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from db import deliveries
 from db.doctors import DoctorView, get_doctor, weekly_hours
 from db.errors import DomainError, NotFound
 from db.models import Appointment, AppointmentStatus, Doctor, Role, Specialty, TimeOff, User
@@ -70,6 +71,8 @@ class BookingPolicy:
     min_notice: timedelta = timedelta(hours=1)
     cancel_window: timedelta = timedelta(hours=2)
     max_upcoming: int = 3
+    # Reminders are created with every booking and move (db.deliveries).
+    reminder_offsets: tuple[timedelta, ...] = ()
 
     def earliest(self, now: datetime) -> datetime:
         return now + self.min_notice
@@ -113,7 +116,7 @@ class AppointmentView:
 _Patient = aliased(User)
 
 
-def _views() -> Select[tuple[Appointment, Doctor, Specialty, User]]:
+def _views() -> Select[Appointment, Doctor, Specialty, User]:
     return (
         select(Appointment, Doctor, Specialty, _Patient)
         .join(Doctor, Doctor.user_id == Appointment.doctor_id)
@@ -122,7 +125,9 @@ def _views() -> Select[tuple[Appointment, Doctor, Specialty, User]]:
     )
 
 
-def _view(appt: Appointment, doctor: Doctor, specialty: Specialty, patient: User) -> AppointmentView:
+def _view(
+    appt: Appointment, doctor: Doctor, specialty: Specialty, patient: User
+) -> AppointmentView:
     return AppointmentView(
         id=appt.id,
         doctor_id=appt.doctor_id,
@@ -149,7 +154,9 @@ async def appointment_view(s: AsyncSession, appointment_id: int) -> AppointmentV
     return _view(*row)
 
 
-async def _views_of(s: AsyncSession, query: Select[tuple[Appointment, Doctor, Specialty, User]]) -> list[AppointmentView]:
+async def _views_of(
+    s: AsyncSession, query: Select[Appointment, Doctor, Specialty, User]
+) -> list[AppointmentView]:
     return [_view(*row) for row in (await s.execute(query)).all()]
 
 
@@ -212,7 +219,9 @@ async def available_days(
         return {}
     earliest, latest = policy.earliest(now), policy.latest(now)
     window_start = max(earliest, _local_midnight(first, policy.tz))
-    window_end = min(latest + MAX_APPOINTMENT, _local_midnight(last + timedelta(days=1), policy.tz))
+    window_end = min(
+        latest + MAX_APPOINTMENT, _local_midnight(last + timedelta(days=1), policy.tz)
+    )
     weekly = await weekly_hours(s, doctor.user_id)
     if not weekly:
         return {}
@@ -260,7 +269,12 @@ def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
 
 
 async def _offered_slot(
-    s: AsyncSession, *, doctor: DoctorView, starts_at: datetime, policy: BookingPolicy, now: datetime
+    s: AsyncSession,
+    *,
+    doctor: DoctorView,
+    starts_at: datetime,
+    policy: BookingPolicy,
+    now: datetime,
 ) -> Slot:
     """The slot starting at ``starts_at`` if the doctor's hours, time off, notice and horizon
     offer it (other appointments aside: the constraint decides those)."""
@@ -351,6 +365,7 @@ async def book(
         if error is None:
             raise
         raise error from None
+    await deliveries.on_booked(s, appointment, policy.reminder_offsets, now)
     return await appointment_view(s, appointment.id)
 
 
@@ -396,6 +411,7 @@ async def cancel(
     appointment.version += 1
     appointment.updated_at = now
     await s.flush()
+    await deliveries.on_cancelled(s, appointment, now)
     return await appointment_view(s, appointment.id)
 
 
@@ -434,6 +450,7 @@ async def reschedule(
         if error is None:
             raise
         raise error from None
+    await deliveries.on_moved(s, appointment, policy.reminder_offsets, now)
     return await appointment_view(s, appointment.id), old_start
 
 
@@ -572,3 +589,28 @@ async def upcoming_for_doctor(
         )
         .order_by(Appointment.starts_at),
     )
+
+
+async def appointment_views(s: AsyncSession, ids: Sequence[int]) -> dict[int, AppointmentView]:
+    """Several appointments by id in one query."""
+    if not ids:
+        return {}
+    views = await _views_of(s, _views().where(Appointment.id.in_(set(ids))))
+    return {view.id: view for view in views}
+
+
+async def check_changeable(
+    s: AsyncSession, *, appointment_id: int, actor: Actor, policy: BookingPolicy, now: datetime
+) -> AppointmentView:
+    """The appointment, if ``actor`` may move it (or cancel it) now: read-only, the checks of
+    :func:`reschedule`, to refuse before asking for a new time. :class:`NotFound` for someone
+    else's, :class:`NotChangeable` once cancelled or started, :class:`TooLateToChange`."""
+    appointment = await s.get(Appointment, appointment_id)
+    if appointment is None:
+        raise NotFound("appointment")
+    _authorise(appointment, actor, doctor_may=False)
+    if appointment.status != BOOKED or appointment.starts_at <= now:
+        raise NotChangeable(appointment.status)
+    if actor.role is Role.PATIENT and appointment.starts_at - now < policy.cancel_window:
+        raise TooLateToChange()
+    return await appointment_view(s, appointment_id)

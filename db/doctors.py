@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -75,7 +75,7 @@ def _view(doctor: Doctor, user: User, specialty: Specialty) -> DoctorView:
     )
 
 
-def _doctor_query():  # type: ignore[no-untyped-def]
+def _doctor_query() -> Select[Doctor, User, Specialty]:
     return (
         select(Doctor, User, Specialty)
         .join(User, User.id == Doctor.user_id)
@@ -261,7 +261,10 @@ async def replace_hours(
     await s.execute(query)
     s.add_all(
         WorkingHours(
-            doctor_id=doctor_id, weekday=r.weekday, start_minute=r.start_minute, end_minute=r.end_minute
+            doctor_id=doctor_id,
+            weekday=r.weekday,
+            start_minute=r.start_minute,
+            end_minute=r.end_minute,
         )
         for r in clean
     )
@@ -365,9 +368,7 @@ async def open_invite(s: AsyncSession, *, token: str, now: datetime) -> User:
     return user
 
 
-async def accept_invite(
-    s: AsyncSession, *, token: str, password_hash: str, now: datetime
-) -> User:
+async def accept_invite(s: AsyncSession, *, token: str, password_hash: str, now: datetime) -> User:
     """Use the invite once: set the account's password. :class:`InviteInvalid` when it can't."""
     invite = await s.scalar(
         select(Invite).where(Invite.token_hash == hash_invite(token)).with_for_update()

@@ -4,13 +4,14 @@ concurrency is a database constraint."""
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -236,6 +237,10 @@ class Appointment(Base):
             "starts_at",
             postgresql_where=text("status <> 'cancelled'"),
         ),
+        # Upcoming booked appointments clinic-wide (reminder sync, daily agendas).
+        Index(
+            "ix_appointments_booked_start", "starts_at", postgresql_where=text("status = 'booked'")
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -266,3 +271,83 @@ class Invite(Base):
     used_at: Mapped[datetime | None]
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
+
+
+class DeliveryKind(enum.StrEnum):
+    REMINDER = "reminder"
+    BOOKED = "booked"
+    RESCHEDULED = "rescheduled"
+    CANCELLED = "cancelled"
+
+
+class Channel(enum.StrEnum):
+    TELEGRAM = "telegram"
+    EMAIL = "email"
+
+
+class DeliveryStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class Delivery(Base):
+    """A reminder or confirmation to send, kept until it is sent (or given up on): a restart
+    loses none, and rows are claimed with ``FOR UPDATE SKIP LOCKED`` so no two processes send
+    the same one."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({_values(DeliveryKind)})", name="kind_known"),
+        CheckConstraint(f"channel IN ({_values(Channel)})", name="channel_known"),
+        CheckConstraint(f"status IN ({_values(DeliveryStatus)})", name="status_known"),
+        CheckConstraint(
+            "(kind = 'reminder') = (offset_minutes IS NOT NULL)", name="reminder_has_offset"
+        ),
+        # One row per appointment version, kind, channel and offset: creating is idempotent.
+        Index(
+            "uq_deliveries_once",
+            "appointment_id",
+            "appointment_version",
+            "kind",
+            "channel",
+            text("coalesce(offset_minutes, -1)"),
+            unique=True,
+        ),
+        # The due scan reads only pending rows: its cost does not grow with history.
+        Index(
+            "ix_deliveries_due",
+            "next_attempt_at",
+            postgresql_where=text("status = 'pending'"),
+        ),
+        Index("ix_deliveries_due_at", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id", ondelete="CASCADE"))
+    appointment_version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))
+    offset_minutes: Mapped[int | None] = mapped_column(Integer)
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    next_attempt_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class AgendaSent(Base):
+    """A doctor's daily agenda that has been sent (one per doctor and local day)."""
+
+    __tablename__ = "agendas_sent"
+
+    doctor_id: Mapped[int] = mapped_column(
+        ForeignKey("doctors.user_id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    sent_at: Mapped[datetime]

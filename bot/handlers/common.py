@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.error import Forbidden
 from telegram.ext import ApplicationHandlerStop, ConversationHandler
 
 from bot.context import ClinicContext
@@ -144,6 +145,9 @@ async def stale_button(update: Update, context: ClinicContext) -> None:
 
 async def report_error(update: object, context: ClinicContext) -> None:
     """Log the failure with its traceback; tell the user something short and true."""
+    if isinstance(context.error, Forbidden):  # the user blocked the bot: nobody to tell
+        log.info("A chat blocked the bot: %s", context.error)
+        return
     log.error("Error while handling an update", exc_info=context.error)
     if isinstance(update, Update):
         try:

@@ -11,7 +11,17 @@ import html
 from collections.abc import Mapping
 from typing import Final
 
-from bot.texts import accounts, admin, booking, common, dates, doctor, email, notices
+from bot.texts import (
+    accounts,
+    admin,
+    booking,
+    common,
+    dates,
+    doctor,
+    email,
+    notices,
+    reminders,
+)
 
 LANGUAGES: Final = ("en", "es")
 DEFAULT_LANGUAGE: Final = "en"
@@ -42,6 +52,7 @@ CATALOG: Final = _merge(
     booking.TEXTS,
     doctor.TEXTS,
     admin.TEXTS,
+    reminders.TEXTS,
 )
 
 

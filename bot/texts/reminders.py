@@ -1,0 +1,43 @@
+"""Texts of reminders, doctors' daily agendas and the delivery report for admins."""
+
+TEXTS: dict[str, tuple[str, str]] = {
+    "reminder.chat": (
+        "⏰ Reminder: your appointment with {doctor} ({specialty}) is in {lead}.\n{when}",
+        "⏰ Recordatorio: tu cita con {doctor} ({specialty}) es dentro de {lead}.\n{when}",
+    ),
+    "reminder.minutes": ("{n} minutes", "{n} minutos"),
+    "reminder.hour": ("1 hour", "1 hora"),
+    "reminder.hours": ("{n} hours", "{n} horas"),
+    "reminder.days": ("{n} days", "{n} días"),
+    "reminder.cancel": ("Cancel", "Cancelar"),
+    "reminder.reschedule": ("Reschedule", "Cambiar hora"),
+    "agenda.header": (
+        "☀️ Good morning, {name}. Today, {date} ({zone}), you have {count} appointment(s):",
+        "☀️ Buenos días, {name}. Hoy, {date} ({zone}), tienes {count} cita(s):",
+    ),
+    "agenda.line": ("{start}–{end} {patient} ({phone})", "{start}–{end} {patient} ({phone})"),
+    "deliveries.report": (
+        "<b>Reminder delivery</b>\n\n<b>Next 24 h</b>\n{next}\n\n<b>Last 24 h</b>\n{last}\n\n"
+        "<b>Latest failures</b>\n{failures}{email_off}",
+        "<b>Envío de recordatorios</b>\n\n<b>Próximas 24 h</b>\n{next}\n\n<b>Últimas 24 h</b>\n"
+        "{last}\n\n<b>Últimos fallos</b>\n{failures}{email_off}",
+    ),
+    "deliveries.counts": (
+        "{channel}: {pending} pending, {sent} sent, {failed} failed, {skipped} skipped",
+        "{channel}: {pending} pendientes, {sent} enviados, {failed} fallidos, {skipped} omitidos",
+    ),
+    "deliveries.none": ("nothing", "nada"),
+    "deliveries.failure": (
+        "#{id} {channel} for appointment {appointment}, {attempts} attempt(s), {status}: {error}",
+        "#{id} {channel} de la cita {appointment}, {attempts} intento(s), {status}: {error}",
+    ),
+    "deliveries.email_off": (
+        "\n\n⚠️ Email is not configured (EMAIL_USER/EMAIL_PASS): email reminders are skipped.",
+        "\n\n⚠️ El correo no está configurado (EMAIL_USER/EMAIL_PASS): los recordatorios por "
+        "correo se omiten.",
+    ),
+    "channel.telegram": ("Telegram", "Telegram"),
+    "channel.email": ("Email", "Correo"),
+    "status.pending": ("pending", "pendiente"),
+    "status.failed": ("failed", "fallido"),
+}
