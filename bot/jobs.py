@@ -84,12 +84,12 @@ async def deliver_due(context: ClinicContext) -> None:
     await deliver_pending(context.bot, context.services)
 
 
-async def deliver_pending(bot: Any, services: Services) -> int:
+async def deliver_pending(bot: Any, services: Services, batch: int = BATCH) -> int:
     """Claim and send due deliveries until none is left; how many were handled."""
     handled = 0
     for _ in range(MAX_BATCHES_PER_RUN):
         async with services.transaction() as s:
-            claimed = await claim_due(s, now=services.clock.now(), limit=BATCH)
+            claimed = await claim_due(s, now=services.clock.now(), limit=batch)
         if not claimed:
             break
         handled += len(claimed)

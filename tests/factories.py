@@ -14,6 +14,14 @@ from db.slots import WeeklyRange
 from tests.fake_telegram import ChatUser
 
 PASSWORD = "correct horse battery"
+_HASHES: dict[str, str] = {}
+
+
+async def password_hash(password: str) -> str:
+    """The argon2id hash of ``password``, computed once per test run (hashing is slow)."""
+    if password not in _HASHES:
+        _HASHES[password] = await hash_password(password)
+    return _HASHES[password]
 
 
 async def make_user(
@@ -32,7 +40,7 @@ async def make_user(
             email=email,
             name=name,
             role=role.value,
-            password_hash=await hash_password(password),
+            password_hash=await password_hash(password),
             active=active,
             phone=phone,
             language=language,
@@ -69,7 +77,7 @@ async def make_doctor(
         if password is not None:
             user = await s.get(User, doctor.user_id)
             assert user is not None
-            user.password_hash = await hash_password(password)
+            user.password_hash = await password_hash(password)
         return await get_doctor(s, doctor.user_id)
 
 
