@@ -71,6 +71,9 @@ def build_application(
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
     if request is not None:
         builder = builder.request(request)
+    else:
+        # Reminders are sent side by side; the rate limiter, not the pool, sets the pace.
+        builder = builder.connection_pool_size(jobs.TELEGRAM_CONCURRENCY).pool_timeout(30)
     if updates_request is not None:
         builder = builder.get_updates_request(updates_request)
     elif request is not None:

@@ -22,7 +22,7 @@ from bot.context import ClinicContext, Services
 from bot.formatting import clock, long_date, when
 from bot.mailer import EmailAppointment, EmailKind, MailError, build_email
 from bot.texts import language_of, t
-from db.accounts import get_user, live_chats_of
+from db.accounts import get_user, live_chats_for, live_chats_of
 from db.booking import AppointmentView, appointment_views, schedule
 from db.deliveries import Claimed, claim_due, retry_later, settle, sync_offsets
 from db.doctors import day_bounds
@@ -142,12 +142,23 @@ async def _retry(
 async def _send_telegram(
     bot: Any, services: Services, claimed: list[Claimed], views: dict[int, AppointmentView]
 ) -> None:
+    if not claimed:
+        return
     gate = asyncio.Semaphore(TELEGRAM_CONCURRENCY)
+    async with services.transaction() as s:
+        chats = await live_chats_for(
+            s,
+            user_ids=[view.patient_id for view in views.values()],
+            now=services.clock.now(),
+        )
 
     async def one(item: Claimed) -> None:
         async with gate:
+            view = views.get(item.appointment_id)
             try:
-                await _send_one_telegram(bot, services, item, views.get(item.appointment_id))
+                await _send_one_telegram(
+                    bot, services, item, view, chats.get(view.patient_id, []) if view else []
+                )
             except Exception as exc:  # one bad row never stops the batch
                 log.exception("telegram delivery %s failed", item.id)
                 await _retry(services, item, f"internal: {type(exc).__name__}")
@@ -156,13 +167,15 @@ async def _send_telegram(
 
 
 async def _send_one_telegram(
-    bot: Any, services: Services, item: Claimed, view: AppointmentView | None
+    bot: Any,
+    services: Services,
+    item: Claimed,
+    view: AppointmentView | None,
+    chats: list[int],
 ) -> None:
     if view is None:
         await _settle(services, item, DeliveryStatus.SKIPPED, "appointment gone")
         return
-    async with services.transaction() as s:
-        chats = await live_chats_of(s, user_id=view.patient_id, now=services.clock.now())
     if not chats:
         await _settle(
             services, item, DeliveryStatus.SKIPPED, "the patient has no chat with the bot"

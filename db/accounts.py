@@ -6,6 +6,7 @@ Every function takes an open session and a time (or clock) and never commits.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -314,6 +315,32 @@ async def live_chats_of(s: AsyncSession, *, user_id: int, now: datetime) -> list
         return sorted(chats)
     last = await s.scalar(select(User.last_chat_id).where(User.id == user_id))
     return [last] if last is not None else []
+
+
+async def live_chats_for(
+    s: AsyncSession, *, user_ids: Sequence[int], now: datetime
+) -> dict[int, list[int]]:
+    """:func:`live_chats_of` for several users in two queries."""
+    found: dict[int, set[int]] = {user_id: set() for user_id in user_ids}
+    rows = await s.execute(
+        select(ChatSession.user_id, ChatSession.chat_id).where(
+            ChatSession.user_id.in_(set(user_ids)),
+            ChatSession.revoked_at.is_(None),
+            ChatSession.expires_at > now,
+        )
+    )
+    for user_id, chat_id in rows.all():
+        found[user_id].add(chat_id)
+    missing = [user_id for user_id, chats in found.items() if not chats]
+    if missing:
+        rows = await s.execute(
+            select(User.id, User.last_chat_id).where(
+                User.id.in_(missing), User.last_chat_id.is_not(None)
+            )
+        )
+        for user_id, chat_id in rows.all():
+            found[user_id].add(chat_id)
+    return {user_id: sorted(chats) for user_id, chats in found.items()}
 
 
 async def prune_login_failures(s: AsyncSession, *, now: datetime) -> int:
