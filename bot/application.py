@@ -35,6 +35,7 @@ ClinicApplication = Application[Any, ClinicContext, UserData, ChatData, BotData,
 
 # Handler groups: the private-chat gate first, then the features.
 GATE_GROUP = -1
+MESSAGES_PER_SECOND = 30
 MAIN_GROUP = 0
 
 
@@ -67,8 +68,12 @@ def build_application(
         .concurrent_updates(PerChatUpdateProcessor())
     )
     if rate_limiter:
-        # Honours 429 retry_after and keeps to Telegram's global and per-group limits.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+        # Honours 429 retry_after and keeps to Telegram's limit of 30 messages a second, paced
+        # one every 1/30 s (a bucket of one: no burst above the limit).
+        limiter = AIORateLimiter(
+            overall_max_rate=1, overall_time_period=1 / MESSAGES_PER_SECOND, max_retries=3
+        )
+        builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     if request is not None:
         builder = builder.request(request)
     else:

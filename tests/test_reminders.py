@@ -10,6 +10,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select, update
 
+from bot.application import build_application
 from bot.formatting import policy_of
 from bot.jobs import deliver_pending, send_agendas_now
 from bot.mailer import Mailer
@@ -18,6 +19,7 @@ from db.deliveries import claim_due, sync_offsets
 from db.models import Appointment, Delivery, Role
 from tests.conftest import Harness
 from tests.factories import book_directly, log_in_chat, make_doctor, make_user
+from tests.fake_telegram import FakeRequest
 from tests.smtp_server import SmtpTestServer
 
 # The test clock is Tuesday 2026-12-01 09:00 in Madrid; Wednesday 10:00 is 25 h away.
@@ -129,7 +131,9 @@ async def test_move_recomputes_and_cancel_removes(harness: Harness) -> None:
     assert ("booked", "email", None, "pending") not in _shape(rows)  # the old confirmation
 
     async with harness.services.transaction() as s:
-        await cancel(s, appointment_id=appt.id, actor=actor, policy=policy, now=harness.clock.now())
+        await cancel(
+            s, appointment_id=appt.id, actor=actor, policy=policy, now=harness.clock.now()
+        )
     assert _shape(await _deliveries(harness, appt.id)) == {("cancelled", "email", None, "pending")}
 
 
@@ -247,7 +251,9 @@ async def test_crash_between_claim_and_send_is_retried_after_the_lease(harness: 
     harness.clock.advance(timedelta(minutes=6))  # the lease (5 min) has expired
     await _run(harness)
     assert len(chat.texts()) == before + 1
-    sent = [d for d in await _deliveries(harness) if d.channel == "telegram" and d.status == "sent"]
+    sent = [
+        d for d in await _deliveries(harness) if d.channel == "telegram" and d.status == "sent"
+    ]
     assert len(sent) == 1 and sent[0].attempts == 2
 
 
@@ -303,12 +309,16 @@ async def test_telegram_rate_limit_is_honoured(harness: Harness) -> None:
     appt = await book_directly(
         harness.services, patient_id=patient.id, doctor_id=doctor.user_id, starts_at=WED_10
     )
-    harness.telegram.fail_next("sendMessage", 429, "Too Many Requests: retry after 7", retry_after=7)
+    harness.telegram.fail_next(
+        "sendMessage", 429, "Too Many Requests: retry after 7", retry_after=7
+    )
     harness.clock.set(WED_10 - timedelta(hours=1))
     before = len(chat.texts())
     await _run(harness)
     row = next(
-        d for d in await _deliveries(harness, appt.id) if d.channel == "telegram" and d.offset_minutes == 60
+        d
+        for d in await _deliveries(harness, appt.id)
+        if d.channel == "telegram" and d.offset_minutes == 60
     )
     assert row.status == "pending"
     assert row.next_attempt_at == harness.clock.now() + timedelta(seconds=7)
@@ -376,7 +386,9 @@ async def test_hostile_names_are_escaped_in_the_chat_reminder(harness: Harness) 
 
 async def test_doctors_get_their_agenda_once_a_day(harness: Harness) -> None:
     doctor = await make_doctor(harness.services, "house@example.com", name="Dr. House")
-    patient = await make_user(harness.services, "ana@example.com", name="Ana", phone="+34600111222")
+    patient = await make_user(
+        harness.services, "ana@example.com", name="Ana", phone="+34600111222"
+    )
     await book_directly(
         harness.services, patient_id=patient.id, doctor_id=doctor.user_id, starts_at=WED_10
     )
@@ -415,3 +427,35 @@ async def test_admin_sees_delivery_counts_and_failures(harness: Harness) -> None
     await make_user(harness.services, "pat@example.com")
     await log_in_chat(other, "pat@example.com")
     assert (await other.send("/reminders"))[-1].text == "That is not available to your account."
+
+
+async def test_rate_limiter_waits_out_a_429_and_sends(harness: Harness) -> None:
+    doctor = await make_doctor(harness.services, "house@example.com")
+    patient, chat = await _patient_in_chat(harness)
+    await book_directly(
+        harness.services, patient_id=patient.id, doctor_id=doctor.user_id, starts_at=WED_10
+    )
+    limited = build_application(
+        harness.services, request=FakeRequest(harness.telegram), polling=False, rate_limiter=True
+    )
+    await limited.initialize()
+    harness.telegram.fail_next(
+        "sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1
+    )
+    harness.clock.set(WED_10 - timedelta(hours=1))
+    before = len(chat.texts())
+    try:
+        await deliver_pending(limited.bot, harness.services)
+    finally:
+        await limited.shutdown()
+    assert len(chat.texts()) == before + 1  # sent in the same run, after waiting
+    tries = [
+        p
+        for p in harness.telegram.calls_of("sendMessage")
+        if p["chat_id"] == chat.chat_id and "Reminder" in p["text"]
+    ]
+    assert len(tries) == 2  # refused once with 429, then sent
+    row = next(
+        d for d in await _deliveries(harness) if d.channel == "telegram" and d.offset_minutes == 60
+    )
+    assert (row.status, row.attempts) == ("sent", 1)
