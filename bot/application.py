@@ -111,6 +111,7 @@ def _add_jobs(app: ClinicApplication) -> None:
         name=jobs.AGENDA_JOB,
         job_kwargs=once,
     )
+    queue.run_repeating(jobs.housekeeping, interval=3600, first=60, name="housekeeping")
     # A bot started after the agenda time still sends today's agendas.
     queue.run_once(jobs.send_agendas, when=5, name="agendas-at-start")
 

@@ -22,7 +22,7 @@ from bot.context import ClinicContext, Services
 from bot.formatting import clock, long_date, when
 from bot.mailer import EmailAppointment, EmailKind, MailError, build_email
 from bot.texts import language_of, t
-from db.accounts import get_user, live_chats_for, live_chats_of
+from db.accounts import get_user, live_chats_for, live_chats_of, prune_login_failures
 from db.booking import AppointmentView, appointment_views, schedule
 from db.deliveries import Claimed, claim_due, retry_later, settle, sync_offsets
 from db.doctors import day_bounds
@@ -304,6 +304,13 @@ async def apply_reminder_offsets(services: Services) -> None:
         )
     if created or dropped:
         log.info("Reminder offsets applied: %s reminders created, %s dropped", created, dropped)
+
+
+async def housekeeping(context: ClinicContext) -> None:
+    """Forget failed logins older than the throttle window."""
+    services = context.services
+    async with services.transaction() as s:
+        await prune_login_failures(s, now=services.clock.now())
 
 
 async def send_agendas(context: ClinicContext) -> None:

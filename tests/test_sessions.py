@@ -168,3 +168,17 @@ async def test_logging_in_again_in_a_chat_replaces_its_session(harness: Harness)
             )
         ).all()
     assert len(live) == 1
+
+
+async def test_housekeeping_forgets_old_failed_logins(harness: Harness) -> None:
+    chat = harness.user()
+    for _ in range(3):
+        await chat.send("/login")
+        await chat.send("nobody@example.com")
+        await chat.send("wrong-password")
+    (job,) = harness.app.job_queue.get_jobs_by_name("housekeeping")
+    await job.run(harness.app)
+    assert await harness.scalar("SELECT count(*) FROM login_failures") == 3
+    harness.clock.advance(timedelta(minutes=16))
+    await job.run(harness.app)
+    assert await harness.scalar("SELECT count(*) FROM login_failures") == 0
