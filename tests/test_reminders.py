@@ -459,3 +459,27 @@ async def test_rate_limiter_waits_out_a_429_and_sends(harness: Harness) -> None:
         d for d in await _deliveries(harness) if d.channel == "telegram" and d.offset_minutes == 60
     )
     assert (row.status, row.attempts) == ("sent", 1)
+
+
+async def test_booking_in_chat_sends_the_confirmation_email_at_once(
+    harness: Harness, smtp: SmtpTestServer
+) -> None:
+    harness.services.mailer = Mailer(smtp.config())
+    await make_doctor(harness.services, "house@example.com")
+    _, chat = await _patient_in_chat(harness)
+    await chat.send("/book")
+    await chat.press("Cardiology")
+    await chat.press("House")
+    await chat.press("Wed 2 Dec")
+    await chat.press("10:00")
+    await chat.press("Confirm")
+    (job,) = harness.app.job_queue.get_jobs_by_name("deliveries-now")
+    await job.run(harness.app)
+    (message,) = await smtp.wait_for_messages(1)
+    assert message.rcpt_tos == ("ana@example.com",)
+    ics = next(
+        p for p in message.message.iter_attachments() if p.get_filename() == "appointment.ics"
+    )
+    calendar = Calendar.from_ical(ics.get_content())
+    assert calendar["METHOD"] == "REQUEST"
+    assert next(iter(calendar.walk("VEVENT"))).decoded("DTSTART") == WED_10
