@@ -16,6 +16,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
+    ConversationHandler,
     Defaults,
     MessageHandler,
     TypeHandler,
@@ -33,8 +34,10 @@ log = logging.getLogger(__name__)
 
 ClinicApplication = Application[Any, ClinicContext, UserData, ChatData, BotData, Any]
 
-# Handler groups: the private-chat gate first, then the features.
-GATE_GROUP = -1
+# Handler groups (one handler each at most): the private-chat gate, the one-conversation gate,
+# then the features.
+PRIVATE_GATE_GROUP = -2
+CONVERSATION_GATE_GROUP = -1
 MESSAGES_PER_SECOND = 30
 MAIN_GROUP = 0
 
@@ -117,14 +120,22 @@ def _add_jobs(app: ClinicApplication) -> None:
 
 
 def _add_handlers(app: ClinicApplication) -> None:
-    app.add_handler(TypeHandler(Update, common.only_private_chats), group=GATE_GROUP)
-    handlers: list[BaseHandler[Update, ClinicContext, Any]] = [
-        # Conversations first: while one waits for an answer it sees the user's messages.
+    app.add_handler(TypeHandler(Update, common.only_private_chats), group=PRIVATE_GATE_GROUP)
+    app.add_handler(
+        TypeHandler(Update, common.one_conversation_at_a_time), group=CONVERSATION_GATE_GROUP
+    )
+    features: list[BaseHandler[Update, ClinicContext, Any]] = [
         *accounts.account_handlers(),
         *admin.handlers(),
         *booking.handlers(),
         *doctor.handlers(),
         *reminders.handlers(),
+    ]
+    handlers: list[BaseHandler[Update, ClinicContext, Any]] = [
+        # Conversations first: while one waits for an answer, it sees the user's messages
+        # (its fallbacks answer other commands with "finish or /cancel").
+        *(h for h in features if isinstance(h, ConversationHandler)),
+        *(h for h in features if not isinstance(h, ConversationHandler)),
         CommandHandler("start", common.show_start),
         CommandHandler("help", common.show_help),
         CommandHandler("language", common.choose_language),

@@ -26,6 +26,11 @@ def _parser() -> argparse.ArgumentParser:
     admin = sub.add_parser("create-admin", help="create an admin, or promote an existing user")
     admin.add_argument("email")
     admin.add_argument("--name", required=True)
+    sub.add_parser(
+        "seed-demo",
+        help="create a demo clinic (specialties, doctors with weekly hours) and print the "
+        "doctors' invite links",
+    )
     return parser
 
 
@@ -80,6 +85,10 @@ def _dispatch(command: str, args: argparse.Namespace, settings: Settings, stdin:
         return 0
     if command == "create-admin":
         return asyncio.run(_create_admin(settings, database, args.email, args.name, password))
+    if command == "seed-demo":
+        from bot.demo import seed_demo
+
+        return asyncio.run(seed_demo(settings, database))
     return asyncio.run(_run(settings, database))
 
 

@@ -233,3 +233,17 @@ async def test_html_in_names_is_escaped(harness: Harness) -> None:
     replies = await chat.send("<b>Bobby</b> & Tables")
     # Telegram would refuse unescaped HTML; the user sees the name as typed.
     assert "<b>Bobby</b> & Tables" in replies[-1].text
+
+
+async def test_one_conversation_at_a_time(harness: Harness) -> None:
+    await make_user(harness.services, "first@example.com")
+    chat = harness.user()
+    await chat.send("/login")
+    await chat.send("first@example.com")
+    # Waiting for the password: neither another conversation nor a plain command slips in.
+    assert "finish this step" in (await chat.send("/register"))[-1].text
+    assert "finish this step" in (await chat.send("/start inv_abcdefgh"))[-1].text
+    assert "finish this step" in (await chat.send("/help"))[-1].text
+    await chat.press_data("ap:r:1")  # a Reschedule button would open the booking conversation
+    assert harness.telegram.answers[-1]["text"].startswith("Please finish this step first")
+    assert "Logged in" in (await chat.send(PASSWORD))[-1].text

@@ -10,7 +10,7 @@ from telegram.error import Forbidden
 from telegram.ext import ApplicationHandlerStop, ConversationHandler
 
 from bot.context import ClinicContext
-from bot.guard import answer, current_principal, edit_or_say, lang, say
+from bot.guard import answer, current_principal, edit_or_say, lang, refuse, say
 from bot.menus import show_menu
 from bot.texts import LANGUAGES, t
 from db.accounts import Principal, set_language
@@ -31,6 +31,30 @@ async def only_private_chats(update: Update, context: ClinicContext) -> None:
         message = update.effective_message
         if message is not None and message.text and message.text.startswith("/"):
             await say(update, context, "common.private_only")
+        raise ApplicationHandlerStop
+
+
+def _conversation_active(conversation: ConversationHandler[ClinicContext], update: Update) -> bool:
+    try:
+        key = conversation._get_key(update)
+    except RuntimeError:  # an update without a chat or user has no conversation
+        return False
+    return conversation._conversations.get(key) is not None
+
+
+async def one_conversation_at_a_time(update: Update, context: ClinicContext) -> None:
+    """While a conversation waits for an answer, another one cannot start over it: what would
+    open a second conversation is answered with "finish or /cancel" instead."""
+    conversations = [
+        handler
+        for handler in context.application.handlers.get(0, [])
+        if isinstance(handler, ConversationHandler)
+    ]
+    active = [c for c in conversations if _conversation_active(c, update)]
+    if not active:
+        return
+    if any(c.check_update(update) for c in conversations if c not in active):
+        await refuse(update, context, "common.busy")
         raise ApplicationHandlerStop
 
 

@@ -1,3 +1,216 @@
-"""Texts of the doctor commands."""
+"""Texts of the doctor commands: /schedule, attendance, /hours and time off."""
 
-TEXTS: dict[str, tuple[str, str]] = {}
+TEXTS: dict[str, tuple[str, str]] = {
+    # --- /schedule ------------------------------------------------------------------------------
+    "schedule.day": (
+        "📋 <b>{doctor}</b> — {date} ({zone})\n\n{body}",
+        "📋 <b>{doctor}</b> — {date} ({zone})\n\n{body}",
+    ),
+    "schedule.week": (
+        "📋 <b>{doctor}</b> — {first} to {last} ({zone})\n\n{body}",
+        "📋 <b>{doctor}</b> — del {first} al {last} ({zone})\n\n{body}",
+    ),
+    "schedule.week_day": ("<b>{date}</b>", "<b>{date}</b>"),
+    "schedule.line": (
+        "{start}–{end} · {patient} · {phone} · {status}",
+        "{start}–{end} · {patient} · {phone} · {status}",
+    ),
+    "schedule.no_phone": ("no phone", "sin teléfono"),
+    "schedule.status.booked": ("🕒 booked", "🕒 reservada"),
+    "schedule.status.attended": ("✔ attended", "✔ atendida"),
+    "schedule.status.no_show": ("✖ no-show", "✖ no acudió"),
+    "schedule.day_empty": ("No appointments.", "No hay citas."),
+    "schedule.week_day_empty": ("—", "—"),
+    "schedule.more": (
+        "… and {count} more not shown here.",
+        "… y {count} más que no caben aquí.",
+    ),
+    "schedule.week_more": (
+        "… and {count} more: open a day to see them all.",
+        "… y {count} más: abre un día para verlas todas.",
+    ),
+    "schedule.today": ("Today", "Hoy"),
+    "schedule.tomorrow": ("Tomorrow", "Mañana"),
+    "schedule.next_7": ("Next 7 days", "Próximos 7 días"),
+    "schedule.previous": ("◀ {day}", "◀ {day}"),
+    "schedule.next": ("{day} ▶", "{day} ▶"),
+    "schedule.previous_week": ("◀ 7 days", "◀ 7 días"),
+    "schedule.next_week": ("7 days ▶", "7 días ▶"),
+    "schedule.back_to_doctors": ("« Doctors", "« Médicos"),
+    "schedule.pick_doctor": ("Whose schedule?", "¿La agenda de qué médico?"),
+    "schedule.inactive": ("(inactive)", "(inactivo)"),
+    "schedule.no_doctors": (
+        "There are no doctors yet. /adddoctor adds one.",
+        "Aún no hay médicos. /adddoctor da de alta uno.",
+    ),
+    "schedule.not_yours": (
+        "You can only see your own schedule.",
+        "Solo puedes ver tu propia agenda.",
+    ),
+    "schedule.no_profile": (
+        "Your account has no doctor profile. Please contact the clinic.",
+        "Tu cuenta no tiene perfil de médico. Ponte en contacto con la clínica.",
+    ),
+    "schedule.doctor_not_found": (
+        "That doctor does not exist.",
+        "Ese médico no existe.",
+    ),
+    "schedule.day_out_of_range": (
+        "That day is too far away; open /schedule again.",
+        "Ese día queda demasiado lejos; abre /schedule de nuevo.",
+    ),
+    # --- attendance -----------------------------------------------------------------------------
+    "attend.mark_attended": ("✔ {time} attended", "✔ {time} atendida"),
+    "attend.mark_no_show": ("✖ {time} no-show", "✖ {time} no acudió"),
+    "attend.not_found": (
+        "That appointment is not in your schedule.",
+        "Esa cita no está en tu agenda.",
+    ),
+    "attend.not_started": (
+        "That appointment has not started yet.",
+        "Esa cita aún no ha empezado.",
+    ),
+    "attend.cancelled": (
+        "That appointment was cancelled.",
+        "Esa cita se canceló.",
+    ),
+    # --- /hours overview ------------------------------------------------------------------------
+    "hours.overview": (
+        "🕘 <b>Your weekly hours</b> ({zone})\n{hours}\n\n🏖 <b>Time off</b> ({zone})\n{time_off}",
+        "🕘 <b>Tu horario semanal</b> ({zone})\n{hours}\n\n"
+        "🏖 <b>Ausencias</b> ({zone})\n{time_off}",
+    ),
+    "hours.overview_with_note": (
+        "{note}\n\n🕘 <b>Your weekly hours</b> ({zone})\n{hours}\n\n"
+        "🏖 <b>Time off</b> ({zone})\n{time_off}",
+        "{note}\n\n🕘 <b>Tu horario semanal</b> ({zone})\n{hours}\n\n"
+        "🏖 <b>Ausencias</b> ({zone})\n{time_off}",
+    ),
+    "hours.weekday_line": ("{weekday} {ranges}", "{weekday} {ranges}"),
+    "hours.no_ranges": ("—", "—"),
+    "hours.no_time_off": ("No upcoming time off.", "No hay ausencias próximas."),
+    "hours.time_off_line": ("• {what}", "• {what}"),
+    "hours.edit_day": ("Edit a day", "Editar un día"),
+    "hours.add_time_off": ("Add time off", "Añadir ausencia"),
+    "hours.remove_time_off": ("Remove time off", "Quitar ausencia"),
+    "hours.back": ("« Back", "« Volver"),
+    "hours.done": ("Done", "Hecho"),
+    "hours.no_profile": (
+        "Your account has no doctor profile. Please contact the clinic.",
+        "Tu cuenta no tiene perfil de médico. Ponte en contacto con la clínica.",
+    ),
+    # --- editing a weekday ----------------------------------------------------------------------
+    "hours.pick_weekday": (
+        "Which day of the week do you want to change?",
+        "¿Qué día de la semana quieres cambiar?",
+    ),
+    "hours.day": (
+        "<b>{weekday}</b> ({zone}): {ranges}",
+        "<b>{weekday}</b> ({zone}): {ranges}",
+    ),
+    "hours.day_with_note": (
+        "{note}\n\n<b>{weekday}</b> ({zone}): {ranges}",
+        "{note}\n\n<b>{weekday}</b> ({zone}): {ranges}",
+    ),
+    "hours.day_off": ("no hours (day off)", "sin horario (día libre)"),
+    "hours.clear_day": ("Clear day", "Vaciar el día"),
+    "hours.add_range": ("Add a range", "Añadir un tramo"),
+    "hours.cleared": ("✅ {weekday} cleared.", "✅ {weekday} sin horario."),
+    "hours.range_added": ("✅ Added {start}–{end}.", "✅ Añadido {start}–{end}."),
+    "hours.outside_note": (
+        "ℹ️ {count} upcoming appointment(s) on {weekday} now fall outside your hours. "
+        "They stay booked: see /schedule.",
+        "ℹ️ {count} cita(s) próxima(s) del {weekday} quedan ahora fuera de tu horario. "
+        "Siguen reservadas: consulta /schedule.",
+    ),
+    "hours.invalid": (
+        "That range is not valid; nothing was changed.",
+        "Ese tramo no es válido; no se ha cambiado nada.",
+    ),
+    # --- time pickers ---------------------------------------------------------------------------
+    "pick.range_title": (
+        "New range on {weekday} ({zone}).",
+        "Nuevo tramo del {weekday} ({zone}).",
+    ),
+    "pick.off_title": (
+        "Time off on {date} ({zone}).",
+        "Ausencia del {date} ({zone}).",
+    ),
+    "pick.start_hour": ("{title}\nPick the start hour:", "{title}\nElige la hora de inicio:"),
+    "pick.start_minute": (
+        "{title}\nStart at {hour}:…? Pick the minutes:",
+        "{title}\n¿Empieza a las {hour}:…? Elige los minutos:",
+    ),
+    "pick.end_hour": (
+        "{title}\nStarts at {start}. Pick the end hour:",
+        "{title}\nEmpieza a las {start}. Elige la hora de fin:",
+    ),
+    "pick.end_minute": (
+        "{title}\nStarts at {start}, ends at {hour}:…? Pick the minutes:",
+        "{title}\nEmpieza a las {start} y termina a las {hour}:…? Elige los minutos:",
+    ),
+    # --- adding time off ------------------------------------------------------------------------
+    "off.pick_first": (
+        "🏖 Time off ({zone}): pick the first day.",
+        "🏖 Ausencia ({zone}): elige el primer día.",
+    ),
+    "off.pick_kind": (
+        "🏖 Time off from {date} ({zone}): the whole day(s), or part of the day?",
+        "🏖 Ausencia desde el {date} ({zone}): ¿días completos o parte del día?",
+    ),
+    "off.whole": ("Whole day(s)", "Días completos"),
+    "off.part": ("Part of the day", "Parte del día"),
+    "off.pick_last": (
+        "🏖 Whole days from {date} ({zone}): pick the last day.",
+        "🏖 Días completos desde el {date} ({zone}): elige el último día.",
+    ),
+    "off.earlier": ("◀ Earlier", "◀ Antes"),
+    "off.later": ("Later ▶", "Después ▶"),
+    "off.day_out_of_range": (
+        "That day can't be chosen here.",
+        "Ese día no se puede elegir aquí.",
+    ),
+    "off.conflicts": (
+        "⚠️ {count} appointment(s) fall in {what} ({zone}):\n{lines}\n\n"
+        "Block it and cancel these {count} appointment(s)? The patients will be told.",
+        "⚠️ {count} cita(s) caen en {what} ({zone}):\n{lines}\n\n"
+        "¿Bloquear ese tiempo y cancelar estas {count} cita(s)? Se avisará a los pacientes.",
+    ),
+    "off.conflicts_changed": (
+        "⚠️ The appointments in that time changed meanwhile; nothing was changed yet.\n\n{rest}",
+        "⚠️ Las citas de ese tiempo han cambiado mientras tanto; aún no se ha cambiado nada."
+        "\n\n{rest}",
+    ),
+    "off.conflict_line": ("• {when} — {patient}", "• {when} — {patient}"),
+    "off.more": ("• … and {count} more", "• … y {count} más"),
+    "off.confirm": ("Block and cancel {count}", "Bloquear y cancelar {count}"),
+    "off.added": ("✅ Time off added: {what}.", "✅ Ausencia añadida: {what}."),
+    "off.added_cancelled": (
+        "✅ Time off added: {what}. {count} appointment(s) cancelled; the patients were told.",
+        "✅ Ausencia añadida: {what}. {count} cita(s) cancelada(s); se ha avisado a los "
+        "pacientes.",
+    ),
+    "off.nothing_changed": ("Nothing was changed.", "No se ha cambiado nada."),
+    "off.invalid": (
+        "That time is already over; nothing was changed.",
+        "Ese tiempo ya ha pasado; no se ha cambiado nada.",
+    ),
+    "off.whole_day": ("{date} (whole day)", "{date} (día completo)"),
+    "off.whole_days": ("{first} – {last} (whole days)", "{first} – {last} (días completos)"),
+    "off.same_day": ("{date}, {start}–{end}", "{date}, {start}–{end}"),
+    "off.span": ("{first} {start} – {last} {end}", "{first} {start} – {last} {end}"),
+    # --- removing time off ----------------------------------------------------------------------
+    "off.pick_remove": (
+        "🏖 Which time off do you want to remove? ({zone})",
+        "🏖 ¿Qué ausencia quieres quitar? ({zone})",
+    ),
+    "off.none_to_remove": (
+        "You have no upcoming time off.",
+        "No tienes ausencias próximas.",
+    ),
+    "off.removed": ("✅ Time off removed: {what}.", "✅ Ausencia quitada: {what}."),
+    "off.not_found": (
+        "That time off no longer exists.",
+        "Esa ausencia ya no existe.",
+    ),
+}

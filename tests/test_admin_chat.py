@@ -1,0 +1,760 @@
+"""Admins onboard doctors (/adddoctor), doctors accept their invites, admins manage doctors
+(/doctors) — end to end through the bot."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from db.booking import AppointmentView
+from db.doctors import (
+    DoctorView,
+    create_invite,
+    get_or_create_specialty,
+    hash_invite,
+    list_doctors,
+)
+from db.models import Appointment, Doctor, Invite, Role, Specialty, User, WorkingHours
+from tests.conftest import START, Harness
+from tests.factories import PASSWORD, book_directly, log_in_chat, make_doctor, make_user
+from tests.fake_telegram import BOT_USERNAME, ChatUser, Message
+
+ADMIN_EMAIL = "boss@clinic.example"
+LINK = re.compile(rf"https://t\.me/{BOT_USERNAME}\?start=(inv_[A-Za-z0-9_-]+)")
+# Wednesday 2 December 2026, 10:00 in Madrid: inside default hours, after the minimum notice.
+WEDNESDAY_10 = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+
+
+async def _admin(h: Harness, language: str = "en") -> ChatUser:
+    await make_user(h.services, ADMIN_EMAIL, name="The Boss", role=Role.ADMIN, language=language)
+    chat = h.user("Boss", language=language)
+    await chat.send("/login")
+    await chat.send(ADMIN_EMAIL)
+    await chat.send(PASSWORD)
+    return chat
+
+
+async def _specialties(h: Harness, *names: str) -> None:
+    async with h.services.transaction() as s:
+        for name in names:
+            await get_or_create_specialty(s, name)
+
+
+def _payload(message: Message) -> str:
+    found = LINK.search(message.text)
+    assert found is not None, message.text
+    return found.group(1)
+
+
+async def _add_doctor(
+    admin: ChatUser,
+    *,
+    name: str = "Dr. Ana Ruiz",
+    specialty: str = "Cardiology",
+    email: str = "ana.ruiz@clinic.example",
+    minutes: int = 30,
+) -> str:
+    """/adddoctor through to Create; the invite's /start payload."""
+    await admin.send("/adddoctor")
+    await admin.send(name)
+    await admin.press(specialty)
+    await admin.send(email)
+    await admin.press(f"{minutes} min")
+    await admin.press("✅ Create")
+    return _payload(admin.last)
+
+
+async def _user(h: Harness, email: str) -> User:
+    async with h.services.session_factory() as s:
+        user = await s.scalar(select(User).where(User.email == email))
+    assert user is not None
+    return user
+
+
+async def _doctors(h: Harness, *, bookable_only: bool = False) -> list[DoctorView]:
+    async with h.services.session_factory() as s:
+        return await list_doctors(s, bookable_only=bookable_only)
+
+
+async def _patient(h: Harness, email: str, name: str) -> tuple[User, ChatUser]:
+    user = await make_user(h.services, email, name=name)
+    chat = h.user(name.split()[0])
+    await log_in_chat(chat, email)
+    return user, chat
+
+
+def _drafts(h: Harness, chat: ChatUser) -> list[str]:
+    return [key for key in h.app.user_data.get(chat.user_id, {}) if key.startswith("draft")]
+
+
+def _deleted_user_messages(h: Harness, chat: ChatUser) -> list[str]:
+    return [
+        m.text
+        for m in h.telegram.chat(chat.chat_id, include_deleted=True)
+        if not m.from_bot and m.deleted
+    ]
+
+
+# --- /adddoctor and the invite ------------------------------------------------------------------
+
+
+async def test_adddoctor_onboards_a_doctor_who_logs_in_with_the_invite(harness: Harness) -> None:
+    await _specialties(harness, "Cardiology", "Dermatology")
+    admin = await _admin(harness)
+
+    assert "What name should patients see" in (await admin.send("/adddoctor"))[-1].text
+    specialty_step = (await admin.send("  Dr.  Ana   Ruiz "))[-1]
+    assert "specialty of Dr. Ana Ruiz" in specialty_step.text
+    assert specialty_step.button_texts == ["Cardiology", "Dermatology", "➕ New specialty"]
+
+    assert await admin.press("Cardiology") == []  # the same message moves on
+    assert specialty_step.edits == 1 and not specialty_step.buttons
+    assert "Specialty: Cardiology" in specialty_step.text and "email" in specialty_step.text
+
+    slot_step = (await admin.send(" Ana.Ruiz@Clinic.EXAMPLE "))[-1]
+    assert slot_step.button_texts == ["15 min", "20 min", "30 min", "45 min", "60 min"]
+    await admin.press("30 min")
+    assert slot_step.text == (
+        "New doctor\nName: Dr. Ana Ruiz\nSpecialty: Cardiology\nEmail: ana.ruiz@clinic.example\n"
+        "Appointments: 30 min\nWeekly hours: Mon–Fri 09:00–17:00 (the doctor can change them "
+        "with /hours)\n\nCreate this doctor and their invite link?"
+    )
+    assert slot_step.button_texts == ["✅ Create", "✖️ Cancel"]
+
+    await admin.press("✅ Create")
+    done = slot_step
+    assert not done.buttons
+    assert done.text.startswith(
+        "✅ Dr. Ana Ruiz is added: Cardiology, 30-min appointments, Mon–Fri 09:00–17:00."
+    )
+    assert (
+        "used once and expires in 7 days, on Tuesday 8 December 2026, 09:00 (Europe/Madrid)"
+        in (done.text)
+    )
+    payload = _payload(done)
+    assert len(payload) <= 64 and re.fullmatch(r"[A-Za-z0-9_-]+", payload)
+    token = payload.removeprefix("inv_")
+    assert not _drafts(harness, admin)
+
+    # The database: a doctor without a password, default hours, the invite stored as a hash only.
+    admin_user = await _user(harness, ADMIN_EMAIL)
+    user = await _user(harness, "ana.ruiz@clinic.example")
+    assert (user.name, user.role, user.password_hash, user.active) == (
+        "Dr. Ana Ruiz", "doctor", None, True,
+    )  # fmt: skip
+    async with harness.services.session_factory() as s:
+        doctor = await s.get(Doctor, user.id)
+        assert doctor is not None and doctor.slot_minutes == 30 and doctor.active
+        specialty = await s.get(Specialty, doctor.specialty_id)
+        assert specialty is not None and specialty.name == "Cardiology"
+        hours = (
+            await s.execute(
+                select(WorkingHours.weekday, WorkingHours.start_minute, WorkingHours.end_minute)
+                .where(WorkingHours.doctor_id == user.id)
+                .order_by(WorkingHours.weekday)
+            )
+        ).all()
+        assert [tuple(row) for row in hours] == [(day, 540, 1020) for day in range(5)]
+        invites = (await s.scalars(select(Invite).where(Invite.user_id == user.id))).all()
+    assert len(invites) == 1
+    invite = invites[0]
+    assert invite.token_hash == hash_invite(token) and invite.used_at is None
+    assert invite.created_by == admin_user.id and invite.expires_at == START + timedelta(days=7)
+    holding = "SELECT count(*) FROM invites i WHERE position(:value in i::text) > 0"
+    assert await harness.scalar(holding, value=token) == 0
+    assert await harness.scalar(holding, value=hash_invite(token)) == 1
+
+    # The doctor opens the link in their own chat.
+    ana = harness.user("Ana")
+    welcome = (await ana.send(f"/start {payload}"))[-1]
+    assert "Welcome, Dr. Ana Ruiz" in welcome.text and "(Cardiology)" in welcome.text
+    assert "ana.ruiz@clinic.example" in welcome.text
+    assert _drafts(harness, ana) == ["draft_invite"]
+
+    assert "at least 8 characters" in (await ana.send("short"))[-1].text
+    done_messages = await ana.send("stethoscope-42")
+    assert _deleted_user_messages(harness, ana) == ["short", "stethoscope-42"]
+    assert done_messages[-1].text.startswith(
+        "✅ Your password is set and this chat is logged in as Dr. Ana Ruiz (doctor)."
+    )
+    assert "/schedule" in done_messages[-1].text and "/hours" in done_messages[-1].text
+    assert "Mon–Fri 09:00–17:00" in done_messages[-1].text
+    assert harness.telegram.menu(ana.chat_id)[:2] == ["schedule", "hours"]
+    assert not _drafts(harness, ana)
+    assert "Role: doctor" in (await ana.send("/me"))[-1].text
+
+    user = await _user(harness, "ana.ruiz@clinic.example")
+    assert user.password_hash is not None and user.password_hash.startswith("$argon2id$")
+    assert user.language == "en"
+    used = await harness.scalar("SELECT used_at FROM invites WHERE user_id = :u", u=user.id)
+    assert used == START
+
+    # Later, from anywhere: /login with the chosen password.
+    await ana.send("/logout")
+    await ana.send("/login")
+    await ana.send("ana.ruiz@clinic.example")
+    assert "Logged in as Dr. Ana Ruiz (doctor)" in (await ana.send("stethoscope-42"))[-1].text
+
+    # The link works once.
+    again = harness.user("Someone")
+    replies = await again.send(f"/start {payload}")
+    assert replies[-1].text == (
+        "This invite link is not valid or has expired. Ask the clinic for a new one."
+    )
+    assert "didn't understand" in (await again.send("another-password"))[-1].text
+
+
+async def test_invite_expires_after_seven_days(harness: Harness) -> None:
+    doctor = await make_doctor(harness.services, "late@clinic.example", password=None)
+    async with harness.services.transaction() as s:
+        token = await create_invite(s, user_id=doctor.user_id, created_by=None, now=START)
+
+    harness.clock.advance(timedelta(days=7) - timedelta(minutes=1))
+    late = harness.user("Late")
+    assert "Welcome, Dr. Gregory House" in (await late.send(f"/start inv_{token}"))[-1].text
+    harness.clock.advance(timedelta(minutes=1))
+    # Checked again when used: it expired while the doctor was choosing a password.
+    replies = await late.send("finally-a-password")
+    assert replies[-1].text.startswith("This invite link is not valid or has expired.")
+    assert _deleted_user_messages(harness, late) == ["finally-a-password"]
+    assert not _drafts(harness, late)
+    assert (await _user(harness, "late@clinic.example")).password_hash is None
+
+    other = harness.user("Other")
+    assert "not valid or has expired" in (await other.send(f"/start inv_{token}"))[-1].text
+
+
+async def test_unknown_and_malformed_invite_links(harness: Harness) -> None:
+    chat = harness.user()
+    assert "not valid or has expired" in (await chat.send("/start inv_NoSuchToken123"))[-1].text
+    # Not a payload Telegram could carry: the generic answer of /start.
+    assert (await chat.send("/start inv_bad!token"))[-1].text.startswith("This link is not valid.")
+    assert "Welcome to the clinic" in (await chat.send("/start"))[-1].text
+
+
+async def test_invite_cancel_midway_and_restart(harness: Harness) -> None:
+    doctor = await make_doctor(harness.services, "greg@clinic.example", password=None)
+    async with harness.services.transaction() as s:
+        token = await create_invite(s, user_id=doctor.user_id, created_by=None, now=START)
+    greg = harness.user("Greg")
+    await greg.send(f"/start inv_{token}")
+    assert "finish this step" in (await greg.send("/book"))[-1].text
+    assert "text message" in (await greg.send_sticker())[-1].text
+    assert "Nothing was saved" in (await greg.send("/cancel"))[-1].text
+    assert not _drafts(harness, greg)
+    assert "didn't understand" in (await greg.send("a-password-typed-late"))[-1].text
+
+    # Opened again, the conversation survives a restart of the bot.
+    await greg.send(f"/start inv_{token}")
+    await harness.restart()
+    harness.rebind(greg)
+    replies = await greg.send("survives-restarts")
+    assert "Your password is set" in replies[-1].text
+    assert not _drafts(harness, greg)
+
+
+async def test_invite_opened_in_a_chat_logged_in_as_someone_else(harness: Harness) -> None:
+    await make_user(harness.services, "pat@example.com", name="Pat")
+    doctor = await make_doctor(harness.services, "doc@clinic.example", password=None)
+    async with harness.services.transaction() as s:
+        token = await create_invite(s, user_id=doctor.user_id, created_by=None, now=START)
+    chat = harness.user("Shared")
+    await log_in_chat(chat, "pat@example.com")
+    await chat.send(f"/start inv_{token}")
+    await chat.send("doctor-password")
+    assert "Role: doctor" in (await chat.send("/me"))[-1].text
+    assert harness.telegram.menu(chat.chat_id)[:2] == ["schedule", "hours"]
+
+
+async def test_adddoctor_rejects_bad_input_at_every_step(harness: Harness) -> None:
+    await _specialties(harness, "Cardiology")
+    await make_user(harness.services, "taken@clinic.example")
+    admin = await _admin(harness)
+    await admin.send("/adddoctor")
+
+    assert "doctor's name" in (await admin.send("x"))[-1].text
+    assert "doctor's name" in (await admin.send("12345"))[-1].text
+    assert "text message" in (await admin.send_sticker())[-1].text
+    specialty_step = (await admin.send("Dr. Bo Stone"))[-1]
+
+    assert "choose with the buttons" in (await admin.send("Cardiology"))[-1].text
+    assert "finish this step" in (await admin.send("/doctors"))[-1].text
+    # A specialty that does not exist (forged): told, and offered the list again.
+    await admin.press_data("ad:sp:999999", specialty_step)
+    assert harness.telegram.answers[-1]["text"] == (
+        "That specialty is no longer available. Please choose again."
+    )
+    assert specialty_step.button_texts == ["Cardiology", "➕ New specialty"]
+    # Buttons of another step are not taken here.
+    await admin.press_data("ad:slot:30", specialty_step)
+    assert harness.telegram.answers[-1]["text"] == "This button is no longer valid."
+    await admin.press("Cardiology")
+
+    assert "doesn't look like an email" in (await admin.send("bo@"))[-1].text
+    assert "already has an account" in (await admin.send(" TAKEN@clinic.example"))[-1].text
+    slot_step = (await admin.send("bo@clinic.example"))[-1]
+
+    assert "choose with the buttons" in (await admin.send("25"))[-1].text
+    await admin.press_data("ad:slot:25", slot_step)
+    assert harness.telegram.answers[-1]["text"] == (
+        "That is not one of the offered lengths. Please choose with the buttons."
+    )
+    assert slot_step.button_texts[0] == "15 min"  # still choosing
+    await admin.press_data("ad:slot:abc", slot_step)
+    assert harness.telegram.answers[-1]["text"] == "This button is no longer valid."
+    await admin.press("20 min")
+
+    assert "choose with the buttons" in (await admin.send("yes"))[-1].text
+    await admin.press("✅ Create")
+    assert "Dr. Bo Stone is added" in slot_step.text
+    # A second tap on Create (the button of a message as it was) creates nothing more.
+    await admin.press_data("ad:ok", slot_step)
+    assert harness.telegram.answers[-1]["text"] == "This button is no longer valid."
+    assert [d.name for d in await _doctors(harness)] == ["Dr. Bo Stone"]
+    assert (await _doctors(harness))[0].slot_minutes == 20
+    assert not harness.errors
+
+
+async def test_new_specialty_is_created_with_the_doctor(harness: Harness) -> None:
+    await _specialties(harness, "Cardiology")
+    admin = await _admin(harness)
+    await admin.send("/adddoctor")
+    await admin.send("Dr. Eva Lind")
+    await admin.press("➕ New specialty")
+    assert "name of the new specialty" in admin.last.text
+    assert "specialty name of 2 to 80" in (await admin.send("x"))[-1].text
+    replies = await admin.send("  Sports   medicine ")
+    assert "Specialty: Sports medicine (new)." in replies[-1].text
+    # Nothing is created before the doctor is.
+    async with harness.services.session_factory() as s:
+        names = (await s.scalars(select(Specialty.name))).all()
+    assert sorted(names) == ["Cardiology"]
+    await admin.send("eva@clinic.example")
+    await admin.press("45 min")
+    assert "Specialty: Sports medicine (new)" in admin.last.text
+    await admin.press("✅ Create")
+    assert "Dr. Eva Lind is added: Sports medicine, 45-min appointments" in admin.last.text
+    (doctor,) = await _doctors(harness)
+    assert (doctor.specialty, doctor.slot_minutes) == ("Sports medicine", 45)
+
+    # A "new" specialty that already exists (any case) is the existing one.
+    await admin.send("/adddoctor")
+    await admin.send("Dr. Max Roe")
+    await admin.press("➕ New specialty")
+    assert "Specialty: Cardiology." in (await admin.send("CARDIOLOGY"))[-1].text
+    await admin.send("max@clinic.example")
+    await admin.press("15 min")
+    await admin.press("✅ Create")
+    async with harness.services.session_factory() as s:
+        names = (await s.scalars(select(Specialty.name))).all()
+    assert sorted(names) == ["Cardiology", "Sports medicine"]
+
+    # Cancelled after typing a new specialty: it is not created.
+    await admin.send("/adddoctor")
+    await admin.send("Dr. Zoe Park")
+    await admin.press("➕ New specialty")
+    await admin.send("Neurology")
+    await admin.send("/cancel")
+    async with harness.services.session_factory() as s:
+        names = (await s.scalars(select(Specialty.name))).all()
+    assert "Neurology" not in names
+
+
+async def test_email_taken_while_confirming(harness: Harness) -> None:
+    await _specialties(harness, "Cardiology")
+    admin = await _admin(harness)
+    await admin.send("/adddoctor")
+    await admin.send("Dr. Kim Lee")
+    await admin.press("Cardiology")
+    await admin.send("kim@clinic.example")
+    await admin.press("60 min")
+    summary = admin.last
+    await make_user(harness.services, "kim@clinic.example", name="Kim the patient")
+    await admin.press("✅ Create")
+    assert summary.text == (
+        "That email got an account a moment ago, so nothing was saved. Send another email "
+        "for Dr. Kim Lee, or /cancel."
+    )
+    assert await _doctors(harness) == []
+    await admin.send("kim.lee@clinic.example")
+    await admin.press("60 min")
+    await admin.press("✅ Create")
+    assert "Dr. Kim Lee is added" in admin.last.text
+    assert [d.email for d in await _doctors(harness)] == ["kim.lee@clinic.example"]
+
+
+async def test_cancel_midway_and_the_cancel_button_save_nothing(harness: Harness) -> None:
+    await _specialties(harness, "Cardiology")
+    admin = await _admin(harness)
+    await admin.send("/adddoctor")
+    specialty_step = (await admin.send("Dr. Nil Null"))[-1]
+    assert "Nothing was saved" in (await admin.send("/cancel"))[-1].text
+    assert not _drafts(harness, admin)
+    await admin.press("Cardiology", specialty_step)
+    assert harness.telegram.answers[-1]["text"] == "This button is no longer valid."
+    assert "didn't understand" in (await admin.send("nil@clinic.example"))[-1].text
+
+    await admin.send("/adddoctor")
+    await admin.send("Dr. Nil Null")
+    await admin.press("Cardiology")
+    await admin.send("nil@clinic.example")
+    await admin.press("30 min")
+    summary = admin.last
+    await admin.press("✖️ Cancel")
+    assert summary.text == "Cancelled. No doctor was added." and not summary.buttons
+    await admin.press_data("ad:ok", summary)
+    assert harness.telegram.answers[-1]["text"] == "This button is no longer valid."
+    assert await _doctors(harness) == []
+    assert not _drafts(harness, admin)
+
+
+async def test_only_admins_manage_doctors(harness: Harness) -> None:
+    doctor = await make_doctor(harness.services, "house@clinic.example")
+    await make_user(harness.services, "pat@example.com", name="Pat")
+    patient = harness.user("Pat")
+    await log_in_chat(patient, "pat@example.com")
+    house = harness.user("House")
+    await log_in_chat(house, "house@clinic.example")
+    guest = harness.user("Guest")
+
+    for chat in (patient, house):
+        assert (await chat.send("/adddoctor"))[-1].text == "That is not available to your account."
+        assert (await chat.send("/doctors"))[-1].text == "That is not available to your account."
+        # Not left in a conversation: the next text is not taken as a doctor's name.
+        assert "didn't understand" in (await chat.send("Dr. Fake"))[-1].text
+        for data in (
+            f"dr:off:{doctor.user_id}",
+            f"dr:offok:{doctor.user_id}:0",
+            f"dr:inv:{doctor.user_id}",
+            f"dr:on:{doctor.user_id}",
+            "dr:page:0",
+        ):
+            before = len(harness.telegram.bot_messages(chat.chat_id))
+            await chat.press_data(data, chat.last)
+            assert harness.telegram.answers[-1]["text"] == (
+                "That is not available to your account."
+            )
+            assert len(harness.telegram.bot_messages(chat.chat_id)) == before
+    assert (await guest.send("/doctors"))[-1].text == "Please /login first."
+    await guest.press_data(f"dr:off:{doctor.user_id}", guest.last)
+    assert harness.telegram.answers[-1]["text"] == "Please /login first."
+
+    (still,) = await _doctors(harness)
+    assert still.active
+    assert await harness.scalar("SELECT count(*) FROM invites") == 1  # only make_doctor's
+
+
+# --- /doctors -----------------------------------------------------------------------------------
+
+
+async def test_doctors_list_shows_state_and_emails_to_admins(harness: Harness) -> None:
+    await make_doctor(harness.services, "house@clinic.example", name="Dr. Gregory House")
+    await make_doctor(
+        harness.services,
+        "cuddy@clinic.example",
+        name="Dr. Lisa Cuddy",
+        specialty="Endocrinology",
+        slot_minutes=15,
+        password=None,
+    )
+    admin = await _admin(harness)
+    listing = (await admin.send("/doctors"))[-1]
+    assert listing.text == (
+        "Doctors (2)\n\n"
+        "1. Dr. Gregory House — Cardiology, 30 min\n"
+        "    house@clinic.example · active · password set\n"
+        "2. Dr. Lisa Cuddy — Endocrinology, 15 min\n"
+        "    cuddy@clinic.example · active · no password yet"
+    )
+    assert listing.button_texts == [
+        "⛔ Deactivate Dr. Gregory House",
+        "🔗 New invite link",
+        "⛔ Deactivate Dr. Lisa Cuddy",
+        "🔗 New invite link",
+    ]
+
+
+async def test_no_doctors_yet(harness: Harness) -> None:
+    admin = await _admin(harness)
+    assert (await admin.send("/doctors"))[-1].text == (
+        "There are no doctors yet. /adddoctor adds one."
+    )
+
+
+async def test_deactivate_without_appointments_and_reactivate(harness: Harness) -> None:
+    doctor = await make_doctor(harness.services, "house@clinic.example")
+    await make_doctor(
+        harness.services, "wilson@clinic.example", name="Dr. James Wilson", specialty="Oncology"
+    )
+    house = harness.user("House")
+    await log_in_chat(house, "house@clinic.example")
+    _, patient = await _patient(harness, "pat@example.com", "Pat Doe")
+    admin = await _admin(harness)
+    listing = (await admin.send("/doctors"))[-1]
+
+    await admin.press("⛔ Deactivate Dr. Gregory House")
+    assert listing.edits == 1
+    assert "1. Dr. Gregory House" in listing.text
+    assert listing.text.startswith(
+        "⛔ Dr. Gregory House is deactivated: no longer bookable, and logged out everywhere."
+    )
+    assert "house@clinic.example · ⛔ inactive · password set" in listing.text
+    assert listing.button_texts[0] == "✅ Reactivate Dr. Gregory House"
+    assert harness.telegram.answers[-1].get("text") is None
+    assert [d.name for d in await _doctors(harness, bookable_only=True)] == ["Dr. James Wilson"]
+    assert "Cardiology" not in (await patient.send("/book"))[-1].button_texts
+    await patient.send("/cancel")
+
+    # The doctor loses access at once, and cannot log in again.
+    assert (await house.send("/schedule"))[-1].text == "Please /login first."
+    assert (await house.send("/me"))[-1].text == "Please /login first."
+    await house.send("/login")
+    await house.send("house@clinic.example")
+    assert "disabled" in (await house.send(PASSWORD))[-1].text
+
+    # A stale Deactivate (pressed again from an older copy of the list) changes nothing.
+    await admin.press_data(f"dr:off:{doctor.user_id}", listing)
+    assert harness.telegram.answers[-1]["text"] == "Dr. Gregory House is already inactive."
+    # A new invite for an inactive doctor is refused.
+    await admin.press_data(f"dr:inv:{doctor.user_id}", listing)
+    assert harness.telegram.answers[-1]["text"].startswith("Reactivate Dr. Gregory House first")
+
+    await admin.press("✅ Reactivate Dr. Gregory House")
+    assert listing.text.startswith("✅ Dr. Gregory House is active again")
+    assert listing.button_texts[:2] == ["⛔ Deactivate Dr. Gregory House", "🔗 New invite link"]
+    assert len(await _doctors(harness, bookable_only=True)) == 2
+    assert "Cardiology" in (await patient.send("/book"))[-1].button_texts
+    await patient.send("/cancel")
+    await log_in_chat(house, "house@clinic.example")
+    await admin.press_data(f"dr:on:{doctor.user_id}", listing)
+    assert harness.telegram.answers[-1]["text"] == "Dr. Gregory House is already active."
+
+    # A doctor who does not exist (forged id).
+    await admin.press_data("dr:off:999999", listing)
+    assert harness.telegram.answers[-1]["text"] == "That doctor no longer exists."
+
+
+async def _statuses(h: Harness, appointments: list[AppointmentView]) -> list[tuple[str, ...]]:
+    async with h.services.session_factory() as s:
+        rows = [await s.get(Appointment, a.id) for a in appointments]
+    return [
+        (row.status, str(row.cancelled_by), str(row.cancel_reason))
+        for row in rows
+        if row is not None
+    ]
+
+
+async def test_deactivate_with_upcoming_appointments(harness: Harness) -> None:
+    house = await make_doctor(harness.services, "house@clinic.example")
+    wilson = await make_doctor(
+        harness.services, "wilson@clinic.example", name="Dr. James Wilson", specialty="Oncology"
+    )
+    one, one_chat = await _patient(harness, "one@example.com", "Pat One")
+    two, two_chat = await _patient(harness, "two@example.com", "Pat Two")
+    three, three_chat = await _patient(harness, "three@example.com", "Pat Three")
+    first = await book_directly(
+        harness.services, patient_id=one.id, doctor_id=house.user_id, starts_at=WEDNESDAY_10
+    )
+    second = await book_directly(
+        harness.services,
+        patient_id=two.id,
+        doctor_id=house.user_id,
+        starts_at=WEDNESDAY_10 + timedelta(days=1, hours=2),
+    )
+    elsewhere = await book_directly(
+        harness.services, patient_id=three.id, doctor_id=wilson.user_id, starts_at=WEDNESDAY_10
+    )
+    admin = await _admin(harness)
+    admin_user = await _user(harness, ADMIN_EMAIL)
+    listing = (await admin.send("/doctors"))[-1]
+
+    await admin.press("⛔ Deactivate Dr. Gregory House")
+    assert listing.text == (
+        "Dr. Gregory House has upcoming appointments: 2\n"
+        "• Wed 2 Dec 10:00 — Pat One\n"
+        "• Thu 3 Dec 12:00 — Pat Two\n"
+        "(times in Europe/Madrid)\n\n"
+        "Deactivating cancels all of them and tells each patient. Deactivate Dr. Gregory House?"
+    )
+    assert listing.button_texts == ["⛔ Deactivate and cancel 2", "« Back to the list"]
+    assert len(await _doctors(harness, bookable_only=True)) == 2  # nothing changed yet
+
+    await admin.press("« Back to the list")
+    assert listing.text.startswith("Doctors (2)")
+    await admin.press("⛔ Deactivate Dr. Gregory House")
+    confirm = dict(listing.buttons[0][0])
+
+    # Meanwhile another patient books: the admin is shown the new list before anything happens.
+    third = await book_directly(
+        harness.services,
+        patient_id=three.id,
+        doctor_id=house.user_id,
+        starts_at=WEDNESDAY_10 + timedelta(days=2),
+    )
+    await admin.press_data(confirm["callback_data"], listing)
+    assert listing.text.startswith(
+        "The appointments changed meanwhile; nothing was done. Please check again.\n\n"
+        "Dr. Gregory House has upcoming appointments: 3"
+    )
+    assert "• Fri 4 Dec 10:00 — Pat Three" in listing.text
+    assert await _statuses(harness, [first]) == [("booked", "None", "None")]
+
+    await admin.press("⛔ Deactivate and cancel 3")
+    assert listing.text.startswith(
+        "⛔ Dr. Gregory House is deactivated and logged out everywhere. Appointments "
+        "cancelled: 3; each patient was told."
+    )
+    cancelled = ("cancelled", str(admin_user.id), "doctor_inactive")
+    assert await _statuses(harness, [first, second, third]) == [cancelled] * 3
+    assert await _statuses(harness, [elsewhere]) == [("booked", "None", "None")]
+    assert [d.user_id for d in await _doctors(harness, bookable_only=True)] == [wilson.user_id]
+    for chat, when in (
+        (one_chat, "Wednesday 2 December 2026, 10:00–10:30 (Europe/Madrid)"),
+        (two_chat, "Thursday 3 December 2026, 12:00–12:30 (Europe/Madrid)"),
+        (three_chat, "Friday 4 December 2026, 10:00–10:30 (Europe/Madrid)"),
+    ):
+        assert chat.last.text.startswith(
+            f"❌ The clinic cancelled your appointment with Dr. Gregory House (Cardiology) on "
+            f"{when}."
+        )
+
+    # A second tap on the confirmation: nothing more is cancelled, nobody is told twice.
+    sent = len(harness.telegram.calls_of("sendMessage"))
+    await admin.press_data(confirm["callback_data"], listing)
+    assert harness.telegram.answers[-1]["text"] == "Dr. Gregory House is already inactive."
+    assert len(harness.telegram.calls_of("sendMessage")) == sent
+
+
+async def test_new_invite_link_voids_the_old_one(harness: Harness) -> None:
+    await _specialties(harness, "Cardiology")
+    admin = await _admin(harness)
+    old = await _add_doctor(admin)
+    listing = (await admin.send("/doctors"))[-1]
+    replies = await admin.press("🔗 New invite link", listing)
+    assert listing.edits == 0 and len(replies) == 1
+    assert replies[0].text.startswith(
+        "🔗 New invite link for Dr. Ana Ruiz. It can be used once and expires in 7 days, on "
+        "Tuesday 8 December 2026, 09:00 (Europe/Madrid). Earlier links for Dr. Ana Ruiz no "
+        "longer work."
+    )
+    new = _payload(replies[0])
+    assert new != old
+
+    ana = harness.user("Ana")
+    assert "not valid or has expired" in (await ana.send(f"/start {old}"))[-1].text
+    await ana.send(f"/start {new}")
+    await ana.send("first-password")
+    assert "Your password is set" in ana.last.text
+
+    # Lost their password: a new link lets them choose another; the old password stops working.
+    await admin.press("🔗 New invite link", listing)
+    again = _payload(admin.last)
+    phone = harness.user("Ana's phone")
+    await phone.send(f"/start {again}")
+    await phone.send("second-password")
+    assert "Your password is set" in phone.last.text
+    await phone.send("/logout")
+    await phone.send("/login")
+    await phone.send("ana.ruiz@clinic.example")
+    assert "Wrong email or password" in (await phone.send("first-password"))[-1].text
+    await log_in_chat(phone, "ana.ruiz@clinic.example", "second-password")
+    assert "password set" in (await admin.send("/doctors"))[-1].text
+
+
+async def test_doctors_list_pages(harness: Harness) -> None:
+    for number in range(10):
+        await make_doctor(
+            harness.services, f"doc{number}@clinic.example", name=f"Dr. Number {number:02d}"
+        )
+    admin = await _admin(harness)
+    listing = (await admin.send("/doctors"))[-1]
+    assert listing.text.startswith("Doctors 1–8 of 10")
+    assert "8. Dr. Number 07" in listing.text and "Dr. Number 08" not in listing.text
+    assert listing.button_texts[-1] == "Next ▶"
+    await admin.press("Next ▶")
+    assert listing.text.startswith("Doctors 9–10 of 10")
+    assert listing.button_texts[-1] == "◀ Previous"
+    # Acting on a doctor keeps the page that shows them.
+    await admin.press("⛔ Deactivate Dr. Number 09")
+    assert "Doctors 9–10 of 10" in listing.text and "10. Dr. Number 09" in listing.text
+    await admin.press("◀ Previous")
+    assert listing.text.startswith("Doctors 1–8 of 10")
+    # A forged page number past the end shows the last page.
+    await admin.press_data("dr:page:99", listing)
+    assert listing.text.startswith("Doctors 9–10 of 10")
+
+
+async def test_names_with_html_characters(harness: Harness) -> None:
+    await _specialties(harness, "R&D <clinic>")
+    admin = await _admin(harness)
+    specialty_step = (await admin.send("/adddoctor"), await admin.send("Dr. <Tom> & Jerry"))[1][-1]
+    assert "specialty of Dr. <Tom> & Jerry" in specialty_step.text
+    assert specialty_step.button_texts[0] == "R&D <clinic>"
+    await admin.press("R&D <clinic>")
+    await admin.send("tom@clinic.example")
+    await admin.press("30 min")
+    await admin.press("✅ Create")
+    assert "Dr. <Tom> & Jerry is added: R&D <clinic>" in admin.last.text
+    listing = (await admin.send("/doctors"))[-1]
+    assert "1. Dr. <Tom> & Jerry — R&D <clinic>, 30 min" in listing.text
+    assert listing.button_texts[0] == "⛔ Deactivate Dr. <Tom> & Jerry"
+
+
+# --- Spanish ------------------------------------------------------------------------------------
+
+
+async def test_adddoctor_and_invite_in_spanish(harness: Harness) -> None:
+    await _specialties(harness, "Cardiología")
+    admin = await _admin(harness, language="es")
+    assert "¿Qué nombre verán los pacientes?" in (await admin.send("/adddoctor"))[-1].text
+    step = (await admin.send("Dra. Ana Ruiz"))[-1]
+    assert step.text == "¿Cuál es la especialidad de Dra. Ana Ruiz? Elige una, o añade una nueva."
+    assert step.button_texts == ["Cardiología", "➕ Nueva especialidad"]
+    await admin.press("Cardiología")
+    assert step.text.startswith("Especialidad: Cardiología.")
+    assert "Ese correo" in (await admin.send(ADMIN_EMAIL))[-1].text
+    await admin.send("ana@clinica.example")
+    await admin.press("20 min")
+    assert "Horario semanal: lun–vie 09:00–17:00" in admin.last.text
+    assert admin.last.button_texts == ["✅ Crear", "✖️ Cancelar"]
+    await admin.press("✅ Crear")
+    assert admin.last.text.startswith(
+        "✅ Dra. Ana Ruiz ya está dado de alta: Cardiología, citas de 20 min, lun–vie 09:00–17:00."
+    )
+    assert "caduca en 7 días, el martes 8 de diciembre de 2026, 09:00 (Europe/Madrid)" in (
+        admin.last.text
+    )
+    payload = _payload(admin.last)
+
+    listing = (await admin.send("/doctors"))[-1]
+    assert listing.text.startswith("Médicos (1)\n\n1. Dra. Ana Ruiz — Cardiología, 20 min")
+    assert "activo · sin contraseña aún" in listing.text
+    assert listing.button_texts == ["⛔ Desactivar a Dra. Ana Ruiz", "🔗 Nuevo enlace"]
+
+    ana = harness.user("Ana", language="es")
+    assert "¡Bienvenido, Dra. Ana Ruiz!" in (await ana.send(f"/start {payload}"))[-1].text
+    assert "al menos 8 caracteres" in (await ana.send("corta"))[-1].text
+    done = (await ana.send("contraseña-larga"))[-1]
+    assert done.text.startswith("✅ Tu contraseña está puesta")
+    assert (await _user(harness, "ana@clinica.example")).language == "es"
+    assert (
+        "no es válido o ha caducado"
+        in (await harness.user("X", "es").send(f"/start {payload}"))[-1].text
+    )
+
+
+async def test_raw_invite_token_is_kept_only_during_the_conversation(harness: Harness) -> None:
+    doctor = await make_doctor(harness.services, "keep@clinic.example", password=None)
+    async with harness.services.transaction() as s:
+        token = await create_invite(s, user_id=doctor.user_id, created_by=None, now=START)
+    stored = "SELECT count(*) FROM scratch_data WHERE position(:raw in data::text) > 0"
+    chat = harness.user("Keep")
+    await chat.send(f"/start inv_{token}")
+    await harness.app.update_persistence()
+    assert await harness.scalar(stored, raw=token) == 1  # while the password is awaited
+    await chat.send("kept-nowhere-1")
+    await harness.app.update_persistence()
+    assert await harness.scalar(stored, raw=token) == 0
+    assert not _drafts(harness, chat)
