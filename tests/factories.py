@@ -100,5 +100,5 @@ async def log_in_chat(chat: ChatUser, email: str, password: str = PASSWORD) -> N
     """Log a chat in through /login, as a person would."""
     await chat.send("/login")
     await chat.send(email)
-    replies = await chat.send(password)
-    assert "Logged in" in replies[-1].text or "Sesión iniciada" in replies[-1].text, replies[-1].text
+    reply = (await chat.send(password))[-1].text
+    assert "Logged in" in reply or "Sesión iniciada" in reply, reply
