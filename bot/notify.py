@@ -54,6 +54,26 @@ def _describe(lang: str, appt: AppointmentView, services: Services) -> dict[str,
     }
 
 
+async def _tell(
+    bot: Bot,
+    services: Services,
+    user_id: int,
+    key: str,
+    appt: AppointmentView,
+    old_start: datetime | None,
+) -> None:
+    tz = services.settings.timezone
+
+    def render(lang: str) -> str:
+        values = _describe(lang, appt, services)
+        if old_start is not None:
+            old_end = old_start + (appt.ends_at - appt.starts_at)
+            values["old"] = when(lang, old_start, old_end, tz)
+        return t(lang, key, **values)
+
+    await notify_user(bot, services, user_id, render)
+
+
 async def tell_doctor(
     bot: Bot,
     services: Services,
@@ -62,16 +82,7 @@ async def tell_doctor(
     old_start: datetime | None = None,
 ) -> None:
     """Tell the doctor of a booking, cancellation or reschedule of theirs."""
-    tz = services.settings.timezone
-
-    def render(lang: str) -> str:
-        values = _describe(lang, appt, services)
-        if old_start is not None:
-            old_end = old_start + (appt.ends_at - appt.starts_at)
-            values["old"] = when(lang, old_start, old_end, tz)
-        return t(lang, f"notice.doctor.{event}", **values)
-
-    await notify_user(bot, services, appt.doctor_id, render)
+    await _tell(bot, services, appt.doctor_id, f"notice.doctor.{event}", appt, old_start)
 
 
 async def tell_patient(
@@ -82,13 +93,4 @@ async def tell_patient(
     old_start: datetime | None = None,
 ) -> None:
     """Tell the patient of a change the clinic made to their appointment."""
-    tz = services.settings.timezone
-
-    def render(lang: str) -> str:
-        values = _describe(lang, appt, services)
-        if old_start is not None:
-            old_end = old_start + (appt.ends_at - appt.starts_at)
-            values["old"] = when(lang, old_start, old_end, tz)
-        return t(lang, f"notice.patient.{event}", **values)
-
-    await notify_user(bot, services, appt.patient_id, render)
+    await _tell(bot, services, appt.patient_id, f"notice.patient.{event}", appt, old_start)

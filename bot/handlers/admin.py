@@ -30,6 +30,7 @@ from bot.handlers.common import (
     expects_button,
     expects_text,
 )
+from bot.jobs import kick_deliveries
 from bot.menus import show_menu
 from bot.notify import tell_patient
 from bot.texts import Raw, t
@@ -736,6 +737,8 @@ async def _deactivate(
         return
     for appointment in cancelled:
         await tell_patient(context.bot, services, appointment, "cancelled")
+    if cancelled:
+        kick_deliveries(context)
     await answer(update, context)
     if newest_shown is None:
         notice = t(language, "admin.list.deactivated", name=doctor.name)

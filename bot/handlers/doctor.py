@@ -48,6 +48,7 @@ from bot.formatting import (
 )
 from bot.guard import answer, edit_or_say, lang, refuse, requires, say
 from bot.handlers.common import cancel_conversation, conversation_busy, expects_button
+from bot.jobs import kick_deliveries
 from bot.notify import tell_patient
 from bot.texts import Raw, t
 from db.booking import (
@@ -1182,6 +1183,8 @@ async def _block(update: Update, context: ClinicContext, draft: dict[str, Any]) 
     result = await _end_flow(update, context, note)
     for appt in cancelled:
         await tell_patient(context.bot, services, appt, "cancelled")
+    if cancelled:
+        kick_deliveries(context)
     return result
 
 
