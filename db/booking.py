@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, func, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from db import deliveries
-from db.doctors import DoctorView, get_doctor, weekly_hours
+from db.doctors import DoctorView, add_time_off, get_doctor, lock_doctor, weekly_hours
 from db.errors import DomainError, NotFound
 from db.models import Appointment, AppointmentStatus, Doctor, Role, Specialty, TimeOff, User
 from db.slots import Interval, Slot, free_days, free_slots
@@ -28,6 +28,10 @@ MAX_APPOINTMENT = timedelta(hours=2)
 
 BOOKED = AppointmentStatus.BOOKED.value
 CANCELLED = AppointmentStatus.CANCELLED.value
+# Written into the SQL rather than bound, so every plan (a generic one included) can use the
+# partial indexes defined with ``status <> 'cancelled'`` / ``status = 'booked'``.
+LIVE = Appointment.status != literal(CANCELLED, literal_execute=True)
+IS_BOOKED = Appointment.status == literal(BOOKED, literal_execute=True)
 
 
 class SlotTaken(DomainError):
@@ -185,7 +189,7 @@ async def _busy(
     for owner in owners:
         query = select(Appointment.starts_at, Appointment.ends_at).where(
             owner,
-            Appointment.status != CANCELLED,
+            LIVE,
             # Bounded on starts_at so that the partial (owner, starts_at) index is range-scanned.
             Appointment.starts_at > start - MAX_APPOINTMENT,
             Appointment.starts_at < end,
@@ -319,7 +323,7 @@ async def upcoming_count(s: AsyncSession, *, patient_id: int, now: datetime) -> 
         await s.scalar(
             select(func.count()).where(
                 Appointment.patient_id == patient_id,
-                Appointment.status == BOOKED,
+                IS_BOOKED,
                 Appointment.starts_at > now,
             )
         )
@@ -339,6 +343,9 @@ async def book(
     """Book the slot. :class:`SlotTaken` when another booking got it first (the database
     decides), :class:`SlotUnavailable` when it is not a slot the doctor offers,
     :class:`PatientOverlap` / :class:`TooManyUpcoming` for the patient's own limits."""
+    # A shared lock on the doctor: bookings run side by side, but not across a deactivation or
+    # new time off (which lock the doctor exclusively), so none slips past those checks.
+    await lock_doctor(s, doctor_id, shared=True)
     doctor = await get_doctor(s, doctor_id, bookable=True)
     # Locking the patient's row serialises their bookings, so the upcoming limit holds.
     patient = await s.get(User, patient_id, with_for_update=True)
@@ -434,6 +441,7 @@ async def reschedule(
         raise TooLateToChange()
     if new_start == appointment.starts_at:
         raise SlotUnavailable("same time")
+    await lock_doctor(s, appointment.doctor_id, shared=True)
     doctor = await get_doctor(s, appointment.doctor_id, bookable=True)
     slot = await _offered_slot(s, doctor=doctor, starts_at=new_start, policy=policy, now=now)
     old_start = appointment.starts_at
@@ -486,7 +494,7 @@ async def upcoming_for_patient(
         _views()
         .where(
             Appointment.patient_id == patient_id,
-            Appointment.status == BOOKED,
+            IS_BOOKED,
             Appointment.starts_at > now,
         )
         .order_by(Appointment.starts_at),
@@ -518,7 +526,7 @@ async def schedule(
         _views()
         .where(
             Appointment.doctor_id == doctor_id,
-            Appointment.status != CANCELLED,
+            LIVE,
             Appointment.starts_at >= start,
             Appointment.starts_at < end,
         )
@@ -535,7 +543,7 @@ async def live_in_range(
         _views()
         .where(
             Appointment.doctor_id == doctor_id,
-            Appointment.status == BOOKED,
+            LIVE,  # the same rows as "booked" once not started, and the doctor's own index
             Appointment.starts_at > max(now, start - MAX_APPOINTMENT),
             Appointment.starts_at < end,
             Appointment.ends_at > start,
@@ -583,7 +591,7 @@ async def upcoming_for_doctor(
         .where(
             and_(
                 Appointment.doctor_id == doctor_id,
-                Appointment.status == BOOKED,
+                IS_BOOKED,
                 Appointment.starts_at > now,
             )
         )
@@ -614,3 +622,50 @@ async def check_changeable(
     if actor.role is Role.PATIENT and appointment.starts_at - now < policy.cancel_window:
         raise TooLateToChange()
     return await appointment_view(s, appointment_id)
+
+
+@dataclass(frozen=True)
+class Blocked:
+    """The outcome of :func:`block_time`: the appointments it cancelled, or, when appointments
+    the doctor has not been shown are in the way, those (and nothing was changed)."""
+
+    cancelled: list[AppointmentView]
+    unseen: list[AppointmentView]
+
+
+async def block_time(
+    s: AsyncSession,
+    *,
+    doctor_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    whole_days: bool,
+    shown: set[int],
+    actor: Actor,
+    policy: BookingPolicy,
+    now: datetime,
+) -> Blocked:
+    """Add time off and cancel the live appointments in it, if they are all ones the doctor was
+    shown (``shown``); otherwise change nothing and return what is in the way. The doctor's row
+    is locked first, so no booking lands in the time between the look-up and the block."""
+    await lock_doctor(s, doctor_id)
+    live = await live_in_range(s, doctor_id=doctor_id, start=starts_at, end=ends_at, now=now)
+    if {a.id for a in live} - shown:
+        return Blocked(cancelled=[], unseen=live)
+    await add_time_off(
+        s,
+        doctor_id=doctor_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        whole_days=whole_days,
+        now=now,
+    )
+    cancelled = await cancel_all(
+        s,
+        appointment_ids=[a.id for a in live],
+        actor=actor,
+        policy=policy,
+        now=now,
+        reason="time_off",
+    )
+    return Blocked(cancelled=cancelled, unseen=[])

@@ -200,6 +200,16 @@ async def list_doctors(
     return [_view(*row) for row in (await s.execute(query)).all()]
 
 
+async def lock_doctor(s: AsyncSession, doctor_id: int, *, shared: bool = False) -> None:
+    """Lock the doctor's row for this transaction: shared for bookings, exclusive for changes
+    that bookings must not race (time off, deactivation). :class:`NotFound` when missing."""
+    found = await s.scalar(
+        select(Doctor.user_id).where(Doctor.user_id == doctor_id).with_for_update(read=shared)
+    )
+    if found is None:
+        raise NotFound("doctor")
+
+
 async def set_doctor_active(
     s: AsyncSession, *, doctor_id: int, active: bool, now: datetime
 ) -> DoctorView:
@@ -378,6 +388,9 @@ async def accept_invite(s: AsyncSession, *, token: str, password_hash: str, now:
     user = await s.get(User, invite.user_id, with_for_update=True)
     if user is None or not user.active:
         raise InviteInvalid()
+    if user.password_hash is not None:
+        # A new link for a lost password: sessions opened with the old one end here.
+        await revoke_user_sessions(s, user_id=user.id, now=now)
     invite.used_at = now
     user.password_hash = password_hash
     await s.flush()

@@ -231,12 +231,8 @@ class Appointment(Base):
             "starts_at",
             postgresql_where=text("status <> 'cancelled'"),
         ),
-        Index(
-            "ix_appointments_patient_live",
-            "patient_id",
-            "starts_at",
-            postgresql_where=text("status <> 'cancelled'"),
-        ),
+        # A patient's appointments of every status (their history, cancelled ones included).
+        Index("ix_appointments_patient_start", "patient_id", "starts_at"),
         # Upcoming booked appointments clinic-wide (reminder sync, daily agendas).
         Index(
             "ix_appointments_booked_start", "starts_at", postgresql_where=text("status = 'booked'")

@@ -56,6 +56,7 @@ from db.doctors import (
     get_specialty,
     list_doctors,
     list_specialties,
+    lock_doctor,
     normalise_specialty,
     open_invite,
     set_doctor_active,
@@ -708,6 +709,8 @@ async def _deactivate(
     cancelled: list[AppointmentView] = []
     try:
         async with services.transaction() as s:
+            # Exclusive: no booking for this doctor commits between the look-up and the change.
+            await lock_doctor(s, doctor_id)
             doctor = await get_doctor(s, doctor_id)
             was_active = doctor.active
             if was_active:

@@ -56,8 +56,7 @@ from db.booking import (
     AppointmentView,
     NotChangeable,
     NotStartedYet,
-    cancel_all,
-    live_in_range,
+    block_time,
     mark_attendance,
     schedule,
     upcoming_for_doctor,
@@ -66,7 +65,6 @@ from db.doctors import (
     DoctorView,
     InvalidHours,
     add_hours,
-    add_time_off,
     day_bounds,
     get_doctor,
     list_doctors,
@@ -1145,37 +1143,25 @@ async def _block(update: Update, context: ClinicContext, draft: dict[str, Any]) 
     whole = bool(draft["whole"])
     shown = {int(i) for i in draft.get("shown", [])}
     what = _describe_off(language, starts_at, ends_at, whole, tz, today)
-    unseen: list[AppointmentView] | None = None
-    cancelled: list[AppointmentView] = []
     try:
         async with services.transaction() as s:
-            live = await live_in_range(
-                s, doctor_id=doctor_id, start=starts_at, end=ends_at, now=now
+            outcome = await block_time(
+                s,
+                doctor_id=doctor_id,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                whole_days=whole,
+                shown=shown,
+                actor=Actor(doctor_id, Role.DOCTOR),
+                policy=policy_of(services.settings),
+                now=now,
             )
-            if {a.id for a in live} - shown:
-                unseen = live
-            else:
-                await add_time_off(
-                    s,
-                    doctor_id=doctor_id,
-                    starts_at=starts_at,
-                    ends_at=ends_at,
-                    whole_days=whole,
-                    now=now,
-                )
-                cancelled = await cancel_all(
-                    s,
-                    appointment_ids=[a.id for a in live],
-                    actor=Actor(doctor_id, Role.DOCTOR),
-                    policy=policy_of(services.settings),
-                    now=now,
-                    reason="time_off",
-                )
     except InvalidHours:
         return await _end_flow(update, context, t(language, "off.invalid"))
-    if unseen is not None:
-        await _ask_to_cancel(update, context, draft, unseen, what, again=bool(shown))
+    if outcome.unseen:
+        await _ask_to_cancel(update, context, draft, outcome.unseen, what, again=bool(shown))
         return OFF_CONFIRM
+    cancelled = outcome.cancelled
     if cancelled:
         note = t(language, "off.added_cancelled", what=what, count=len(cancelled))
     else:
