@@ -15,7 +15,7 @@ from telegram.ext import (
 
 from bot.context import ClinicContext
 from bot.guard import current_principal, delete_message, lang, requires, say
-from bot.handlers.common import cancel_conversation, conversation_busy, expects_text
+from bot.handlers.common import conversation_fallbacks, expects_text
 from bot.menus import show_menu
 from bot.texts import t
 from db.accounts import (
@@ -295,11 +295,7 @@ def _text() -> filters.BaseFilter:
 
 def account_handlers() -> list[BaseHandler[Update, ClinicContext, object]]:
     """The account conversations and commands, in registration order."""
-    fallbacks: list[BaseHandler[Update, ClinicContext, object]] = [
-        CommandHandler("cancel", cancel_conversation),
-        MessageHandler(filters.COMMAND, conversation_busy),
-        MessageHandler(filters.UpdateType.MESSAGE, expects_text),
-    ]
+    fallbacks = conversation_fallbacks(expects_text)
     register = ConversationHandler(
         entry_points=[CommandHandler("register", register_start)],
         states={

@@ -25,8 +25,7 @@ from bot.context import ClinicContext
 from bot.formatting import clock, long_date, policy_of, when_short
 from bot.guard import answer, delete_message, edit_or_say, lang, requires, say
 from bot.handlers.common import (
-    cancel_conversation,
-    conversation_busy,
+    conversation_fallbacks,
     expects_button,
     expects_text,
 )
@@ -835,11 +834,7 @@ def _text() -> filters.BaseFilter:
 
 def handlers() -> list[BaseHandler[Update, ClinicContext, Any]]:
     """This feature's handlers, in registration order."""
-    fallbacks: list[BaseHandler[Update, ClinicContext, Any]] = [
-        CommandHandler("cancel", cancel_conversation),
-        MessageHandler(filters.COMMAND, conversation_busy),
-        MessageHandler(filters.UpdateType.MESSAGE, expects_text),
-    ]
+    fallbacks = conversation_fallbacks(expects_text)
     buttons_only: BaseHandler[Update, ClinicContext, Any] = MessageHandler(
         ~filters.COMMAND, expects_button
     )

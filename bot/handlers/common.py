@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.error import Forbidden
-from telegram.ext import ApplicationHandlerStop, ConversationHandler
+from telegram.ext import (
+    ApplicationHandlerStop,
+    BaseHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot.context import ClinicContext
 from bot.guard import answer, current_principal, edit_or_say, lang, refuse, say
@@ -150,6 +158,19 @@ async def expects_text(update: Update, context: ClinicContext) -> None:
 async def expects_button(update: Update, context: ClinicContext) -> None:
     """Typed text where one of the buttons is expected."""
     await say(update, context, "common.use_buttons")
+
+
+def conversation_fallbacks(
+    other_messages: Callable[[Update, ClinicContext], Coroutine[Any, Any, object]],
+) -> list[BaseHandler[Update, ClinicContext, Any]]:
+    """What every conversation answers outside its steps: /cancel leaves it, other commands are
+    told to finish or cancel first, and anything else gets ``other_messages`` (e.g. "use the
+    buttons" or "type your answer")."""
+    return [
+        CommandHandler("cancel", cancel_conversation),
+        MessageHandler(filters.COMMAND, conversation_busy),
+        MessageHandler(filters.UpdateType.MESSAGE, other_messages),
+    ]
 
 
 async def unknown_command(update: Update, context: ClinicContext) -> None:

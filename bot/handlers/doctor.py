@@ -31,8 +31,6 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
-    MessageHandler,
-    filters,
 )
 from telegram.warnings import PTBUserWarning
 
@@ -47,7 +45,7 @@ from bot.formatting import (
     when_short,
 )
 from bot.guard import answer, edit_or_say, lang, refuse, requires, say
-from bot.handlers.common import cancel_conversation, conversation_busy, expects_button
+from bot.handlers.common import conversation_fallbacks, expects_button
 from bot.jobs import kick_deliveries
 from bot.notify import tell_patient
 from bot.texts import Raw, t
@@ -1280,11 +1278,7 @@ async def remove_time_off_entry(update: Update, context: ClinicContext) -> int |
 
 
 def _hours_conversation() -> ConversationHandler[ClinicContext]:
-    fallbacks: list[BaseHandler[Update, ClinicContext, object]] = [
-        CommandHandler("cancel", cancel_conversation),
-        MessageHandler(filters.COMMAND, conversation_busy),
-        MessageHandler(filters.UpdateType.MESSAGE, expects_button),
-    ]
+    fallbacks = conversation_fallbacks(expects_button)
     with warnings.catch_warnings():
         # Button presses are tracked per chat and user on purpose; each draft remembers the
         # message it runs in, so presses on other messages are told they are stale.
