@@ -116,10 +116,13 @@ async def _channel_run(url: str, *, channel: str, count: int, rate_limited: bool
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(
             "UPDATE deliveries SET status = 'pending', attempts = 0, lease_until = NULL, "
-            "sent_at = NULL, next_attempt_at = due_at"
+            "sent_at = NULL, next_attempt_at = due_at WHERE appointment_version = 0"
         )
         other = "email" if channel == "telegram" else "telegram"
-        conn.execute(f"UPDATE deliveries SET status = 'skipped' WHERE channel = '{other}'")
+        conn.execute(
+            "UPDATE deliveries SET status = 'skipped' "
+            f"WHERE channel = '{other}' AND appointment_version = 0"
+        )
     context = multiprocessing.get_context("spawn")
     ready, results, stop = context.Queue(), context.Queue(), context.Event()
     fakes = context.Process(target=_serve_fakes, args=(ready, stop, results), daemon=True)
@@ -172,15 +175,49 @@ async def _channel_run(url: str, *, channel: str, count: int, rate_limited: bool
     assert handled == count
 
 
+HISTORY = """
+INSERT INTO deliveries (appointment_id, appointment_version, kind, channel, offset_minutes,
+                        due_at, next_attempt_at, status, attempts, sent_at, created_at, updated_at)
+SELECT a.id, -v, 'reminder', 'telegram', 1440, %(now)s - v * interval '1 day',
+       %(now)s - v * interval '1 day', 'sent', 1, %(now)s - v * interval '1 day', %(now)s, %(now)s
+FROM appointments AS a CROSS JOIN generate_series(1, %(per)s) AS v
+"""
+
+CLAIM = """
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
+SELECT id FROM deliveries
+WHERE status = 'pending' AND next_attempt_at <= %(now)s
+  AND (lease_until IS NULL OR lease_until < %(now)s)
+ORDER BY next_attempt_at LIMIT 200 FOR UPDATE SKIP LOCKED
+"""
+
+
+def _claim_plan(url: str, history: int, count: int) -> None:
+    """Add ``history`` sent deliveries (the past) and show the due scan's plan."""
+    now = f"'{NOW.isoformat()}'::timestamptz"
+    per = max(1, history // count)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(HISTORY.replace("%(now)s", now).replace("%(per)s", str(per)))
+        conn.execute("VACUUM ANALYZE deliveries")
+        total = conn.execute("SELECT count(*) FROM deliveries").fetchone()
+        print(f"the due scan with {total[0] if total else 0:,} deliveries in the table:")
+        for (line,) in conn.execute(CLAIM.replace("%(now)s", now)).fetchall():
+            print("   ", line)
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--server-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument(
+        "--history", type=int, default=1_000_000, help="sent deliveries to add for the plan"
+    )
     args = parser.parse_args()
     url = _scratch(args.server_url)
     try:
         upgrade_to_head(url)
         _seed(url, args.count)
+        _claim_plan(url, args.history, args.count)
         print(f"{args.count} reminders due at once on each channel")
         await _channel_run(url, channel="telegram", count=args.count, rate_limited=False)
         await _channel_run(url, channel="email", count=args.count, rate_limited=False)

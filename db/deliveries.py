@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, func, select, text, update
+from sqlalchemy import and_, delete, func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,6 +31,8 @@ LONGEST_RETRY = timedelta(hours=1)
 
 PENDING = DeliveryStatus.PENDING.value
 BOOKED = AppointmentStatus.BOOKED.value
+# Written into the SQL, so every plan can use the partial index ``ix_deliveries_due``.
+IS_PENDING = Delivery.status == literal(PENDING, literal_execute=True)
 
 
 def _minutes(offset: timedelta) -> int:
@@ -188,7 +190,7 @@ async def claim_due(
     due = (
         select(Delivery.id)
         .where(
-            Delivery.status == PENDING,
+            IS_PENDING,
             Delivery.next_attempt_at <= now,
             (Delivery.lease_until.is_(None)) | (Delivery.lease_until < now),
         )
