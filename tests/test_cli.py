@@ -174,3 +174,67 @@ def test_waiting_for_an_unreachable_database_gives_up() -> None:
         port = sock.getsockname()[1]
     with pytest.raises(psycopg.OperationalError):
         wait_for_database(f"postgresql://postgres@127.0.0.1:{port}/clinic", timeout=1)
+
+
+async def test_run_answers_over_long_polling_and_stops_on_sigterm(
+    migrated_url: str, tmp_path: Path
+) -> None:
+    import asyncio
+    import signal
+
+    from tests.fake_telegram import FakeBotApiServer, FakeTelegram
+
+    telegram = FakeTelegram()
+    server = FakeBotApiServer(telegram)
+    await server.start()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {
+        **{k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "TMPDIR"}},
+        "PYTHONPATH": str(ROOT),
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": server.url,
+        "DATABASE_URL": migrated_url,
+        "JWT_SECRET": JWT_SECRET,
+        "PORT": str(port),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    chat_id = 777_123
+    try:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 60
+        while not telegram.calls_of("getUpdates"):
+            assert loop.time() < deadline, "the bot never polled"
+            assert process.returncode is None, "the bot exited"
+            await asyncio.sleep(0.05)
+        telegram.queue_update(
+            telegram.new_update(
+                {
+                    "message": {
+                        "message_id": 1,
+                        "date": 0,
+                        "chat": {"id": chat_id, "type": "private", "first_name": "Ana"},
+                        "from": {"id": chat_id, "is_bot": False, "first_name": "Ana"},
+                        "text": "/start",
+                        "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+                    }
+                }
+            )
+        )
+        while not telegram.bot_messages(chat_id):
+            assert loop.time() < deadline, "the bot never answered"
+            await asyncio.sleep(0.05)
+        assert "Welcome" in telegram.bot_messages(chat_id)[0].text
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+        await server.stop()
+    assert process.returncode == 0, stderr.decode()
+    log = stderr.decode()
+    assert "Receiving updates by long polling" in log and "Stopping" in log
+    assert TOKEN not in log and JWT_SECRET not in log
