@@ -18,7 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from db import deliveries
-from db.doctors import DoctorView, add_time_off, get_doctor, lock_doctor, weekly_hours
+from db.doctors import (
+    DoctorView,
+    add_time_off,
+    get_doctor,
+    lock_doctor,
+    set_doctor_active,
+    weekly_hours,
+)
 from db.errors import DomainError, NotFound
 from db.models import Appointment, AppointmentStatus, Doctor, Role, Specialty, TimeOff, User
 from db.slots import Interval, Slot, free_days, free_slots
@@ -395,6 +402,23 @@ def _authorise(appointment: Appointment, actor: Actor, *, doctor_may: bool = Tru
     raise NotFound("appointment")
 
 
+def _check_changeable(
+    appointment: Appointment,
+    actor: Actor,
+    policy: BookingPolicy,
+    now: datetime,
+    *,
+    doctor_may: bool,
+) -> None:
+    """The rules for cancelling or moving: the actor's own appointment, still booked and not
+    started, and for patients outside the cancellation window."""
+    _authorise(appointment, actor, doctor_may=doctor_may)
+    if appointment.status != BOOKED or appointment.starts_at <= now:
+        raise NotChangeable(appointment.status)
+    if actor.role is Role.PATIENT and appointment.starts_at - now < policy.cancel_window:
+        raise TooLateToChange()
+
+
 async def cancel(
     s: AsyncSession,
     *,
@@ -406,11 +430,7 @@ async def cancel(
 ) -> AppointmentView:
     """Cancel (never delete). Patients may not cancel inside the cancellation window."""
     appointment = await _locked(s, appointment_id)
-    _authorise(appointment, actor)
-    if appointment.status != BOOKED or appointment.starts_at <= now:
-        raise NotChangeable(appointment.status)
-    if actor.role is Role.PATIENT and appointment.starts_at - now < policy.cancel_window:
-        raise TooLateToChange()
+    _check_changeable(appointment, actor, policy, now, doctor_may=True)
     appointment.status = CANCELLED
     appointment.cancelled_at = now
     appointment.cancelled_by = actor.user_id
@@ -434,11 +454,7 @@ async def reschedule(
     """Move the appointment to ``new_start`` (same doctor) in one statement: the old time is
     freed only if the new one is secured. Returns the moved appointment and its old start."""
     appointment = await _locked(s, appointment_id)
-    _authorise(appointment, actor, doctor_may=False)
-    if appointment.status != BOOKED or appointment.starts_at <= now:
-        raise NotChangeable(appointment.status)
-    if actor.role is Role.PATIENT and appointment.starts_at - now < policy.cancel_window:
-        raise TooLateToChange()
+    _check_changeable(appointment, actor, policy, now, doctor_may=False)
     if new_start == appointment.starts_at:
         raise SlotUnavailable("same time")
     await lock_doctor(s, appointment.doctor_id, shared=True)
@@ -616,11 +632,7 @@ async def check_changeable(
     appointment = await s.get(Appointment, appointment_id)
     if appointment is None:
         raise NotFound("appointment")
-    _authorise(appointment, actor, doctor_may=False)
-    if appointment.status != BOOKED or appointment.starts_at <= now:
-        raise NotChangeable(appointment.status)
-    if actor.role is Role.PATIENT and appointment.starts_at - now < policy.cancel_window:
-        raise TooLateToChange()
+    _check_changeable(appointment, actor, policy, now, doctor_may=False)
     return await appointment_view(s, appointment_id)
 
 
@@ -669,3 +681,66 @@ async def block_time(
         reason="time_off",
     )
     return Blocked(cancelled=cancelled, unseen=[])
+
+
+@dataclass(frozen=True)
+class Deactivation:
+    """The outcome of :func:`deactivate_and_cancel`."""
+
+    doctor: DoctorView
+    was_active: bool
+    upcoming: list[AppointmentView]  # the doctor's upcoming appointments when it was checked
+    unseen: list[AppointmentView]  # booked after the admin's look: nothing was changed
+    cancelled: list[AppointmentView]
+
+
+async def deactivate_and_cancel(
+    s: AsyncSession,
+    *,
+    doctor_id: int,
+    newest_shown: int | None,
+    actor: Actor,
+    policy: BookingPolicy,
+    now: datetime,
+) -> Deactivation:
+    """Deactivate the doctor and cancel their upcoming appointments, if the admin has seen every
+    one of them (up to the appointment ``newest_shown``); otherwise change nothing and report
+    them. The doctor's row is locked first, so no booking slips in between."""
+    await lock_doctor(s, doctor_id)
+    doctor = await get_doctor(s, doctor_id)
+    if not doctor.active:
+        return Deactivation(doctor, was_active=False, upcoming=[], unseen=[], cancelled=[])
+    upcoming = await upcoming_for_doctor(s, doctor_id=doctor_id, now=now)
+    unseen = [a for a in upcoming if newest_shown is None or a.id > newest_shown]
+    if unseen:
+        return Deactivation(
+            doctor, was_active=True, upcoming=upcoming, unseen=unseen, cancelled=[]
+        )
+    doctor = await set_doctor_active(s, doctor_id=doctor_id, active=False, now=now)
+    cancelled = await cancel_all(
+        s,
+        appointment_ids=[a.id for a in upcoming],
+        actor=actor,
+        policy=policy,
+        now=now,
+        reason="doctor_inactive",
+    )
+    return Deactivation(doctor, was_active=True, upcoming=upcoming, unseen=[], cancelled=cancelled)
+
+
+async def upcoming_outside_hours(
+    s: AsyncSession, *, doctor_id: int, weekday: int, tz: ZoneInfo, now: datetime
+) -> int:
+    """How many upcoming appointments on ``weekday`` lie outside the doctor's hours of that day
+    (they stay booked when hours change)."""
+    ranges = [r for r in await weekly_hours(s, doctor_id) if r.weekday == weekday]
+    outside = 0
+    for appt in await upcoming_for_doctor(s, doctor_id=doctor_id, now=now):
+        local = appt.starts_at.astimezone(tz)
+        if local.weekday() != weekday:
+            continue
+        start = local.hour * 60 + local.minute
+        end = start + int((appt.ends_at - appt.starts_at).total_seconds() // 60)
+        if not any(r.start_minute <= start and end <= r.end_minute for r in ranges):
+            outside += 1
+    return outside

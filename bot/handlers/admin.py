@@ -40,7 +40,7 @@ from db.accounts import (
     open_session,
     set_language,
 )
-from db.booking import Actor, AppointmentView, cancel_all, upcoming_for_doctor
+from db.booking import Actor, AppointmentView, deactivate_and_cancel
 from db.doctors import (
     DEFAULT_HOURS,
     INVITE_TTL,
@@ -55,7 +55,6 @@ from db.doctors import (
     get_specialty,
     list_doctors,
     list_specialties,
-    lock_doctor,
     normalise_specialty,
     open_invite,
     set_doctor_active,
@@ -702,33 +701,26 @@ async def _deactivate(
     services = context.services
     now = services.clock.now()
     language = lang(update, context)
-    was_active = False
-    upcoming: list[AppointmentView] = []
-    unseen: list[AppointmentView] = []
-    cancelled: list[AppointmentView] = []
     try:
         async with services.transaction() as s:
-            # Exclusive: no booking for this doctor commits between the look-up and the change.
-            await lock_doctor(s, doctor_id)
-            doctor = await get_doctor(s, doctor_id)
-            was_active = doctor.active
-            if was_active:
-                upcoming = await upcoming_for_doctor(s, doctor_id=doctor_id, now=now)
-                unseen = [a for a in upcoming if newest_shown is None or a.id > newest_shown]
-            if was_active and not unseen:
-                doctor = await set_doctor_active(s, doctor_id=doctor_id, active=False, now=now)
-                cancelled = await cancel_all(
-                    s,
-                    appointment_ids=[a.id for a in upcoming],
-                    actor=Actor(principal.user_id, Role.ADMIN),
-                    policy=policy_of(services.settings),
-                    now=now,
-                    reason="doctor_inactive",
-                )
+            outcome = await deactivate_and_cancel(
+                s,
+                doctor_id=doctor_id,
+                newest_shown=newest_shown,
+                actor=Actor(principal.user_id, Role.ADMIN),
+                policy=policy_of(services.settings),
+                now=now,
+            )
     except NotFound:
         await _not_found(update, context)
         return
-    if not was_active:
+    doctor, upcoming, unseen, cancelled = (
+        outcome.doctor,
+        outcome.upcoming,
+        outcome.unseen,
+        outcome.cancelled,
+    )
+    if not outcome.was_active:
         await answer(update, context, "admin.list.already_inactive", name=doctor.name)
         await _show_doctors(update, context, at_doctor=doctor_id)
         return

@@ -24,7 +24,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     BaseHandler,
@@ -57,7 +56,7 @@ from db.booking import (
     block_time,
     mark_attendance,
     schedule,
-    upcoming_for_doctor,
+    upcoming_outside_hours,
 )
 from db.doctors import (
     DoctorView,
@@ -640,23 +639,6 @@ def _weekday_name(language: str, weekday: int) -> str:
     return t(language, f"date.weekday.{weekday}")
 
 
-async def _outside_hours(
-    s: AsyncSession, *, doctor_id: int, weekday: int, tz: ZoneInfo, now: datetime
-) -> int:
-    """How many upcoming appointments on ``weekday`` lie outside the doctor's hours of that day."""
-    ranges = [r for r in await weekly_hours(s, doctor_id) if r.weekday == weekday]
-    outside = 0
-    for appt in await upcoming_for_doctor(s, doctor_id=doctor_id, now=now):
-        local = appt.starts_at.astimezone(tz)
-        if local.weekday() != weekday:
-            continue
-        start = local.hour * 60 + local.minute
-        end = start + int((appt.ends_at - appt.starts_at).total_seconds() // 60)
-        if not any(r.start_minute <= start and end <= r.end_minute for r in ranges):
-            outside += 1
-    return outside
-
-
 def _change_note(language: str, done: str, outside: int, weekday: int) -> str:
     if not outside:
         return done
@@ -728,7 +710,7 @@ async def clear_day(update: Update, context: ClinicContext) -> int | None:
     doctor_id = _principal_id(context)
     async with context.services.transaction() as s:
         await replace_hours(s, doctor_id=doctor_id, ranges=[], weekday=weekday)
-        outside = await _outside_hours(
+        outside = await upcoming_outside_hours(
             s, doctor_id=doctor_id, weekday=weekday, tz=_tz(context), now=_now(context)
         )
     done = t(language, "hours.cleared", weekday=_weekday_name(language, weekday))
@@ -899,7 +881,7 @@ async def _time_picked(
     try:
         async with context.services.transaction() as s:
             await add_hours(s, doctor_id=doctor_id, add=WeeklyRange(weekday, start, end))
-            outside = await _outside_hours(
+            outside = await upcoming_outside_hours(
                 s, doctor_id=doctor_id, weekday=weekday, tz=_tz(context), now=_now(context)
             )
     except InvalidHours:
