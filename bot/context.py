@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -26,7 +26,6 @@ class Services:
     session_factory: async_sessionmaker[AsyncSession]
     clock: Clock
     mailer: Mailer | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
 
     async def close(self) -> None:
         """Release the database connections."""

@@ -13,20 +13,27 @@ import logging
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.context import ClinicContext, Services
 from bot.formatting import clock, long_date, when
 from bot.mailer import EmailAppointment, EmailKind, MailError, build_email
+from bot.notify import notify_user
 from bot.texts import language_of, t
-from db.accounts import get_user, live_chats_for, live_chats_of, prune_login_failures
+from db.accounts import live_chats_for, prune_login_failures
 from db.booking import AppointmentView, appointment_views, schedule
-from db.deliveries import Claimed, claim_due, retry_later, settle, sync_offsets
+from db.deliveries import (
+    Claimed,
+    claim_agenda,
+    claim_due,
+    doctors_to_brief,
+    retry_later,
+    settle,
+    sync_offsets,
+)
 from db.doctors import day_bounds
-from db.models import AgendaSent, Appointment, Channel, DeliveryKind, DeliveryStatus, Doctor
+from db.models import Channel, DeliveryKind, DeliveryStatus
 
 log = logging.getLogger(__name__)
 
@@ -328,62 +335,37 @@ async def send_agendas_now(bot: Any, services: Services) -> int:
         return 0
     today: date = local.date()
     start, end = day_bounds(today, today, tz)
-    sent = 0
     async with services.transaction() as s:
-        doctor_ids = (
-            await s.scalars(
-                select(Appointment.doctor_id)
-                .join(Doctor, Doctor.user_id == Appointment.doctor_id)
-                .where(
-                    Appointment.status == "booked",
-                    Appointment.starts_at >= max(start, now),
-                    Appointment.starts_at < end,
-                    Doctor.active,
-                )
-                .distinct()
-            )
-        ).all()
+        doctor_ids = await doctors_to_brief(s, start=start, end=end, now=now)
+    sent = 0
     for doctor_id in doctor_ids:
         async with services.transaction() as s:
-            claimed = await s.execute(
-                insert(AgendaSent)
-                .values(doctor_id=doctor_id, day=today, sent_at=now)
-                .on_conflict_do_nothing()
-                .returning(AgendaSent.doctor_id)
-            )
-            if claimed.first() is None:
-                continue  # another process (or an earlier run) sent it
+            if not await claim_agenda(s, doctor_id=doctor_id, day=today, now=now):
+                continue
             items = await schedule(s, doctor_id=doctor_id, start=start, end=end)
-            chats = await live_chats_of(s, user_id=doctor_id, now=now)
-        if not items or not chats:
-            continue
-        async with services.transaction() as s:
-            doctor = await get_user(s, doctor_id)
-        lang = language_of(doctor.language)
-        lines = [
-            t(
+
+        def render(lang: str, items: list[AppointmentView] = items) -> str:
+            header = t(
                 lang,
-                "agenda.line",
-                start=clock(item.starts_at, tz),
-                end=clock(item.ends_at, tz),
-                patient=item.patient_name,
-                phone=item.patient_phone or "—",
+                "agenda.header",
+                name=items[0].doctor_name,
+                date=long_date(lang, today),
+                zone=tz.key,
+                count=len(items),
             )
-            for item in items
-        ]
-        text = t(
-            lang,
-            "agenda.header",
-            name=items[0].doctor_name,
-            date=long_date(lang, today),
-            zone=tz.key,
-            count=len(items),
-        )
-        body = text + "\n" + "\n".join(lines)
-        for chat_id in chats:
-            try:
-                await bot.send_message(chat_id, body)
-            except TelegramError as exc:
-                log.info("could not send an agenda to a chat of doctor %s: %s", doctor_id, exc)
-        sent += 1
+            lines = [
+                t(
+                    lang,
+                    "agenda.line",
+                    start=clock(item.starts_at, tz),
+                    end=clock(item.ends_at, tz),
+                    patient=item.patient_name,
+                    phone=item.patient_phone or "—",
+                )
+                for item in items
+            ]
+            return "\n".join([header, *lines])
+
+        if items and await notify_user(bot, services, doctor_id, render):
+            sent += 1
     return sent

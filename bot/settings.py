@@ -11,7 +11,7 @@ import os
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Final, Literal
@@ -339,6 +339,4 @@ def provision_embedded_secret(settings: Settings) -> Settings:
         raise ConfigError(
             "JWT_SECRET", f"the secret in {path} is too weak; delete it to regenerate"
         )
-    from dataclasses import replace
-
     return replace(settings, jwt_secret=Secret(value))

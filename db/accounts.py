@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -300,21 +300,7 @@ async def create_or_promote_admin(
 
 async def live_chats_of(s: AsyncSession, *, user_id: int, now: datetime) -> list[int]:
     """The chats holding a live session of the user, else the last chat they used."""
-    chats = (
-        await s.scalars(
-            select(ChatSession.chat_id)
-            .where(
-                ChatSession.user_id == user_id,
-                ChatSession.revoked_at.is_(None),
-                ChatSession.expires_at > now,
-            )
-            .distinct()
-        )
-    ).all()
-    if chats:
-        return sorted(chats)
-    last = await s.scalar(select(User.last_chat_id).where(User.id == user_id))
-    return [last] if last is not None else []
+    return (await live_chats_for(s, user_ids=[user_id], now=now))[user_id]
 
 
 async def live_chats_for(
@@ -351,8 +337,3 @@ async def prune_login_failures(s: AsyncSession, *, now: datetime) -> int:
         .returning(LoginFailure.id)
     )
     return len(result.all())
-
-
-async def count_users(s: AsyncSession) -> int:
-    """How many accounts exist."""
-    return int(await s.scalar(select(func.count()).select_from(User)) or 0)

@@ -8,19 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, delete, func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
+    AgendaSent,
     Appointment,
     AppointmentStatus,
     Channel,
     Delivery,
     DeliveryKind,
     DeliveryStatus,
+    Doctor,
 )
 
 CHANNELS = (Channel.TELEGRAM, Channel.EMAIL)
@@ -369,3 +371,33 @@ async def stats(s: AsyncSession, *, now: datetime, failures: int = 5) -> Deliver
         last_day=await counts(now - timedelta(hours=24), now),
         failures=list(latest.all()),
     )
+
+
+async def doctors_to_brief(
+    s: AsyncSession, *, start: datetime, end: datetime, now: datetime
+) -> list[int]:
+    """Active doctors with a booked appointment still to come between ``start`` and ``end``."""
+    rows = await s.scalars(
+        select(Appointment.doctor_id)
+        .join(Doctor, Doctor.user_id == Appointment.doctor_id)
+        .where(
+            Appointment.status == literal(BOOKED, literal_execute=True),
+            Appointment.starts_at >= max(start, now),
+            Appointment.starts_at < end,
+            Doctor.active,
+        )
+        .distinct()
+    )
+    return sorted(rows.all())
+
+
+async def claim_agenda(s: AsyncSession, *, doctor_id: int, day: date, now: datetime) -> bool:
+    """Record that the doctor's agenda of ``day`` is being sent; False when it already was
+    (by an earlier run or another process)."""
+    claimed = await s.execute(
+        insert(AgendaSent)
+        .values(doctor_id=doctor_id, day=day, sent_at=now)
+        .on_conflict_do_nothing()
+        .returning(AgendaSent.doctor_id)
+    )
+    return claimed.first() is not None

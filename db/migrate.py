@@ -48,18 +48,3 @@ def wait_for_database(database_url: str, *, timeout: float = 60.0) -> None:
 def upgrade_to_head(database_url: str) -> None:
     """Migrate the database to the newest revision (safe to run from several processes)."""
     command.upgrade(alembic_config(database_url), "head")
-
-
-def current_heads(database_url: str) -> set[str]:
-    """The revisions the database is at."""
-    from alembic.runtime.migration import MigrationContext
-    from sqlalchemy import create_engine, pool
-
-    from db.engine import driver_url
-
-    engine = create_engine(driver_url(database_url), poolclass=pool.NullPool)
-    try:
-        with engine.connect() as connection:
-            return set(MigrationContext.configure(connection).get_current_heads())
-    finally:
-        engine.dispose()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
 import itertools
 import json
 import time
@@ -586,7 +585,3 @@ class ChatUser:
     @property
     def last_answer(self) -> dict[str, Any] | None:
         return self.telegram.answers[-1] if self.telegram.answers else None
-
-
-def escape(value: str) -> str:
-    return html.escape(value, quote=False)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove, Update
@@ -26,10 +26,6 @@ from db.accounts import Principal, set_language
 log = logging.getLogger(__name__)
 
 LANGUAGE_CALLBACK = r"^lang:(en|es)$"
-
-# Deep-link payloads of /start, by prefix: a feature registers how to open its links.
-StartPayloadHandler = Callable[[Update, ClinicContext, str], Awaitable[object]]
-START_PAYLOADS: dict[str, StartPayloadHandler] = {}
 
 
 async def only_private_chats(update: Update, context: ClinicContext) -> None:
@@ -66,16 +62,11 @@ async def one_conversation_at_a_time(update: Update, context: ClinicContext) -> 
         raise ApplicationHandlerStop
 
 
-async def show_start(update: Update, context: ClinicContext) -> int | None:
-    """Welcome the user, or open the invite a deep link carries."""
+async def show_start(update: Update, context: ClinicContext) -> None:
+    """Welcome the user (invite links are opened by the invite conversation before this)."""
     if context.args:
-        payload = context.args[0]
-        for prefix, handler in START_PAYLOADS.items():
-            if payload.startswith(prefix):
-                result = await handler(update, context, payload[len(prefix) :])
-                return result if isinstance(result, int) else None
         await say(update, context, "start.bad_link")
-        return None
+        return
     found = await current_principal(update, context)
     if isinstance(found, Principal):
         context.principal = found
@@ -83,7 +74,6 @@ async def show_start(update: Update, context: ClinicContext) -> int | None:
         await say(update, context, f"help.{found.role.value}")
     else:
         await say(update, context, "start.welcome", markup=ReplyKeyboardRemove())
-    return None
 
 
 async def show_help(update: Update, context: ClinicContext) -> None:
