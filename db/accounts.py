@@ -62,6 +62,29 @@ async def email_available(s: AsyncSession, email: str) -> bool:
     return found is None
 
 
+@dataclass(frozen=True)
+class UserView:
+    """An account as handlers see it (never the ORM row)."""
+
+    id: int
+    name: str
+    email: str
+    role: Role
+    language: str | None
+    phone: str | None
+
+
+def user_view(user: User) -> UserView:
+    return UserView(
+        id=user.id,
+        name=user.name,
+        email=user.email,
+        role=Role(user.role),
+        language=user.language,
+        phone=user.phone,
+    )
+
+
 async def get_user(s: AsyncSession, user_id: int) -> User:
     """The user with ``user_id``; :class:`NotFound` when there is none."""
     user = await s.get(User, user_id)
@@ -96,6 +119,27 @@ async def register_patient(
     return user
 
 
+async def register_and_log_in(
+    s: AsyncSession,
+    *,
+    name: str,
+    email: str,
+    password_hash: str,
+    phone: str | None,
+    language: str | None,
+    chat_id: int,
+    secret: str,
+    now: datetime,
+    ttl: timedelta = SESSION_TTL,
+) -> UserView:
+    """Create a patient account and log ``chat_id`` in to it; :class:`EmailTaken`."""
+    user = await register_patient(
+        s, name=name, email=email, password_hash=password_hash, phone=phone, language=language
+    )
+    await open_session(s, user=user, chat_id=chat_id, secret=secret, now=now, ttl=ttl)
+    return user_view(user)
+
+
 class Denial(StrEnum):
     INVALID = "invalid"
     THROTTLED = "throttled"
@@ -110,8 +154,8 @@ class LoginDenied:
 
 @dataclass(frozen=True)
 class LoggedIn:
-    user: User
-    session: ChatSession
+    user: UserView
+    session_id: int
 
 
 async def throttle_wait(
@@ -160,7 +204,7 @@ async def log_in(
         return LoginDenied(Denial.INACTIVE)
     await s.execute(delete(LoginFailure).where(LoginFailure.email == email))
     session = await open_session(s, user=user, chat_id=chat_id, secret=secret, now=now, ttl=ttl)
-    return LoggedIn(user=user, session=session)
+    return LoggedIn(user=user_view(user), session_id=session.id)
 
 
 async def open_session(
@@ -213,43 +257,72 @@ class Principal:
     language: str | None
     session_id: int
     expires_at: datetime
+    phone: str | None = None
 
 
-async def resolve_session(
-    s: AsyncSession, *, chat_id: int, secret: str, now: datetime
+@dataclass(frozen=True)
+class UserRecord:
+    """The columns of a user that every update reads with its session."""
+
+    id: int
+    name: str
+    email: str
+    role: str
+    active: bool
+    language: str | None
+    phone: str | None
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """A chat's newest live session as stored, with its user (``None`` if deleted)."""
+
+    id: int
+    token: str
+    jti: str
+    user_id: int
+    issued_at: datetime
+    expires_at: datetime
+    user: UserRecord | None
+
+
+def verify_session(
+    record: SessionRecord, *, secret: str, now: datetime
 ) -> Principal | SessionProblem:
-    """The chat's verified principal: token signature and expiry, revocation, current role."""
-    row = await s.scalar(
-        select(ChatSession)
-        .where(ChatSession.chat_id == chat_id, ChatSession.revoked_at.is_(None))
-        .order_by(ChatSession.issued_at.desc(), ChatSession.id.desc())
-        .limit(1)
-    )
-    if row is None:
-        return SessionProblem.NONE
+    """The principal of a stored session: token signature and expiry, the row's jti and owner,
+    and the user's *current* role and active flag (not the token's)."""
     try:
-        claims = decode_token(row.token, secret, now=now)
+        claims = decode_token(record.token, secret, now=now)
     except TokenExpired:
         return SessionProblem.EXPIRED
     except TokenInvalid:
         return SessionProblem.INVALID
-    if claims.jti != row.jti or claims.user_id != row.user_id or row.expires_at <= now:
+    if claims.jti != record.jti or claims.user_id != record.user_id or record.expires_at <= now:
         return SessionProblem.INVALID
-    user = await s.get(User, row.user_id)
+    user = record.user
     if user is None:
         return SessionProblem.INVALID
     if not user.active:
         return SessionProblem.INACTIVE
-    # The role in force is the database's, not the one the token was issued with.
     return Principal(
         user_id=user.id,
         role=Role(user.role),
         name=user.name,
         email=user.email,
         language=user.language,
-        session_id=row.id,
-        expires_at=row.expires_at,
+        session_id=record.id,
+        expires_at=record.expires_at,
+        phone=user.phone,
     )
+
+
+async def resolve_session(
+    s: AsyncSession, *, chat_id: int, secret: str, now: datetime
+) -> Principal | SessionProblem:
+    """The chat's verified principal (see :func:`verify_session`), in one statement."""
+    from db.chats import load_chat, principal_of
+
+    return principal_of(await load_chat(s, chat_id), secret=secret, now=now)
 
 
 async def log_out(s: AsyncSession, *, chat_id: int, now: datetime) -> bool:

@@ -16,7 +16,7 @@ from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.accounts import normalise_email, normalise_name, revoke_user_sessions
+from db.accounts import normalise_email, normalise_name, open_session, revoke_user_sessions
 from db.errors import DomainError, EmailTaken, NotFound
 from db.models import (
     SLOT_LENGTHS,
@@ -367,9 +367,18 @@ async def create_invite(
     return token
 
 
-async def open_invite(s: AsyncSession, *, token: str, now: datetime) -> User:
+def _invite_hash(token: str | None, token_hash: str | None) -> str:
+    if (token is None) == (token_hash is None):
+        raise TypeError("give the invite's token or its hash")
+    return token_hash if token_hash is not None else hash_invite(str(token))
+
+
+async def open_invite(
+    s: AsyncSession, *, token: str | None = None, token_hash: str | None = None, now: datetime
+) -> User:
     """The account a valid, unused, unexpired invite is for; :class:`InviteInvalid` otherwise."""
-    invite = await s.scalar(select(Invite).where(Invite.token_hash == hash_invite(token)))
+    digest = _invite_hash(token, token_hash)
+    invite = await s.scalar(select(Invite).where(Invite.token_hash == digest))
     if invite is None or invite.used_at is not None or invite.expires_at <= now:
         raise InviteInvalid()
     user = await s.get(User, invite.user_id)
@@ -378,10 +387,18 @@ async def open_invite(s: AsyncSession, *, token: str, now: datetime) -> User:
     return user
 
 
-async def accept_invite(s: AsyncSession, *, token: str, password_hash: str, now: datetime) -> User:
+async def accept_invite(
+    s: AsyncSession,
+    *,
+    token: str | None = None,
+    token_hash: str | None = None,
+    password_hash: str,
+    now: datetime,
+) -> User:
     """Use the invite once: set the account's password. :class:`InviteInvalid` when it can't."""
+    digest = _invite_hash(token, token_hash)
     invite = await s.scalar(
-        select(Invite).where(Invite.token_hash == hash_invite(token)).with_for_update()
+        select(Invite).where(Invite.token_hash == digest).with_for_update()
     )
     if invite is None or invite.used_at is not None or invite.expires_at <= now:
         raise InviteInvalid()
@@ -395,3 +412,53 @@ async def accept_invite(s: AsyncSession, *, token: str, password_hash: str, now:
     user.password_hash = password_hash
     await s.flush()
     return user
+
+
+@dataclass(frozen=True)
+class InviteOpened:
+    """Who an invite link is for, to greet them."""
+
+    doctor: DoctorView
+    token_hash: str
+
+
+async def open_doctor_invite(s: AsyncSession, *, token: str, now: datetime) -> InviteOpened:
+    """The doctor a valid invite link is for; :class:`InviteInvalid` otherwise."""
+    user = await open_invite(s, token=token, now=now)
+    try:
+        doctor = await get_doctor(s, user.id)
+    except NotFound:
+        raise InviteInvalid() from None
+    return InviteOpened(doctor=doctor, token_hash=hash_invite(token))
+
+
+@dataclass(frozen=True)
+class InviteAccepted:
+    doctor: DoctorView
+    hours: list[WeeklyRange]
+    language: str
+
+
+async def accept_invite_and_log_in(
+    s: AsyncSession,
+    *,
+    token_hash: str,
+    password_hash: str,
+    chat_id: int,
+    language: str,
+    secret: str,
+    now: datetime,
+    ttl: timedelta,
+) -> InviteAccepted:
+    """Use the invite (row locked: once, even if opened twice), keep the doctor's language (or
+    ``language`` when they have none), and log ``chat_id`` in. :class:`InviteInvalid`."""
+    user = await accept_invite(s, token_hash=token_hash, password_hash=password_hash, now=now)
+    user.language = user.language or language
+    await open_session(s, user=user, chat_id=chat_id, secret=secret, now=now, ttl=ttl)
+    try:
+        doctor = await get_doctor(s, user.id)
+    except NotFound:
+        raise InviteInvalid() from None
+    return InviteAccepted(
+        doctor=doctor, hours=await weekly_hours(s, user.id), language=user.language
+    )

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import URL, make_url
+from sqlalchemy import URL, event, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import ORMExecuteState, Session
 
 
 def driver_url(url: str | URL) -> URL:
@@ -32,3 +33,29 @@ def make_engine(url: str | URL, **options: Any) -> AsyncEngine:
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded objects usable after commit."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+# --- whether a transaction changed anything -----------------------------------------------------
+
+# Tables whose writes are bookkeeping, not a change the user made (the chat's conversation).
+BOOKKEEPING_TABLES = frozenset({"chats"})
+_WROTE = "clinic.wrote"
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) not in BOOKKEEPING_TABLES:
+            state.session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session: Session, context: object) -> None:
+    if session.new or session.dirty or session.deleted:
+        session.info[_WROTE] = True
+
+
+def wrote(session: AsyncSession) -> bool:
+    """Whether ``session`` changed anything besides bookkeeping (for truthful error replies)."""
+    return bool(session.sync_session.info.get(_WROTE))

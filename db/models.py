@@ -122,6 +122,32 @@ class ConversationState(Base):
     state: Mapped[Any] = mapped_column(JSONB)
 
 
+class Chat(Base):
+    """A private chat with the bot: its open conversation (state and draft), read with the
+    chat's session in one statement at the start of every update and written only when it
+    changed, before the reply is sent; and the language a guest chose."""
+
+    __tablename__ = "chats"
+    __table_args__ = (
+        CheckConstraint(
+            "(conversation IS NULL) = (state IS NULL)", name="conversation_has_state"
+        ),
+        CheckConstraint("language IS NULL OR language IN ('en', 'es')", name="language_known"),
+    )
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    language: Mapped[str | None] = mapped_column(String(8))
+    conversation: Mapped[str | None] = mapped_column(String(32))
+    state: Mapped[str | None] = mapped_column(String(48))
+    draft: Mapped[Any] = mapped_column(JSONB)
+    # Numbers the chat's conversations: a step's buttons carry it, so a button of an ended or
+    # replaced conversation is told apart from the open one's.
+    flow: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # An open conversation lapses when left unanswered this long.
+    expires_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
 class ScratchData(Base):
     """Per-user and per-chat scratch answers of unfinished conversations (JSON)."""
 
