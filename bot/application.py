@@ -22,6 +22,9 @@ from bot.context import BotData, ChatData, ClinicContext, Services, UserData
 from bot.dispatch import Dispatcher
 from bot.handlers import common
 from bot.handlers.accounts import invite, login, register, session
+from bot.handlers.admin import add_doctor, doctors, reminders
+from bot.handlers.booking import appointments, flow
+from bot.handlers.doctor import hours, schedule
 from bot.menus import set_default_menus
 from bot.routes import RouteTable
 from bot.texts import language_of, t
@@ -42,6 +45,13 @@ def route_table() -> RouteTable:
         login.ROUTES,
         invite.ROUTES,
         session.ROUTES,
+        flow.ROUTES,
+        appointments.ROUTES,
+        schedule.ROUTES,
+        hours.ROUTES,
+        add_doctor.ROUTES,
+        doctors.ROUTES,
+        reminders.ROUTES,
         common.GENERAL,
     )
 

@@ -193,7 +193,9 @@ class Screen:
 
     def with_lead(self, lead: str) -> Screen:
         """The same screen with ``lead`` (HTML) above its text."""
-        return Screen(f"{lead}\n\n{self.text}" if lead else self.text, self.rows, self.reply_markup)
+        return Screen(
+            f"{lead}\n\n{self.text}" if lead else self.text, self.rows, self.reply_markup
+        )
 
 
 def rows_of(choices: Sequence[Choice], per_row: int) -> list[list[Choice]]:

@@ -110,6 +110,7 @@ class ClinicContext(CallbackContext[ExtBot[None], UserData, ChatData, BotData]):
         self.button: CallbackData | None = None  # the button pressed, or the choice typed
         self.text: str | None = None  # the text of a typed answer
         self.telegram_language: str | None = None
+        self.lead: str | None = None  # a line above the next screen shown (see ``note``)
         self.now: datetime = datetime.min
         self._db: AsyncSession | None = None
         self._turn: Turn | None = None
@@ -181,6 +182,10 @@ class ClinicContext(CallbackContext[ExtBot[None], UserData, ChatData, BotData]):
     def reply(self, key: str, /, markup: ReplyMarkup | None = None, **values: object) -> None:
         """Send the text ``key`` as a new message."""
         self.out.actions.append(Send(self.t(key, **values), markup))
+
+    def note(self, key: str, /, **values: object) -> None:
+        """A line shown above the screen of the state the handler returns."""
+        self.lead = self.t(key, **values)
 
     def send(self, text: str, markup: ReplyMarkup | None = None) -> None:
         """Send ``text`` (already rendered HTML) as a new message."""

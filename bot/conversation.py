@@ -91,7 +91,7 @@ class Conversation(Generic[S, D]):
         self.name = name
         self.states = states
         self.draft_type = draft
-        self.steps: dict[StrEnum, Step[D]] = dict(steps)
+        self.steps: dict[StrEnum, Step[D]] = {state: step for state, step in steps.items()}
         self.roles = roles
         self.anywhere: dict[type[StepData], StepHandler[D]] = dict(anywhere or {})
 

@@ -119,7 +119,7 @@ class Dispatcher:
         for attempt in (1, 2):
             context.out.clear()
             context.principal, context.problem = None, SessionProblem.NONE
-            context.button, context.text = None, None
+            context.button, context.text, context.lead = None, None, None
             try:
                 async with services.transaction() as s:
                     now = services.clock.now()
@@ -179,9 +179,10 @@ class Dispatcher:
 
     async def _save(self, context: ClinicContext, turn: Turn) -> None:
         if turn.replaced is not None and turn.replaced is not turn.conversation:
-            note = context.t("common.conversation_replaced", what=context.t(
-                f"conversation.{turn.replaced.name}"
-            ))
+            note = context.t(
+                "common.conversation_replaced",
+                what=context.t(f"conversation.{turn.replaced.name}"),
+            )
             context.out.prepend(Send(note))
         if turn.changed():
             await save_chat(
@@ -337,7 +338,9 @@ class Dispatcher:
         if route is not None and self._allowed(route.roles, context):
             await self._run(update, context, route.handler)
 
-    async def _secret_answer(self, update: Update, context: ClinicContext, step: Step[Any]) -> None:
+    async def _secret_answer(
+        self, update: Update, context: ClinicContext, step: Step[Any]
+    ) -> None:
         """Every message at a secret step is the answer, deleted at once; only text counts."""
         message = update.message
         assert message is not None
@@ -383,4 +386,6 @@ class Dispatcher:
             return
         conversation: Conversation[Any, Any] = turn.goto(result)
         screen: Screen = await conversation.steps[result].screen(update, context, turn.draft)
+        if context.lead:
+            screen, context.lead = screen.with_lead(context.lead), None
         context.show(screen)

@@ -176,4 +176,3 @@ async def show_menu(bot: Bot, chat_id: int, commands: list[tuple[str, str]] | No
 
 def menu_entries(commands: list[str], language: str) -> list[tuple[str, str]]:
     return [(name, t(language, f"menu.{name}")) for name in commands]
-

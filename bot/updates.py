@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 
 MAX_CONCURRENT_UPDATES = 32
 MAX_QUEUED_PER_CHAT = 10
+# PTB's own per-update slot: out of reach, the real limit is taken per chat turn.
+UNBOUNDED = 1_000_000
 
 
 @dataclass
@@ -32,23 +34,29 @@ class _ChatQueue:
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """See the module docstring. ``on_dropped`` is told of the first update dropped in a
-    burst (to send the notice)."""
+    burst (to send the notice).
+
+    PTB takes its own slot for every update before handing it over; that limit is set out of
+    reach here and the real one is taken only once the chat's turn has come, so a backlog of
+    one chat holds a single slot.
+    """
 
     def __init__(
         self,
         max_concurrent_updates: int = MAX_CONCURRENT_UPDATES,
         max_queued_per_chat: int = MAX_QUEUED_PER_CHAT,
     ) -> None:
-        super().__init__(max_concurrent_updates)
+        super().__init__(UNBOUNDED)
         self.max_queued_per_chat = max_queued_per_chat
         self.on_dropped: Callable[[Update], Awaitable[None]] | None = None
+        self._slots = asyncio.BoundedSemaphore(max_concurrent_updates)
         self._chats: dict[int, _ChatQueue] = {}
         self.dropped = 0
 
-    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
         if chat is None:
-            async with self._semaphore:
+            async with self._slots:
                 await coroutine
             return
         queue = self._chats.setdefault(chat.id, _ChatQueue())
@@ -63,7 +71,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         queue.waiting += 1
         try:
             # The chat's turn first, then a shared slot: a backlog holds at most one slot.
-            async with queue.lock, self._semaphore:
+            async with queue.lock, self._slots:
                 await coroutine
         finally:
             queue.waiting -= 1
@@ -77,9 +85,6 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             await self.on_dropped(update)
         except Exception:  # a notice about dropping must never fail the bot
             log.warning("could not tell a flooding chat to slow down", exc_info=True)
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        await coroutine
 
     async def initialize(self) -> None:
         return None

@@ -55,13 +55,14 @@ _FROM = """
     ) AS s ON true
     LEFT JOIN users AS u ON u.id = s.user_id
 """
+# Built from constant fragments; the chat id is always a bound parameter.
 _LOAD = text(
-    f"SELECT {_COLUMNS} FROM (SELECT CAST(:chat_id AS bigint) AS chat_id) AS k {_FROM}"
+    f"SELECT {_COLUMNS} FROM (SELECT CAST(:chat_id AS bigint) AS chat_id) AS k {_FROM}"  # noqa: S608
 ).bindparams(bindparam("chat_id", type_=BigInteger))
 # The same, holding the chat's advisory lock until the transaction ends: with several bot
 # processes behind one webhook, a chat's updates are then handled one at a time across them.
 _LOAD_LOCKED = text(
-    f"SELECT {_COLUMNS} FROM (SELECT CAST(:chat_id AS bigint) AS chat_id, "
+    f"SELECT {_COLUMNS} FROM (SELECT CAST(:chat_id AS bigint) AS chat_id, "  # noqa: S608
     f"pg_advisory_xact_lock(CAST(:chat_id AS bigint)) AS locked) AS k {_FROM}"
 ).bindparams(bindparam("chat_id", type_=BigInteger))
 
@@ -156,9 +157,7 @@ async def save_chat(
     )
 
 
-def principal_of(
-    record: ChatRecord, *, secret: str, now: datetime
-) -> Principal | SessionProblem:
+def principal_of(record: ChatRecord, *, secret: str, now: datetime) -> Principal | SessionProblem:
     """The chat's verified principal from what :func:`load_chat` read."""
     if record.session is None:
         return SessionProblem.NONE

@@ -397,9 +397,7 @@ async def accept_invite(
 ) -> User:
     """Use the invite once: set the account's password. :class:`InviteInvalid` when it can't."""
     digest = _invite_hash(token, token_hash)
-    invite = await s.scalar(
-        select(Invite).where(Invite.token_hash == digest).with_for_update()
-    )
+    invite = await s.scalar(select(Invite).where(Invite.token_hash == digest).with_for_update())
     if invite is None or invite.used_at is not None or invite.expires_at <= now:
         raise InviteInvalid()
     user = await s.get(User, invite.user_id, with_for_update=True)

@@ -129,9 +129,7 @@ class Chat(Base):
 
     __tablename__ = "chats"
     __table_args__ = (
-        CheckConstraint(
-            "(conversation IS NULL) = (state IS NULL)", name="conversation_has_state"
-        ),
+        CheckConstraint("(conversation IS NULL) = (state IS NULL)", name="conversation_has_state"),
         CheckConstraint("language IS NULL OR language IN ('en', 'es')", name="language_known"),
     )
 

@@ -82,7 +82,7 @@ async def cancel(update: Update, context: ClinicContext) -> None:
 
 async def report_error(update: object, context: ClinicContext) -> None:
     """Log a failure with its traceback (the user was told by the dispatcher)."""
-    error = context.error
+    error: BaseException | None = context.error
     if isinstance(error, ReportedError) and error.__cause__ is not None:
         error = error.__cause__
     if isinstance(error, Forbidden):  # the user blocked the bot: nobody to tell

@@ -76,9 +76,7 @@ async def take_password(update: Update, context: ClinicContext, draft: LoginDraf
     user = outcome.user
     language = user.language or context.lang
     context.turn.language = language
-    context.reply(
-        "login.done", name=user.name, role=context.t(f"role.{user.role.value}")
-    )
+    context.reply("login.done", name=user.name, role=context.t(f"role.{user.role.value}"))
     context.set_menu(user.role, language)
     return END
 

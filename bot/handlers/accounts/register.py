@@ -11,8 +11,13 @@ from bot.choices import Screen, normalise
 from bot.context import ClinicContext
 from bot.conversation import END, Conversation, Ended, Step
 from bot.routes import Command, Routes
-from db.accounts import email_available, normalise_email, normalise_name, normalise_phone
-from db.accounts import register_and_log_in
+from db.accounts import (
+    email_available,
+    normalise_email,
+    normalise_name,
+    normalise_phone,
+    register_and_log_in,
+)
 from db.errors import DomainError, EmailTaken
 from db.models import Role
 from db.passwords import check_password_rules, hash_password
