@@ -100,7 +100,7 @@ class _Date(_Codec):
     def dump(self, value: Any) -> str:
         if not isinstance(value, date) or isinstance(value, datetime):
             raise TypeError(f"expected a date, got {value!r}")
-        return value.strftime("%Y%m%d")
+        return f"{value.year:04d}{value.month:02d}{value.day:02d}"
 
     def load(self, raw: str) -> date:
         if len(raw) != 8 or not raw.isascii() or not raw.isdigit():
