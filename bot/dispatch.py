@@ -237,7 +237,12 @@ class Dispatcher:
         assert query is not None
         data = decode(query.data)
         if data is None:
-            context.alert("common.stale_button")
+            # Forged, or a button of an older version of the bot: while a conversation is
+            # open, its current step is shown in place of the old screen.
+            if context.turn.open:
+                await self._stale_step(update, context)
+            else:
+                context.alert("common.stale_button")
             return
         if isinstance(data, StepData):
             await self._press_step(update, context, data)

@@ -61,9 +61,12 @@ _LOAD = text(
 ).bindparams(bindparam("chat_id", type_=BigInteger))
 # The same, holding the chat's advisory lock until the transaction ends: with several bot
 # processes behind one webhook, a chat's updates are then handled one at a time across them.
+# Chat locks use the two-key form under their own namespace, apart from every other lock.
+CHAT_LOCK_NAMESPACE = 0x43686174
 _LOAD_LOCKED = text(
     f"SELECT {_COLUMNS} FROM (SELECT CAST(:chat_id AS bigint) AS chat_id, "  # noqa: S608
-    f"pg_advisory_xact_lock(CAST(:chat_id AS bigint)) AS locked) AS k {_FROM}"
+    f"pg_advisory_xact_lock({CHAT_LOCK_NAMESPACE}, hashtext(CAST(:chat_id AS text))) "
+    f"AS locked) AS k {_FROM}"
 ).bindparams(bindparam("chat_id", type_=BigInteger))
 
 _SAVE = text(

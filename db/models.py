@@ -112,16 +112,6 @@ class LoginFailure(Base):
     at: Mapped[datetime]
 
 
-class ConversationState(Base):
-    """The Telegram conversations' states, so a restart mid-conversation loses nothing."""
-
-    __tablename__ = "conversation_states"
-
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    key: Mapped[str] = mapped_column(String(128), primary_key=True)
-    state: Mapped[Any] = mapped_column(JSONB)
-
-
 class Chat(Base):
     """A private chat with the bot: its open conversation (state and draft), read with the
     chat's session in one statement at the start of every update and written only when it
@@ -144,17 +134,6 @@ class Chat(Base):
     # An open conversation lapses when left unanswered this long.
     expires_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
-
-
-class ScratchData(Base):
-    """Per-user and per-chat scratch answers of unfinished conversations (JSON)."""
-
-    __tablename__ = "scratch_data"
-    __table_args__ = (CheckConstraint("kind IN ('user', 'chat')", name="kind_known"),)
-
-    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
-    owner_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    data: Mapped[Any] = mapped_column(JSONB)
 
 
 SLOT_LENGTHS = (15, 20, 30, 45, 60)

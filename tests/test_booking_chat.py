@@ -517,24 +517,26 @@ async def test_forged_and_stale_booking_buttons(harness: Harness) -> None:
     sunday = BookDay(flow=flow, day=datetime(2026, 12, 6).date()).pack()
     await ana.press_data(sunday, second)
     assert second.text.startswith("That day has no free times left.")
+    # Forged data is refused before anything reaches the database; the step is shown again.
     await ana.press_data(f"bk.day:{flow}:20269999", second)  # no such date
-    assert _answer(harness) == "This button is no longer valid."
+    assert _answer(harness) == "That screen was out of date: here is where you are."
+    assert "Choose a day" in second.text
     await ana.press("Tue 1 Dec", second)
     not_a_slot = datetime(2026, 12, 1, 9, 20, tzinfo=UTC)  # 10:20 in Madrid
     await ana.press_data(BookTime(flow=flow, starts_at=not_a_slot).pack(), second)
     assert _answer(harness) == "That time is no longer free."
     assert "Choose a time" in second.text
     await ana.press_data(f"bk.t:{flow}:99999999999", second)  # in the year 5138
-    assert _answer(harness) == "This button is no longer valid."
+    assert _answer(harness) == "That screen was out of date: here is where you are."
     year_2400 = datetime(2400, 1, 4, 9, 0, tzinfo=UTC)
     await ana.press_data(BookTime(flow=flow, starts_at=year_2400).pack(), second)
     assert _answer(harness) == "That time is no longer free."
     assert second.text.startswith("That day has no free times left.\n\nDr. Gregory House")
-    # Oversized ids and data are refused before anything reaches the database.
+    # Oversized ids and data too.
     await ana.press_data(f"bk.d:{flow}:99999999999", second)
-    assert _answer(harness) == "This button is no longer valid."
+    assert _answer(harness) == "That screen was out of date: here is where you are."
     await ana.press_data("x" * 200, second)
-    assert _answer(harness) == "This button is no longer valid."
+    assert _answer(harness) == "That screen was out of date: here is where you are."
     # A button of another step: the current step is shown again.
     await ana.press_data(BookConfirm(flow=flow).pack(), second)
     assert _answer(harness) == "That screen was out of date: here is where you are."

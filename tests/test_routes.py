@@ -41,9 +41,7 @@ def test_every_role_has_its_own_commands_first() -> None:
 
 
 @pytest.mark.parametrize("role", list(Role))
-async def test_the_chat_menu_and_help_follow_the_route_table(
-    harness: Harness, role: Role
-) -> None:
+async def test_the_chat_menu_and_help_follow_the_route_table(harness: Harness, role: Role) -> None:
     routes = route_table()
     user = await make_user(harness.services, f"{role.value}@example.com", role=role)
     chat = harness.user(language="es")

@@ -15,7 +15,11 @@ Revises: 0005
 Create Date: 2026-11-30 15:00:00.000000
 """
 
-from collections.abc import Sequence
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -25,6 +29,135 @@ revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+
+# A carried-over conversation gets this long to be answered after the upgrade.
+RESUME_WITHIN = timedelta(minutes=30)
+
+Converted = tuple[str, dict[str, Any]] | None
+Converter = Callable[[int, dict[str, Any], sa.Connection], Converted]
+
+
+def _iso(seconds: object) -> str | None:
+    if not isinstance(seconds, int):
+        return None
+    return datetime.fromtimestamp(seconds, UTC).isoformat()
+
+
+def _register(state: int, data: dict[str, Any], bind: sa.Connection) -> Converted:
+    names = {0: "name", 1: "email", 2: "password", 3: "phone"}
+    scratch = data.get("register") or {}
+    draft = {key: str(scratch.get(key, "")) for key in ("name", "email", "password_hash")}
+    return (names[state], draft) if state in names else None
+
+
+def _login(state: int, data: dict[str, Any], bind: sa.Connection) -> Converted:
+    names = {10: "email", 11: "password"}
+    return (
+        (names[state], {"email": str(data.get("login_email") or "")}) if state in names else None
+    )
+
+
+def _booking(state: int, data: dict[str, Any], bind: sa.Connection) -> Converted:
+    names = {20: "specialty", 21: "doctor", 22: "day", 23: "time", 24: "confirm"}
+    old = data.get("draft_booking")
+    if state not in names or not isinstance(old, dict):
+        return None
+    day = old.get("day")
+    draft = {
+        "mode": "move" if old.get("mode") == "move" else "book",
+        "specialty": old.get("specialty"),
+        "doctor": old.get("doctor"),
+        "page": int(old.get("page") or 0),
+        "day": date(int(day[:4]), int(day[4:6]), int(day[6:])).isoformat()
+        if isinstance(day, str) and len(day) == 8 and day.isdigit()
+        else None,
+        "start": _iso(old.get("start")),
+        "taken": None,
+        "appointment": old.get("appointment"),
+        "current_start": _iso(old.get("from")),
+        "current_end": _iso(old.get("until")),
+    }
+    return names[state], draft
+
+
+def _invite(state: int, data: dict[str, Any], bind: sa.Connection) -> Converted:
+    old = data.get("draft_invite")
+    token = old.get("token") if isinstance(old, dict) else None
+    if state != 30 or not isinstance(token, str):
+        return None
+    # The token was kept in clear: only its hash is carried over.
+    token_hash = hashlib.sha256(token.encode()).hexdigest()
+    row = bind.execute(
+        sa.text(
+            "SELECT d.display_name, s.name, u.email FROM invites i "
+            "JOIN users u ON u.id = i.user_id JOIN doctors d ON d.user_id = u.id "
+            "JOIN specialties s ON s.id = d.specialty_id WHERE i.token_hash = :hash"
+        ),
+        {"hash": token_hash},
+    ).first()
+    if row is None:
+        return None
+    draft = {"token_hash": token_hash, "name": row[0], "specialty": row[1], "email": row[2]}
+    return "password", draft
+
+
+CONVERTERS: dict[str, Converter] = {
+    "register": _register,
+    "login": _login,
+    "booking": _booking,
+    "invite": _invite,
+}
+
+
+def _carry_over(bind: sa.Connection) -> None:
+    """Each chat's conversation (one per chat: private chats' key is [chat, user]) and a
+    guest's chosen language, from the old tables into ``chats``."""
+    now = bind.execute(sa.text("SELECT now()")).scalar_one()
+    scratch = {
+        owner: dict(data or {})
+        for owner, data in bind.execute(
+            sa.text("SELECT owner_id, data FROM scratch_data WHERE kind = 'user'")
+        ).all()
+    }
+    rows: dict[int, dict[str, Any]] = {}
+    for owner, data in scratch.items():
+        language = data.get("lang")
+        if language in ("en", "es"):
+            rows[owner] = {"chat_id": owner, "language": language}
+    states = bind.execute(sa.text("SELECT name, key, state FROM conversation_states")).all()
+    for name, key, state in states:
+        chat_id, user_id = json.loads(key)
+        converter = CONVERTERS.get(name)
+        if converter is None or not isinstance(state, int):
+            continue
+        converted = converter(state, scratch.get(user_id, {}), bind)
+        if converted is None:
+            continue
+        row = rows.setdefault(chat_id, {"chat_id": chat_id, "language": None})
+        row.update(
+            conversation=name,
+            state=converted[0],
+            draft=json.dumps(converted[1]),
+            expires_at=now + RESUME_WITHIN,
+        )
+    for row in rows.values():
+        bind.execute(
+            sa.text(
+                "INSERT INTO chats (chat_id, language, conversation, state, draft, flow, "
+                "expires_at, updated_at) VALUES (:chat_id, :language, :conversation, :state, "
+                "CAST(:draft AS jsonb), :flow, :expires_at, :now)"
+            ),
+            {
+                "conversation": None,
+                "state": None,
+                "draft": None,
+                "expires_at": None,
+                **row,
+                "flow": 1 if row.get("conversation") else 0,
+                "now": now,
+            },
+        )
 
 
 def upgrade() -> None:
@@ -47,7 +180,26 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("chat_id", name=op.f("pk_chats")),
     )
+    _carry_over(op.get_bind())
+    op.drop_table("conversation_states")
+    op.drop_table("scratch_data")
 
 
 def downgrade() -> None:
+    # Conversations open at a downgrade are not carried back: they end.
+    op.create_table(
+        "scratch_data",
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("owner_id", sa.BigInteger(), nullable=False),
+        sa.Column("data", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.CheckConstraint("kind IN ('user', 'chat')", name=op.f("ck_scratch_data_kind_known")),
+        sa.PrimaryKeyConstraint("kind", "owner_id", name=op.f("pk_scratch_data")),
+    )
+    op.create_table(
+        "conversation_states",
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("key", sa.String(length=128), nullable=False),
+        sa.Column("state", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.PrimaryKeyConstraint("name", "key", name=op.f("pk_conversation_states")),
+    )
     op.drop_table("chats")
