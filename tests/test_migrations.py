@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -57,7 +57,7 @@ def _next_weekday(after: date) -> date:
 
 
 @pytest.fixture
-async def upgraded(fresh_url: str) -> AsyncIterator[tuple[str, date, str]]:
+async def upgraded(fresh_url: str) -> tuple[str, date, str]:
     """A database at the last revision that kept conversations the old way, with one chat at
     each kind of step, then upgraded to the newest schema."""
     command.upgrade(alembic_config(fresh_url), "0005")
@@ -127,7 +127,7 @@ async def upgraded(fresh_url: str) -> AsyncIterator[tuple[str, date, str]]:
                 },
                 "lang": "en",
             },
-        ),  # fmt: skip
+        ),
         BOB: ("register", 1, {"register": {"name": "Bob Stone"}}),
         GREG: ("invite", 30, {"draft_invite": {"token": token}}),
         DORA: ("login", 11, {"login_email": "dora@example.com"}),
@@ -153,7 +153,7 @@ async def upgraded(fresh_url: str) -> AsyncIterator[tuple[str, date, str]]:
         d=json.dumps({"lang": "es"}),
     )
     upgrade_to_head(fresh_url)
-    yield fresh_url, day, token
+    return fresh_url, day, token
 
 
 async def test_conversations_in_progress_resume_at_their_step(
