@@ -19,7 +19,9 @@ from telegram.ext import BaseUpdateProcessor
 
 log = logging.getLogger(__name__)
 
-MAX_CONCURRENT_UPDATES = 32
+# Updates handled at once (each holds one database connection only while it runs, never while
+# Telegram answers): enough to keep two CPUs busy, within the connection pool.
+MAX_CONCURRENT_UPDATES = 16
 MAX_QUEUED_PER_CHAT = 10
 # PTB's own per-update slot: out of reach, the real limit is taken per chat turn.
 UNBOUNDED = 1_000_000

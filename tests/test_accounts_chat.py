@@ -297,3 +297,40 @@ async def test_with_a_booking_open_login_still_takes_and_deletes_the_password(
         m for m in harness.telegram.chat(chat.chat_id, include_deleted=True) if m.text == PASSWORD
     ]
     assert typed and all(m.deleted for m in typed)
+
+
+async def test_an_abandoned_conversation_expires_with_a_note(harness: Harness) -> None:
+    chat = harness.user("Ivy")
+    await chat.send("/register")
+    await chat.send("Ivy Green")
+    # 29 minutes later it still waits for the email.
+    harness.clock.advance(timedelta(minutes=29))
+    assert "Choose a password" in (await chat.send("ivy@example.com"))[-1].text
+    # Each answer gives it another 30 minutes; after those it has ended, and the next message
+    # is told so once (across a restart of the bot, too).
+    harness.clock.advance(timedelta(minutes=31))
+    await harness.restart()
+    harness.rebind(chat)
+    replies = await chat.send("a password typed too late")
+    assert [m.text for m in replies] == [
+        "Your unfinished registration was closed after 30 minutes without an answer. "
+        "Nothing was saved.",
+        "I didn't understand that. /help lists what I can do.",
+    ]
+    # The typed text was not taken as a password, and nothing was created.
+    assert not any(m.deleted for m in harness.telegram.chat(chat.chat_id, include_deleted=True))
+    assert await _user_by_email(harness, "ivy@example.com") is None
+    assert "didn't understand" in (await chat.send("again"))[-1].text
+
+
+async def test_the_conversation_timeout_is_configurable(harness: Harness) -> None:
+    from dataclasses import replace
+
+    harness.services.settings = replace(
+        harness.services.settings, conversation_timeout=timedelta(minutes=5)
+    )
+    chat = harness.user("Jon")
+    await chat.send("/login")
+    harness.clock.advance(timedelta(minutes=6))
+    replies = await chat.send("jon@example.com")
+    assert replies[0].text.startswith("Your unfinished login was closed after 5 minutes")
