@@ -334,3 +334,24 @@ async def test_the_conversation_timeout_is_configurable(harness: Harness) -> Non
     harness.clock.advance(timedelta(minutes=6))
     replies = await chat.send("jon@example.com")
     assert replies[0].text.startswith("Your unfinished login was closed after 5 minutes")
+
+
+async def test_edited_messages_never_answer_a_step(harness: Harness) -> None:
+    chat = harness.user("Kim")
+    await chat.send("/register")
+    await chat.send("Kim Lee")
+    typed = [m for m in harness.telegram.chat(chat.chat_id) if m.text == "Kim Lee"][0]
+    # Editing the name after it was answered changes nothing and gets no reply.
+    assert await chat.edit(typed, "Someone Else") == []
+    assert "What is your email" in chat.last.text and "Kim Lee" in chat.last.text
+    await chat.send("kim@example.com")
+    first = (await chat.send("short"))[-1]
+    assert "at least 8 characters" in first.text
+    # At the password step an edited message is deleted, like the one it edits.
+    attempt = harness.telegram.chat(chat.chat_id, include_deleted=True)[-2]
+    assert attempt.deleted
+    attempt.deleted = False  # Telegram lets a user edit what the bot could not delete yet
+    assert await chat.edit(attempt, "a much longer secret") == []
+    assert attempt.deleted
+    assert not harness.errors
+    assert "Last step" in (await chat.send("a much longer secret"))[-1].text
