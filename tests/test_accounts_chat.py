@@ -340,7 +340,7 @@ async def test_edited_messages_never_answer_a_step(harness: Harness) -> None:
     chat = harness.user("Kim")
     await chat.send("/register")
     await chat.send("Kim Lee")
-    typed = [m for m in harness.telegram.chat(chat.chat_id) if m.text == "Kim Lee"][0]
+    typed = next(m for m in harness.telegram.chat(chat.chat_id) if m.text == "Kim Lee")
     # Editing the name after it was answered changes nothing and gets no reply.
     assert await chat.edit(typed, "Someone Else") == []
     assert "What is your email" in chat.last.text and "Kim Lee" in chat.last.text
