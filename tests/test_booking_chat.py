@@ -1039,3 +1039,21 @@ async def test_reschedule_pressed_mid_booking_switches_over(harness: Harness) ->
     await ana.press("Confirm", card)
     [row] = await _appointments(harness)
     assert row.starts_at == datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+
+
+async def test_names_show_as_typed_on_buttons_and_in_texts(harness: Harness) -> None:
+    await make_doctor(
+        harness.services,
+        "tom@example.com",
+        name="Tom & Jerry <MD>",
+        specialty="Ear, Nose & Throat",
+    )
+    ana, _ = await _patient(harness)
+    message = (await ana.send("/book"))[-1]
+    # Button labels are plain text: no HTML escaping shows through.
+    assert message.button_texts == ["Ear, Nose & Throat"]
+    await ana.press("Ear, Nose & Throat")
+    assert message.button_texts[0] == "Tom & Jerry <MD>"
+    assert "Ear, Nose & Throat: which doctor?" in message.text  # escaped in HTML, shown as typed
+    await ana.press("Tom & Jerry <MD>")
+    assert message.text.startswith("Tom & Jerry <MD> (Ear, Nose & Throat)")
