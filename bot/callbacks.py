@@ -440,12 +440,6 @@ class AddAbandon(StepData, prefix="ad.no"):
     pass
 
 
-class AddChange(StepData, prefix="ad.ch"):
-    """Change one answer from the summary."""
-
-    field: Literal["name", "specialty", "email", "slot"]
-
-
 # --- /doctors -----------------------------------------------------------------------------------
 
 

@@ -62,7 +62,7 @@ class DoctorView:
     has_password: bool
 
 
-def _view(doctor: Doctor, user: User, specialty: Specialty) -> DoctorView:
+def _view(doctor: Doctor, user: User, specialty: Specialty | SpecialtyView) -> DoctorView:
     return DoctorView(
         user_id=doctor.user_id,
         name=doctor.display_name,
@@ -94,7 +94,17 @@ def normalise_specialty(raw: str) -> str:
     return name
 
 
-async def list_specialties(s: AsyncSession, *, bookable_only: bool = False) -> list[Specialty]:
+@dataclass(frozen=True)
+class SpecialtyView:
+    id: int
+    name: str
+
+
+def _specialty_view(specialty: Specialty) -> SpecialtyView:
+    return SpecialtyView(id=specialty.id, name=specialty.name)
+
+
+async def list_specialties(s: AsyncSession, *, bookable_only: bool = False) -> list[SpecialtyView]:
     """All specialties by name; with ``bookable_only`` just those with an active doctor."""
     query = select(Specialty).order_by(func.lower(Specialty.name))
     if bookable_only:
@@ -104,32 +114,43 @@ async def list_specialties(s: AsyncSession, *, bookable_only: bool = False) -> l
             .where(Doctor.specialty_id == Specialty.id, Doctor.active, User.active)
             .exists()
         )
-    return list((await s.scalars(query)).all())
+    return [_specialty_view(specialty) for specialty in (await s.scalars(query)).all()]
 
 
-async def get_or_create_specialty(s: AsyncSession, name: str) -> Specialty:
+async def _specialty_named(s: AsyncSession, name: str) -> Specialty | None:
+    return await s.scalar(select(Specialty).where(func.lower(Specialty.name) == name.lower()))
+
+
+async def find_specialty(s: AsyncSession, name: str) -> SpecialtyView | None:
+    """The specialty called ``name`` in any case, or ``None``; :class:`InvalidSpecialty` when
+    ``name`` cannot be a specialty's name."""
+    found = await _specialty_named(s, normalise_specialty(name))
+    return _specialty_view(found) if found is not None else None
+
+
+async def get_or_create_specialty(s: AsyncSession, name: str) -> SpecialtyView:
     """The specialty called ``name`` (any case), created when missing."""
     name = normalise_specialty(name)
-    found = await s.scalar(select(Specialty).where(func.lower(Specialty.name) == name.lower()))
+    found = await _specialty_named(s, name)
     if found is not None:
-        return found
+        return _specialty_view(found)
     specialty = Specialty(name=name)
     try:
         async with s.begin_nested():
             s.add(specialty)
     except IntegrityError:  # created meanwhile by another admin
-        found = await s.scalar(select(Specialty).where(func.lower(Specialty.name) == name.lower()))
+        found = await _specialty_named(s, name)
         if found is None:
             raise
-        return found
-    return specialty
+        return _specialty_view(found)
+    return _specialty_view(specialty)
 
 
-async def get_specialty(s: AsyncSession, specialty_id: int) -> Specialty:
+async def get_specialty(s: AsyncSession, specialty_id: int) -> SpecialtyView:
     specialty = await s.get(Specialty, specialty_id)
     if specialty is None:
         raise NotFound("specialty")
-    return specialty
+    return _specialty_view(specialty)
 
 
 # --- doctors ------------------------------------------------------------------------------------
@@ -140,40 +161,51 @@ async def add_doctor(
     *,
     name: str,
     email: str,
-    specialty_id: int,
+    specialty_id: int | None = None,
+    new_specialty: str | None = None,
     slot_minutes: int,
     created_by: int | None,
     now: datetime,
 ) -> tuple[DoctorView, str]:
     """Create a doctor (no password yet) with default hours Mon–Fri 09:00–17:00, and an invite.
 
-    Returns the doctor and the raw invite token (shown once; only its hash is stored).
+    The specialty is ``specialty_id``, or the one called ``new_specialty`` (any case), created
+    with the doctor when there is none: an onboarding abandoned midway leaves no empty
+    specialty. Returns the doctor and the raw invite token (shown once; only its hash is stored).
     """
+    if (specialty_id is None) == (new_specialty is None):
+        raise TypeError("give the specialty's id or a new specialty's name")
     if slot_minutes not in SLOT_LENGTHS:
         raise InvalidSlotLength(str(slot_minutes))
-    specialty = await get_specialty(s, specialty_id)
-    user = User(
-        name=normalise_name(name),
-        email=normalise_email(email),
-        role=Role.DOCTOR.value,
-        password_hash=None,
-    )
-    try:
-        async with s.begin_nested():
-            s.add(user)
-    except IntegrityError:
-        raise EmailTaken(user.email) from None
-    doctor = Doctor(
-        user_id=user.id,
-        display_name=user.name,
-        specialty_id=specialty.id,
-        slot_minutes=slot_minutes,
-        active=True,
-    )
-    s.add(doctor)
-    await s.flush()
-    await replace_hours(s, doctor_id=user.id, ranges=DEFAULT_HOURS)
-    token = await create_invite(s, user_id=user.id, created_by=created_by, now=now)
+    # One savepoint: refused midway (the email taken meanwhile), nothing of it is left.
+    async with s.begin_nested():
+        if new_specialty is not None:
+            specialty = await get_or_create_specialty(s, new_specialty)
+        else:
+            assert specialty_id is not None
+            specialty = await get_specialty(s, specialty_id)
+        user = User(
+            name=normalise_name(name),
+            email=normalise_email(email),
+            role=Role.DOCTOR.value,
+            password_hash=None,
+        )
+        try:
+            async with s.begin_nested():
+                s.add(user)
+        except IntegrityError:
+            raise EmailTaken(user.email) from None
+        doctor = Doctor(
+            user_id=user.id,
+            display_name=user.name,
+            specialty_id=specialty.id,
+            slot_minutes=slot_minutes,
+            active=True,
+        )
+        s.add(doctor)
+        await s.flush()
+        await replace_hours(s, doctor_id=user.id, ranges=DEFAULT_HOURS)
+        token = await create_invite(s, user_id=user.id, created_by=created_by, now=now)
     return _view(doctor, user, specialty), token
 
 
@@ -223,6 +255,25 @@ async def set_doctor_active(
         await revoke_user_sessions(s, user_id=doctor_id, now=now)
     await s.flush()
     return await get_doctor(s, doctor_id)
+
+
+@dataclass(frozen=True)
+class Reactivation:
+    """The outcome of :func:`reactivate_doctor`."""
+
+    doctor: DoctorView
+    was_active: bool  # nothing was changed
+
+
+async def reactivate_doctor(s: AsyncSession, *, doctor_id: int, now: datetime) -> Reactivation:
+    """Make an inactive doctor bookable again and able to log in (the row locked, so a
+    deactivation at the same moment waits). :class:`NotFound` when there is no such doctor."""
+    await lock_doctor(s, doctor_id)
+    doctor = await get_doctor(s, doctor_id)
+    if doctor.active:
+        return Reactivation(doctor, was_active=True)
+    doctor = await set_doctor_active(s, doctor_id=doctor_id, active=True, now=now)
+    return Reactivation(doctor, was_active=False)
 
 
 # --- weekly hours -------------------------------------------------------------------------------
@@ -365,6 +416,37 @@ async def create_invite(
     )
     await s.flush()
     return token
+
+
+class DoctorInactive(DomainError):
+    """An inactive doctor cannot be sent an invite."""
+
+    code = "doctor_inactive"
+
+    def __init__(self, doctor: DoctorView) -> None:
+        super().__init__(str(doctor.user_id))
+        self.doctor = doctor
+
+
+@dataclass(frozen=True)
+class RenewedInvite:
+    doctor: DoctorView
+    token: str  # shown once; only its hash is stored
+    expires_at: datetime
+
+
+async def renew_invite(
+    s: AsyncSession, *, doctor_id: int, created_by: int | None, now: datetime
+) -> RenewedInvite:
+    """A new one-time invite for an active doctor (earlier ones stop working), with the
+    doctor's row locked so a deactivation cannot slip in between. :class:`NotFound`,
+    :class:`DoctorInactive`."""
+    await lock_doctor(s, doctor_id)
+    doctor = await get_doctor(s, doctor_id)
+    if not doctor.active:
+        raise DoctorInactive(doctor)
+    token = await create_invite(s, user_id=doctor_id, created_by=created_by, now=now)
+    return RenewedInvite(doctor=doctor, token=token, expires_at=now + INVITE_TTL)
 
 
 def _invite_hash(token: str | None, token_hash: str | None) -> str:

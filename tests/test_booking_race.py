@@ -24,6 +24,7 @@ from db.booking import (
     Actor,
     AppointmentView,
     Blocked,
+    Deactivation,
     NotChangeable,
     PatientOverlap,
     SlotTaken,
@@ -33,11 +34,22 @@ from db.booking import (
     block_time,
     book,
     cancel,
+    deactivate_and_cancel,
     next_free_slots,
     reschedule,
 )
 from db.clock import FrozenClock
-from db.doctors import DoctorView
+from db.doctors import (
+    DoctorInactive,
+    DoctorView,
+    InviteInvalid,
+    Reactivation,
+    RenewedInvite,
+    get_doctor,
+    open_invite,
+    reactivate_doctor,
+    renew_invite,
+)
 from db.engine import make_session_factory
 from db.errors import DomainError
 from db.models import Appointment, Doctor, Role, Specialty, TimeOff, User
@@ -438,3 +450,68 @@ async def test_time_off_and_a_booking_inside_it_never_both_go_through(
     else:  # the booking came first: the block saw it and changed nothing
         assert isinstance(blocked, Blocked) and [a.id for a in blocked.unseen] == [booked.id]
         assert time_off == 0 and [a.id for a in live] == [booked.id]
+
+
+async def an_admin(services: Services) -> User:
+    async with services.transaction() as s:
+        admin = User(email=f"admin@{DOMAIN}", name="The Boss", role=Role.ADMIN.value)
+        s.add(admin)
+        await s.flush()
+    return admin
+
+
+def deactivating(services: Services, admin: User, doctor: DoctorView) -> Attempt[Deactivation]:
+    async def attempt(s: AsyncSession) -> Deactivation:
+        return await deactivate_and_cancel(
+            s,
+            doctor_id=doctor.user_id,
+            newest_shown=None,
+            actor=Actor(admin.id, Role.ADMIN),
+            policy=policy_of(services.settings),
+            now=services.clock.now(),
+        )
+
+    return attempt
+
+
+async def test_a_new_invite_never_outlives_a_deactivation_at_the_same_moment(
+    committed: Services,
+) -> None:
+    doctor, _ = await clinic(committed, patients=0)
+    admin = await an_admin(committed)
+
+    async def renewing(s: AsyncSession) -> RenewedInvite:
+        return await renew_invite(
+            s, doctor_id=doctor.user_id, created_by=admin.id, now=committed.clock.now()
+        )
+
+    contest = await contend(committed, [renewing, deactivating(committed, admin, doctor)])
+
+    assert contest.waited == 1  # one of them waited on the doctor's row
+    renewed, deactivated = contest.outcomes
+    assert isinstance(deactivated, Deactivation) and deactivated.was_active
+    if isinstance(renewed, DomainError):  # deactivated first: the renewal saw it
+        assert isinstance(renewed, DoctorInactive)
+    else:  # renewed first: the deactivation came after, and the link does not work
+        async with committed.session_factory() as s:
+            with pytest.raises(InviteInvalid):
+                await open_invite(s, token=renewed.token, now=committed.clock.now())
+    async with committed.session_factory() as s:
+        assert (await get_doctor(s, doctor.user_id)).active is False
+
+
+async def test_two_admins_reactivate_a_doctor_at_once(committed: Services) -> None:
+    doctor, _ = await clinic(committed, patients=0)
+    admin = await an_admin(committed)
+    await contend(committed, [deactivating(committed, admin, doctor)])
+
+    async def reactivating(s: AsyncSession) -> Reactivation:
+        return await reactivate_doctor(s, doctor_id=doctor.user_id, now=committed.clock.now())
+
+    contest = await contend(committed, [reactivating, reactivating])
+
+    # The second waits for the first and finds the doctor already active: one change, told once.
+    assert contest.waited == 1
+    assert sorted(outcome.was_active for outcome in contest.wins()) == [False, True]
+    async with committed.session_factory() as s:
+        assert (await get_doctor(s, doctor.user_id, bookable=True)).active

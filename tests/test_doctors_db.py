@@ -15,6 +15,7 @@ from db.clock import FrozenClock
 from db.doctors import (
     DEFAULT_HOURS,
     INVITE_TTL,
+    DoctorInactive,
     InvalidHours,
     InvalidSlotLength,
     InvalidSpecialty,
@@ -24,12 +25,15 @@ from db.doctors import (
     add_hours,
     add_time_off,
     create_invite,
+    find_specialty,
     get_doctor,
     get_or_create_specialty,
     list_doctors,
     list_specialties,
     open_invite,
+    reactivate_doctor,
     remove_time_off,
+    renew_invite,
     replace_hours,
     set_doctor_active,
     upcoming_time_off,
@@ -111,6 +115,17 @@ async def test_a_specialty_needs_a_real_name(services: Services, name: str) -> N
         with pytest.raises(InvalidSpecialty):
             await get_or_create_specialty(s, name)
         assert await s.scalar(select(func.count()).select_from(Specialty)) == 0
+
+
+async def test_finding_a_specialty_by_name_creates_nothing(services: Services) -> None:
+    spec = await specialty_id(services, "Sleep medicine")
+    async with services.transaction() as s:
+        found = await find_specialty(s, "  SLEEP   Medicine ")
+        assert found is not None and (found.id, found.name) == (spec, "Sleep medicine")
+        assert await find_specialty(s, "Sleep") is None
+        with pytest.raises(InvalidSpecialty):
+            await find_specialty(s, "x")
+        assert await s.scalar(select(func.count()).select_from(Specialty)) == 1
 
 
 async def test_bookable_specialties_have_an_active_doctor(services: Services) -> None:
@@ -201,6 +216,68 @@ async def test_a_doctor_needs_an_existing_specialty(services: Services) -> None:
             )
 
 
+async def _add_with_new_specialty(
+    services: Services, email: str, specialty: str
+) -> tuple[int, str]:
+    async with services.transaction() as s:
+        doctor, _ = await add_doctor(
+            s,
+            name="Eva Lind",
+            email=email,
+            new_specialty=specialty,
+            slot_minutes=30,
+            created_by=None,
+            now=START_UTC,
+        )
+    return doctor.specialty_id, doctor.specialty
+
+
+async def test_a_new_specialty_is_created_with_the_doctor_or_reused(services: Services) -> None:
+    cardiology = await specialty_id(services, "Cardiology")
+    created = await _add_with_new_specialty(services, "eva@example.com", "  Sports   medicine ")
+    reused = await _add_with_new_specialty(services, "max@example.com", "CARDIOLOGY")
+    assert created[1] == "Sports medicine" and created[0] != cardiology
+    assert reused == (cardiology, "Cardiology")
+    async with services.session_factory() as s:
+        names = (await s.scalars(select(Specialty.name).order_by(Specialty.name))).all()
+    assert names == ["Cardiology", "Sports medicine"]
+
+
+async def test_a_refused_doctor_leaves_no_new_specialty(services: Services) -> None:
+    await new_doctor(services, "taken@example.com")
+    async with services.transaction() as s:
+        with pytest.raises(EmailTaken):
+            await add_doctor(
+                s,
+                name="Eva Lind",
+                email="TAKEN@example.com",
+                new_specialty="Neurology",
+                slot_minutes=30,
+                created_by=None,
+                now=START_UTC,
+            )
+        # The same transaction goes on (a handler keeps the conversation), without any of it.
+        names = (await s.scalars(select(Specialty.name))).all()
+        assert list(names) == ["Cardiology"]
+        assert await s.scalar(select(func.count()).select_from(User)) == 1
+
+
+async def test_a_doctor_has_one_specialty_source(services: Services) -> None:
+    spec = await specialty_id(services)
+    async with services.transaction() as s:
+        for given in ({}, {"specialty_id": spec, "new_specialty": "Neurology"}):
+            with pytest.raises(TypeError):
+                await add_doctor(
+                    s,
+                    name="Eva Lind",
+                    email="eva@example.com",
+                    slot_minutes=30,
+                    created_by=None,
+                    now=START_UTC,
+                    **given,
+                )
+
+
 async def test_listing_doctors(services: Services) -> None:
     cuddy = await make_doctor(
         services, "c@example.com", name="Lisa Cuddy", specialty="Dermatology", password=None
@@ -265,6 +342,21 @@ async def test_only_doctors_can_be_deactivated(services: Services) -> None:
             await set_doctor_active(s, doctor_id=patient.id, active=False, now=START_UTC)
     async with services.session_factory() as s:
         assert await s.scalar(select(User.active).where(User.id == patient.id)) is True
+
+
+async def test_reactivating_a_doctor(services: Services) -> None:
+    doctor_id, _ = await new_doctor(services)
+    async with services.transaction() as s:
+        await set_doctor_active(s, doctor_id=doctor_id, active=False, now=START_UTC)
+    async with services.transaction() as s:
+        first = await reactivate_doctor(s, doctor_id=doctor_id, now=START_UTC)
+    async with services.transaction() as s:
+        again = await reactivate_doctor(s, doctor_id=doctor_id, now=START_UTC)
+        assert (await get_doctor(s, doctor_id, bookable=True)).active
+        with pytest.raises(NotFound):
+            await reactivate_doctor(s, doctor_id=987654, now=START_UTC)
+    assert (first.was_active, first.doctor.active) == (False, True)
+    assert (again.was_active, again.doctor.active) == (True, True)
 
 
 # --- weekly hours -------------------------------------------------------------------------------
@@ -492,6 +584,35 @@ async def test_a_newer_invite_voids_the_older_one(services: Services) -> None:
             select(Invite).where(Invite.token_hash == hashlib.sha256(second.encode()).hexdigest())
         )
     assert invite is not None and invite.expires_at == services.clock.now() + INVITE_TTL
+
+
+async def test_renewing_an_invite(services: Services) -> None:
+    doctor_id, first = await new_doctor(services)
+    frozen(services).advance(timedelta(hours=3))
+    now = services.clock.now()
+    async with services.transaction() as s:
+        renewed = await renew_invite(s, doctor_id=doctor_id, created_by=None, now=now)
+    assert renewed.doctor.user_id == doctor_id and renewed.expires_at == now + INVITE_TTL
+    async with services.transaction() as s:
+        with pytest.raises(InviteInvalid):
+            await open_invite(s, token=first, now=now)
+        assert (await open_invite(s, token=renewed.token, now=now)).id == doctor_id
+        with pytest.raises(NotFound):
+            await renew_invite(s, doctor_id=987654, created_by=None, now=now)
+
+
+async def test_an_inactive_doctor_gets_no_new_invite(services: Services) -> None:
+    doctor_id, token = await new_doctor(services)
+    async with services.transaction() as s:
+        await set_doctor_active(s, doctor_id=doctor_id, active=False, now=START_UTC)
+    async with services.transaction() as s:
+        with pytest.raises(DoctorInactive) as refused:
+            await renew_invite(s, doctor_id=doctor_id, created_by=None, now=START_UTC)
+        assert refused.value.doctor.name == "Gregory House"
+        invites = (await s.scalars(select(Invite).where(Invite.user_id == doctor_id))).all()
+    assert [invite.token_hash for invite in invites] == [
+        hashlib.sha256(token.encode()).hexdigest()
+    ]
 
 
 @pytest.mark.parametrize("token", ["", "nope", "x" * 64])
