@@ -356,11 +356,12 @@ async def test_adddoctor_rejects_bad_input_at_every_step(harness: Harness) -> No
     await admin.press_data(AddSpecialty(flow=flow, specialty=999999).pack(), specialty_step)
     assert _answer(harness) == "That specialty is no longer available. Please choose again."
     assert specialty_step.button_texts == ["Cardiology", "➕ New specialty"]
-    # Forged or oversized data is refused before anything reaches the database.
+    # Forged or oversized data is refused before anything reaches the database; the step is
+    # shown again where it is.
     await admin.press_data(f"ad.sp:{flow}:99999999999", specialty_step)
-    assert _answer(harness) == STALE
+    assert _answer(harness) == OUT_OF_DATE
     await admin.press_data("ad.sp:" + "9" * 80, specialty_step)
-    assert _answer(harness) == STALE
+    assert _answer(harness) == OUT_OF_DATE
     # Buttons of another step, or of another conversation, are not taken here: the step is
     # shown again where it is.
     await admin.press_data(AddSlotLength(flow=flow, minutes=30).pack(), specialty_step)
@@ -384,7 +385,7 @@ async def test_adddoctor_rejects_bad_input_at_every_step(harness: Harness) -> No
     )
     assert again.button_texts[0] == "15 min"  # still choosing
     await admin.press_data(f"ad.slot:{flow}:abc", again)
-    assert _answer(harness) == STALE
+    assert _answer(harness) == OUT_OF_DATE
     await admin.press("20 min", again)
     summary = again
 

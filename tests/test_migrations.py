@@ -26,7 +26,7 @@ from tests.factories import PASSWORD, password_hash
 from tests.fake_telegram import ChatUser, FakeRequest, FakeTelegram
 
 MADRID = ZoneInfo("Europe/Madrid")
-ANA, BOB, GREG, DORA, EVA = 701, 702, 703, 704, 705
+ANA, BOB, GREG, DORA, EVA, ADA = 701, 702, 703, 704, 705, 706
 
 
 @pytest.fixture
@@ -69,7 +69,8 @@ async def upgraded(fresh_url: str) -> tuple[str, date, str]:
         "INSERT INTO users (id, email, name, role, password_hash, language) VALUES "
         "(1, 'ana@example.com', 'Ana García', 'patient', %(h)s, 'en'), "
         "(2, 'house@example.com', 'Dr. Gregory House', 'doctor', NULL, NULL), "
-        "(3, 'dora@example.com', 'Dora Díaz', 'patient', %(h)s, NULL)",
+        "(3, 'dora@example.com', 'Dora Díaz', 'patient', %(h)s, NULL), "
+        "(4, 'ada@example.com', 'Ada Admin', 'admin', %(h)s, 'en')",
         h=hashed,
     )
     _sql(fresh_url, "INSERT INTO specialties (id, name) VALUES (1, 'Cardiology')")
@@ -112,6 +113,24 @@ async def upgraded(fresh_url: str) -> tuple[str, date, str]:
         i=claims.issued_at,
         e=claims.expires_at,
     )
+    jwt, claims = issue_token(
+        JWT_SECRET,
+        user_id=4,
+        email="ada@example.com",
+        role="admin",
+        now=now,
+        ttl=timedelta(hours=24),
+    )
+    _sql(
+        fresh_url,
+        "INSERT INTO chat_sessions (chat_id, user_id, jti, token, issued_at, expires_at) "
+        "VALUES (%(c)s, 4, %(j)s, %(t)s, %(i)s, %(e)s)",
+        c=ADA,
+        j=claims.jti,
+        t=jwt,
+        i=claims.issued_at,
+        e=claims.expires_at,
+    )
     old: dict[int, tuple[str, int, dict[str, Any]]] = {
         ANA: (
             "booking",
@@ -131,6 +150,17 @@ async def upgraded(fresh_url: str) -> tuple[str, date, str]:
         BOB: ("register", 1, {"register": {"name": "Bob Stone"}}),
         GREG: ("invite", 30, {"draft_invite": {"token": token}}),
         DORA: ("login", 11, {"login_email": "dora@example.com"}),
+        ADA: (
+            "adddoctor",
+            23,
+            {
+                "draft_doctor": {
+                    "name": "Dr. Lisa Cuddy",
+                    "specialty_id": 1,
+                    "specialty": "Cardiology",
+                }
+            },
+        ),
     }
     for chat, (name, state, scratch) in old.items():
         _sql(
@@ -161,7 +191,9 @@ async def test_conversations_in_progress_resume_at_their_step(
 ) -> None:
     url, day, token = upgraded
     stored = dict(_sql(url, "SELECT chat_id, state FROM chats WHERE conversation IS NOT NULL"))
-    assert stored == {ANA: "time", BOB: "email", GREG: "password", DORA: "password"}
+    assert stored == {
+        ANA: "time", BOB: "email", GREG: "password", DORA: "password", ADA: "email",
+    }  # fmt: skip
     # The invite token, kept in clear before, is not kept anywhere now.
     assert _sql(
         url, "SELECT count(*) FROM chats WHERE position(%(t)s in draft::text) > 0", t=token
@@ -204,6 +236,11 @@ async def test_conversations_in_progress_resume_at_their_step(
 
         dora = ChatUser(telegram, app, DORA, "Dora")
         assert "Logged in as Dora Díaz" in (await dora.send(PASSWORD))[-1].text
+
+        ada = ChatUser(telegram, app, ADA, "Ada")
+        assert "How long is each appointment" in (await ada.send("cuddy@example.com"))[-1].text
+        summary = (await ada.send("20"))[-1].text
+        assert "New doctor" in summary and "Dr. Lisa Cuddy" in summary and "20" in summary
 
         eva = ChatUser(telegram, app, EVA, "Eva", language_code="en")
         assert "Comandos" in (await eva.send("/help"))[-1].text

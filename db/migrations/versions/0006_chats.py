@@ -102,7 +102,26 @@ def _invite(state: int, data: dict[str, Any], bind: sa.Connection) -> Converted:
     return "password", draft
 
 
+def _adddoctor(state: int, data: dict[str, Any], bind: sa.Connection) -> Converted:
+    names = {20: "name", 21: "specialty", 22: "new_specialty", 23: "email", 24: "slot"}
+    names[25] = "confirm"
+    old = data.get("draft_doctor")
+    if state not in names or not isinstance(old, dict):
+        return None
+    specialty_id = old.get("specialty_id")
+    draft = {
+        "name": str(old.get("name") or ""),
+        "specialty_id": specialty_id if isinstance(specialty_id, int) else None,
+        "specialty": str(old.get("specialty") or ""),
+        "email": str(old.get("email") or ""),
+        "minutes": int(old.get("minutes") or 0),
+        "email_taken": False,
+    }
+    return names[state], draft
+
+
 CONVERTERS: dict[str, Converter] = {
+    "adddoctor": _adddoctor,
     "register": _register,
     "login": _login,
     "booking": _booking,
