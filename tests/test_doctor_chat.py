@@ -1068,3 +1068,278 @@ async def test_a_logged_out_doctor_cannot_use_old_buttons(harness: Harness) -> N
     await chat.press("Add time off", hours)
     assert last_answer(harness) == "Please /login first."
     assert (await appointment(harness, booked.id)).status == "booked"
+
+
+# --- admins' list of doctors, and what a read costs ---------------------------------------------
+
+
+async def test_admins_see_the_doctors_ten_at_a_time(harness: Harness) -> None:
+    for number in range(23):
+        await make_doctor(
+            harness.services,
+            f"doctor{number:02d}@example.com",
+            name=f"Dr. Number {number:02d}",
+            specialty="Cardiology" if number % 2 else "Oncology",
+            password=None,
+        )
+    await make_user(harness.services, "boss@example.com", name="Lisa Cuddy", role=Role.ADMIN)
+    admin = harness.user("Lisa")
+    await log_in_chat(admin, "boss@example.com")
+
+    listing = (await admin.send("/schedule"))[-1]
+    assert listing.text == "Whose schedule?\nPage 1 of 3."
+    assert listing.button_texts == [
+        *(f"Dr. Number {n:02d} · {'Cardiology' if n % 2 else 'Oncology'}" for n in range(10)),
+        "Next ▶",
+    ]
+    await admin.press("Next ▶")
+    assert listing.text == "Whose schedule?\nPage 2 of 3."
+    assert listing.button_texts[0] == "Dr. Number 10 · Oncology"
+    assert listing.button_texts[-2:] == ["◀ Previous", "Next ▶"]
+    await admin.press("Next ▶")
+    assert listing.button_texts == [
+        "Dr. Number 20 · Oncology",
+        "Dr. Number 21 · Cardiology",
+        "Dr. Number 22 · Oncology",
+        "◀ Previous",
+    ]
+    await admin.press("Dr. Number 21 · Cardiology")
+    assert lines_of(listing)[0] == "📋 Dr. Number 21 — Tuesday 1 December 2026 (Europe/Madrid)"
+    await admin.press("« Doctors")
+    assert listing.text == "Whose schedule?\nPage 1 of 3."
+    assert listing.edits == 4  # one message throughout
+
+
+async def test_reading_a_schedule_costs_the_chats_read_and_one_statement(
+    harness: Harness, connection: AsyncConnection
+) -> None:
+    house, chat = await doctor_in_chat(harness)
+    ana = await patient(harness, "ana@example.com", "Ana García", phone="+34600111222")
+    await book(harness, ana, house, at(1, 10))
+    await book(harness, ana, house, at(3, 10))
+    await make_user(harness.services, "boss@example.com", name="Lisa Cuddy", role=Role.ADMIN)
+    admin = harness.user("Lisa")
+    await log_in_chat(admin, "boss@example.com")
+
+    with statements(connection) as seen:
+        view = (await chat.send("/schedule"))[-1]
+    assert "10:00–10:30 · Ana García" in view.text
+    # The chat's own read (its conversation, session and user), then the doctor and the day's
+    # appointments together; nothing is written.
+    assert len(seen) == 2, seen
+    for label in ("Next 7 days", "Thu 3 Dec", "Tomorrow"):
+        with statements(connection) as seen:
+            await chat.press(label, view)
+        assert len(seen) == 2, seen
+    assert lines_of(view)[0].endswith("Wednesday 2 December 2026 (Europe/Madrid)")
+
+    with statements(connection) as seen:
+        listing = (await admin.send("/schedule"))[-1]
+        await admin.press("Dr. Gregory House · Cardiology", listing)
+    assert len(seen) == 4, seen
+
+    # Forged data is refused after the chat's read alone, before any use case.
+    with statements(connection) as seen:
+        await chat.press_data("sc:99999999999:20261201:1", view)
+        await chat.press_data(f"at:{house.user_id}:maybe", view)
+    assert last_answer(harness) == STALE
+    assert len(seen) == 2, seen
+
+
+# --- typed answers ------------------------------------------------------------------------------
+
+
+async def test_typed_weekdays_hours_and_times_in_english(harness: Harness) -> None:
+    house, chat = await doctor_in_chat(harness)
+    ana = await patient(harness, "ana@example.com", "Ana García")
+    await book(harness, ana, house, at(8, 16))  # next Tuesday, 16:00
+    await chat.send("/hours")
+    await chat.press("Edit a day")
+
+    # A unique prefix, any case, in either language; an ambiguous one asks which.
+    assert (await chat.send("t"))[-1].text.startswith("Which one do you mean: Tuesday, Thursday?")
+    unknown = (await chat.send("whenever"))[-1]
+    assert unknown.text.startswith("I didn't catch that. Choose a day of the week")
+    assert unknown.text.endswith("Which day of the week do you want to change?")
+    assert (await chat.send("LUNES"))[-1].text == "Monday (Europe/Madrid): 09:00–17:00"
+    await chat.send("Done")
+    await chat.press("Edit a day")
+    assert (await chat.send("tue"))[-1].text == "Tuesday (Europe/Madrid): 09:00–17:00"
+
+    # Hours typed as ranges replace the day's.
+    assert lines_of((await chat.send("9-13, 14:30–15:30"))[-1]) == [
+        "✅ Tuesday: 09:00–13:00, 14:30–15:30.",
+        "ℹ️ 1 upcoming appointment(s) on Tuesday now fall outside your hours. "
+        "They stay booked: see /schedule.",
+        "",
+        "Tuesday (Europe/Madrid): 09:00–13:00, 14:30–15:30",
+    ]
+    assert [r for r in await hours_of(harness, house.user_id) if r[0] == 1] == [
+        (1, 540, 780), (1, 870, 930),
+    ]  # fmt: skip
+
+    # Bad or overlapping ranges get a short answer; the step stays and nothing changes.
+    for typed, answer in (
+        ("13-9", "“13-9” are not hours I can use: type ranges such as 9-13, 14:30-18."),
+        ("25-30", "“25-30” are not hours I can use"),
+        ("9-13, 12-18", "09:00–13:00 and 12:00–18:00 overlap: type each range once."),
+        ("when I can", "I didn't catch that. Choose a button, or type Tuesday's hours"),
+    ):
+        reply = (await chat.send(typed))[-1]
+        assert reply.text.startswith(answer), reply.text
+        assert reply.text.endswith("Tuesday (Europe/Madrid): 09:00–13:00, 14:30–15:30")
+    assert [r for r in await hours_of(harness, house.user_id) if r[0] == 1] == [
+        (1, 540, 780), (1, 870, 930),
+    ]  # fmt: skip
+
+    # The buttons' labels, and times as the picker offers them ("9.30", "1pm", "45").
+    assert lines_of((await chat.send("clear"))[0])[0] == "✅ Tuesday cleared."
+    assert "Pick the start hour" in (await chat.send("add a range"))[-1].text
+    assert "Starts at 09:30. Pick the end hour" in (await chat.send("9.30"))[-1].text
+    assert lines_of((await chat.send("1pm"))[-1])[0] == "✅ Added 09:30–13:00."
+    await chat.send("add")
+    assert "Start at 12:…? Pick the minutes" in (await chat.send("12"))[-1].text
+    not_offered = (await chat.send("12:10"))[-1]
+    assert not_offered.text.startswith("12:10 can't be chosen here. Choose one of these:")
+    assert not_offered.button_texts == ["12:00", "12:15", "12:30", "12:45", "« Back"]
+    assert "Starts at 12:45" in (await chat.send("45"))[-1].text
+    assert (await chat.send("noon-ish"))[-1].text.startswith(
+        "I didn't catch that. Choose with the buttons, or type a time such as 13:00 or 1pm."
+    )
+    assert (await chat.send("8:00"))[-1].text.startswith("08:00 can't be chosen here.")
+    # Merged with the range it overlaps: the appointment at 16:00 is inside again.
+    assert lines_of((await chat.send("24:00"))[-1]) == [
+        "✅ Added 12:45–24:00.",
+        "",
+        "Tuesday (Europe/Madrid): 09:30–24:00",
+    ]
+    overview = (await chat.send("done"))[-1]
+    assert "Tue 09:30–13:00, 12:45–24:00" not in overview.text
+    assert "Tue 09:30–24:00" in lines_of(overview)
+
+    # A weekday with its hours, at once.
+    await chat.press("Edit a day", overview)
+    friday = (await chat.send("friday 8-12"))[-1]
+    assert lines_of(friday) == [
+        "✅ Friday: 08:00–12:00.",
+        "",
+        "Friday (Europe/Madrid): 08:00–12:00",
+    ]
+    assert [r for r in await hours_of(harness, house.user_id) if r[0] == 4] == [(4, 480, 720)]
+
+
+async def test_typed_dates_times_and_yes_for_time_off_in_english(harness: Harness) -> None:
+    house, chat = await doctor_in_chat(harness)
+    ana, ana_chat = await patient_in_chat(harness, "ana@example.com", "Ana García")
+    booked = await book(harness, ana, house, at(24, 10))
+    await chat.send("/hours")
+    await chat.press("Add time off")
+
+    unknown = (await chat.send("some day soon"))[-1]
+    assert unknown.text.startswith("I didn't catch that. Choose a day, or type a date")
+    assert unknown.button_texts[0] == "Tue 1 Dec"
+    for typed, answer in (
+        ("2026-11-30", "That day can't be chosen here."),  # yesterday
+        ("2/12/2027", "That day can't be chosen here."),  # past the year ahead
+        ("31/11", "I didn't catch that."),  # no such day
+    ):
+        reply = (await chat.send(typed))[-1]
+        assert reply.text.startswith(answer), (typed, reply.text)
+        assert reply.text.endswith("🏖 Time off (Europe/Madrid): pick the first day.")
+    assert "Time off from Wednesday 2 December 2026" in (await chat.send("tomorrow"))[-1].text
+    assert "pick the first day" in (await chat.send("back"))[-1].text
+    assert "Time off from Thursday 24 December 2026" in (await chat.send("24/12"))[-1].text
+    assert "Whole days from Thursday 24 December 2026" in (await chat.send("whole"))[-1].text
+    conflicts = (await chat.send("25 dec"))[-1]
+    assert lines_of(conflicts)[:2] == [
+        "⚠️ 1 appointment(s) fall in Thu 24 Dec – Fri 25 Dec (whole days) (Europe/Madrid):",
+        "• Thu 24 Dec 10:00 — Ana García",
+    ]
+    assert (await chat.send("perhaps"))[-1].text.startswith("I didn't catch that.")
+    done = (await chat.send("yes"))[-1]
+    assert lines_of(done)[0] == (
+        "✅ Time off added: Thu 24 Dec – Fri 25 Dec (whole days). 1 appointment(s) cancelled; "
+        "the patients were told."
+    )
+    assert (await appointment(harness, booked.id)).status == "cancelled"
+    assert "cancelled your appointment" in ana_chat.last.text
+
+    # Part of a day: the times typed as offered.
+    await chat.press("Add time off", done)
+    await chat.send("fri")
+    await chat.send("part")
+    assert "Starts at 10:00. Pick the end hour" in (await chat.send("10:00"))[-1].text
+    added = (await chat.send("12.30"))[-1]
+    assert lines_of(added)[0] == "✅ Time off added: Fri 4 Dec, 10:00–12:30."
+    assert await time_off_of(harness, house.user_id) == [
+        (datetime(2026, 12, 4, 9, tzinfo=UTC), datetime(2026, 12, 4, 11, 30, tzinfo=UTC), False),
+        (at(24, 0), at(26, 0), True),
+    ]
+
+    # Removing, by a date typed.
+    await chat.press("Remove time off", added)
+    removed = (await chat.send("4/12"))[-1]
+    assert lines_of(removed)[0] == "✅ Time off removed: Fri 4 Dec, 10:00–12:30."
+    assert await time_off_of(harness, house.user_id) == [(at(24, 0), at(26, 0), True)]
+
+
+async def test_typed_answers_in_spanish(harness: Harness) -> None:
+    house, chat = await doctor_in_chat(harness, language="es")
+    ana = await patient(harness, "ana@example.com", "Ana García")
+    booked = await book(harness, ana, house, at(24, 10))
+    view = (await chat.send("/hours"))[-1]
+    assert view.button_texts == ["Editar un día", "Añadir ausencia"]
+    await chat.press("Editar un día")
+
+    assert (await chat.send("miércoles"))[-1].text == "miércoles (Europe/Madrid): 09:00–17:00"
+    assert lines_of((await chat.send("de 9 a 14 y de 16 a 19"))[-1])[0] == (
+        "✅ miércoles: 09:00–14:00, 16:00–19:00."
+    )
+    overlap = (await chat.send("9-15, 14-18"))[-1]
+    assert overlap.text.startswith("09:00–15:00 y 14:00–18:00 se solapan")
+    wrong = (await chat.send("quizá por la tarde"))[-1]
+    assert wrong.text.startswith("No te he entendido. Elige un botón, o escribe el horario")
+    assert wrong.text.endswith("miércoles (Europe/Madrid): 09:00–14:00, 16:00–19:00")
+    overview = (await chat.send("hecho"))[-1]
+    assert "mié 09:00–14:00, 16:00–19:00" in lines_of(overview)
+
+    await chat.press("Añadir ausencia", overview)
+    assert "Ausencia desde el miércoles 2 de diciembre de 2026" in (
+        (await chat.send("mañana"))[-1].text
+    )
+    assert "Elige la hora de inicio" in (await chat.send("parte"))[-1].text
+    await chat.send("9:00")
+    assert lines_of((await chat.send("1pm"))[-1])[0] == (
+        "✅ Ausencia añadida: mié 2 dic, 09:00–13:00."
+    )
+
+    await chat.press("Añadir ausencia")
+    assert "jueves 24 de diciembre de 2026" in (await chat.send("24 de diciembre"))[-1].text
+    assert "elige el último día" in (await chat.send("días completos"))[-1].text
+    conflicts = (await chat.send("24/12"))[-1]
+    assert conflicts.button_texts == ["Bloquear y cancelar 1", "« Volver"]
+    done = (await chat.send("sí"))[-1]
+    assert lines_of(done)[0] == (
+        "✅ Ausencia añadida: jue 24 dic (día completo). 1 cita(s) cancelada(s); se ha avisado "
+        "a los pacientes."
+    )
+    assert (await appointment(harness, booked.id)).status == "cancelled"
+
+
+async def test_time_off_that_ended_meanwhile_is_not_removed(harness: Harness) -> None:
+    house, chat = await doctor_in_chat(harness)
+    async with harness.services.transaction() as s:
+        now = harness.clock.now()
+        await add_time_off(
+            s, doctor_id=house.user_id, starts_at=at(1, 8), ends_at=at(1, 9, 15),
+            whole_days=False, now=now,
+        )  # fmt: skip
+    view = (await chat.send("/hours"))[-1]
+    await chat.press("Remove time off")
+    assert view.button_texts == ["Tue 1 Dec, 08:00–09:15", "« Back"]
+
+    harness.clock.set(at(1, 9, 15))  # over while the list is open
+    await chat.press("Tue 1 Dec, 08:00–09:15", view)
+
+    assert last_answer(harness) == "That time off no longer exists."
+    assert await time_off_of(harness, house.user_id) == [(at(1, 8), at(1, 9, 15), False)]
