@@ -1180,8 +1180,8 @@ async def test_typed_weekdays_hours_and_times_in_english(harness: Harness) -> No
 
     # Bad or overlapping ranges get a short answer; the step stays and nothing changes.
     for typed, answer in (
-        ("13-9", "“13-9” are not hours I can use: type ranges such as 9-13, 14:30-18."),
-        ("25-30", "“25-30” are not hours I can use"),
+        ("13-9", "I can't use “13-9” as hours: type ranges such as 9-13, 14:30-18."),
+        ("25-30", "I can't use “25-30” as hours"),
         ("9-13, 12-18", "09:00–13:00 and 12:00–18:00 overlap: type each range once."),
         ("when I can", "I didn't catch that. Choose a button, or type Tuesday's hours"),
     ):
@@ -1343,3 +1343,40 @@ async def test_time_off_that_ended_meanwhile_is_not_removed(harness: Harness) ->
 
     assert last_answer(harness) == "That time off no longer exists."
     assert await time_off_of(harness, house.user_id) == [(at(1, 8), at(1, 9, 15), False)]
+
+
+async def test_many_entries_of_time_off_are_listed_a_page_at_a_time(harness: Harness) -> None:
+    house, chat = await doctor_in_chat(harness)
+    async with harness.services.transaction() as s:
+        for number in range(20):  # the 2nd to the 21st of December, one morning each
+            await add_time_off(
+                s, doctor_id=house.user_id, starts_at=at(2 + number, 9),
+                ends_at=at(2 + number, 10), whole_days=False, now=harness.clock.now(),
+            )  # fmt: skip
+
+    view = (await chat.send("/hours"))[-1]
+    entries = [line for line in lines_of(view) if line.startswith("• ")]
+    assert entries[0] == "• Wed 2 Dec, 09:00–10:00"
+    assert entries[-2:] == [
+        "• Wed 16 Dec, 09:00–10:00",
+        "• … and 5 more (Remove time off lists them all)",
+    ]
+
+    await chat.press("Remove time off")
+    assert view.text == "🏖 Which time off do you want to remove? (Europe/Madrid)\nPage 1 of 3."
+    assert view.button_texts[-2:] == ["Later ▶", "« Back"]
+    assert len(view.buttons) == 8 + 2
+    await chat.press("Later ▶")
+    await chat.press("Later ▶")
+    assert view.text.endswith("Page 3 of 3.")
+    assert view.button_texts == [
+        "Fri 18 Dec, 09:00–10:00",
+        "Sat 19 Dec, 09:00–10:00",
+        "Sun 20 Dec, 09:00–10:00",
+        "Mon 21 Dec, 09:00–10:00",
+        "◀ Earlier",
+        "« Back",
+    ]
+    removed = (await chat.send("sun"))[-1]  # typed: the entry on this page that day
+    assert lines_of(removed)[0] == "✅ Time off removed: Sun 20 Dec, 09:00–10:00."
+    assert len(await time_off_of(harness, house.user_id)) == 19

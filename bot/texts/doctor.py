@@ -1,6 +1,7 @@
 """Texts of the doctor commands: /schedule, attendance, /hours and time off."""
 
 TEXTS: dict[str, tuple[str, str]] = {
+    "doctor.page": ("Page {page} of {pages}.", "Página {page} de {pages}."),
     # --- /schedule ------------------------------------------------------------------------------
     "schedule.day": (
         "📋 <b>{doctor}</b> — {date} ({zone})\n\n{body}",
@@ -39,7 +40,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "schedule.back_to_doctors": ("« Doctors", "« Médicos"),
     "schedule.pick_doctor": ("Whose schedule?", "¿La agenda de qué médico?"),
     "schedule.inactive": ("(inactive)", "(inactivo)"),
-    "schedule.page": ("Page {page} of {pages}.", "Página {page} de {pages}."),
     "schedule.prev_page": ("◀ Previous", "◀ Anteriores"),
     "schedule.next_page": ("Next ▶", "Siguientes ▶"),
     "schedule.no_doctors": (
@@ -87,6 +87,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "hours.no_ranges": ("—", "—"),
     "hours.no_time_off": ("No upcoming time off.", "No hay ausencias próximas."),
     "hours.time_off_line": ("• {what}", "• {what}"),
+    "hours.time_off_more": (
+        "• … and {count} more (Remove time off lists them all)",
+        "• … y {count} más (Quitar ausencia las muestra todas)",
+    ),
     "hours.edit_day": ("Edit a day", "Editar un día"),
     "hours.add_time_off": ("Add time off", "Añadir ausencia"),
     "hours.remove_time_off": ("Remove time off", "Quitar ausencia"),
@@ -129,9 +133,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "9-13, 14:30-18 (sustituye al que tiene).",
     ),
     "hours.typed_invalid": (
-        "“{text}” are not hours I can use: type ranges such as 9-13, 14:30-18. "
-        "Nothing was changed.",
-        "«{text}» no es un horario que pueda usar: escribe tramos como 9-13, 14:30-18. "
+        "I can't use “{text}” as hours: type ranges such as 9-13, 14:30-18. Nothing was changed.",
+        "No puedo usar «{text}» como horario: escribe tramos como 9-13, 14:30-18. "
         "No se ha cambiado nada.",
     ),
     "hours.typed_overlap": (

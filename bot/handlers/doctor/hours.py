@@ -2,9 +2,9 @@
 
 /hours shows the overview; its buttons start a change (a conversation on that message): edit a
 day of the week (add a range with the time picker, clear the day, or type its hours as
-"9-13, 14:30-18"), add time off or remove it (:mod:`time_off`). Every change is one use case in
-the update's one transaction; upcoming appointments stay booked when hours change, and the
-doctor is told how many now fall outside them.
+"9-13, 14:30-18"), add time off (:mod:`time_off`) or remove it (:mod:`time_off_removal`).
+Every change is one use case in the update's one transaction; upcoming appointments stay booked
+when hours change, and the doctor is told how many now fall outside them.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from bot.choices import Choice, Screen, match, rows_of
 from bot.context import ClinicContext
 from bot.conversation import Conversation, Step
 from bot.formatting import hhmm
-from bot.handlers.doctor import time_off
+from bot.handlers.doctor import time_off, time_off_removal
 from bot.handlers.doctor.shared import (
     DOCTORS,
     BadRanges,
@@ -41,6 +41,7 @@ from db.errors import NotFound
 from db.slots import WeeklyRange
 
 WEEKDAYS_PER_ROW = 3
+ECHO = 40  # at most this much of what was typed is quoted back
 CLEAR_KEYS = ("clear", "day off", "off", "none", "closed", "vaciar", "libre", "cerrado")
 
 
@@ -121,7 +122,7 @@ async def start_change(update: Update, context: ClinicContext) -> HoursState | N
     if action == "a":
         return time_off.start_adding(context)
     if action == "r":
-        return await time_off.start_removing(context)
+        return await time_off_removal.start_removing(context)
     context.begin(HoursDraft())
     return HoursState.WEEKDAY
 
@@ -160,10 +161,11 @@ async def _set_typed(context: ClinicContext, weekday: int, text: str) -> DayHour
     """Set ``weekday``'s hours to the ranges in ``text``; ``None`` (and the reason noted above
     the step's screen) when they can't be used."""
     name = weekday_name(context, weekday)
+    echo = text.strip() if len(text.strip()) <= ECHO else text.strip()[: ECHO - 1] + "…"
     try:
         ranges = parse_ranges(text)
     except BadRanges:
-        context.note("hours.typed_invalid", text=text.strip())
+        context.note("hours.typed_invalid", text=echo)
         return None
     if ranges is None:
         context.note("hours.day_hint", weekday=name)
@@ -186,7 +188,7 @@ async def _set_typed(context: ClinicContext, weekday: int, text: str) -> DayHour
         )
         return None
     except InvalidHours:
-        context.note("hours.typed_invalid", text=text.strip())
+        context.note("hours.typed_invalid", text=echo)
         return None
     done = context.t("hours.day_set", weekday=name, ranges=ranges_text(context, changed.ranges))
     _note_outside(context, done, changed)
@@ -263,6 +265,7 @@ HOURS = Conversation(
         ),
         **PICKER.steps(),
         **time_off.STEPS,
+        **time_off_removal.STEPS,
     },
     roles=DOCTORS,
 )

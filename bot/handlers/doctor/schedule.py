@@ -232,7 +232,7 @@ async def doctors_screen(context: ClinicContext, page: int) -> Screen:
         rows.append(paging)
     text = context.t("schedule.pick_doctor")
     if found.pages > 1:
-        text += "\n" + context.t("schedule.page", page=found.page + 1, pages=found.pages)
+        text += "\n" + context.t("doctor.page", page=found.page + 1, pages=found.pages)
     return Screen(text, rows)
 
 

@@ -25,7 +25,11 @@ from db.slots import WeeklyRange
 
 DOCTORS = roles(Role.DOCTOR)
 MIDNIGHT = 24 * 60
+# The overview lists at most this many entries of time off (Remove time off pages through all).
+OVERVIEW_TIME_OFF = 15
 BACK_KEYS = ("back", "volver", "atras")
+EARLIER_KEYS = ("earlier", "previous", "before", "antes", "anterior")
+LATER_KEYS = ("later", "next", "more", "despues", "siguiente", "mas")
 
 
 class HoursState(StrEnum):
@@ -73,6 +77,8 @@ class HoursDraft:
     whole_days: bool = False
     shown: list[int] = field(default_factory=list)
     shown_changed: bool = False  # the appointments in it changed since the doctor last looked
+    # The page of the list of time off to remove.
+    remove_page: int = 0
 
 
 Result = HoursState | Ended | None
@@ -174,8 +180,11 @@ async def overview_screen(context: ClinicContext) -> Screen:
             "hours.time_off_line",
             what=describe_off(context, row.starts_at, row.ends_at, row.whole_days),
         )
-        for row in found.time_off
+        for row in found.time_off[:OVERVIEW_TIME_OFF]
     ] or [context.t("hours.no_time_off")]
+    if len(found.time_off) > OVERVIEW_TIME_OFF:
+        more = len(found.time_off) - OVERVIEW_TIME_OFF
+        off_lines.append(context.t("hours.time_off_more", count=more))
     rows = [
         [
             Choice(context.t("hours.edit_day"), HoursAction(action="e")),

@@ -1,4 +1,4 @@
-"""/hours, time off: add whole days or part of a day, or remove time off not yet over.
+"""/hours, adding time off: whole days or part of a day.
 
 Adding: the first day (a week of days a page, or a date typed), whole day(s) or part of the day,
 then the last day or the start and end (the time picker). Appointments in that time are shown
@@ -12,13 +12,22 @@ from datetime import date, datetime, time, timedelta
 
 from telegram import Update
 
-from bot.callbacks import HoursDone, OffBack, OffConfirm, OffDay, OffDaysPage, OffKind, OffRemove
+from bot.callbacks import (
+    HoursDone,
+    OffBack,
+    OffConfirm,
+    OffDay,
+    OffDaysPage,
+    OffKind,
+)
 from bot.choices import NO, YES, Choice, Screen, day_keys, rows_of
 from bot.context import ClinicContext
 from bot.conversation import Step
 from bot.formatting import long_date, policy_of, when_short
 from bot.handlers.doctor.shared import (
     BACK_KEYS,
+    EARLIER_KEYS,
+    LATER_KEYS,
     MIDNIGHT,
     HoursDraft,
     HoursState,
@@ -38,8 +47,7 @@ from bot.jobs import kick_deliveries
 from bot.notify import tell_patient
 from bot.texts import Raw
 from db.booking import Actor, appointment_views, block_time
-from db.doctors import InvalidHours, day_bounds, remove_time_off, upcoming_time_off
-from db.errors import NotFound
+from db.doctors import InvalidHours, day_bounds
 
 # How far ahead time off can be set.
 TIME_OFF_REACH = timedelta(days=365)
@@ -49,8 +57,6 @@ DAYS_PER_ROW = 4
 CONFLICT_LINES = 25
 WHOLE_KEYS = ("whole", "all day", "full day", "dias completos", "completo", "todo el dia")
 PART_KEYS = ("part", "partial", "some hours", "parte", "unas horas")
-EARLIER_KEYS = ("earlier", "previous", "before", "antes", "anterior")
-LATER_KEYS = ("later", "next", "more", "despues", "siguiente", "mas")
 
 
 def _last(context: ClinicContext) -> bool:
@@ -184,42 +190,13 @@ async def conflicts_screen(update: Update, context: ClinicContext, draft: HoursD
     return Screen(text, rows)
 
 
-async def remove_screen(update: Update, context: ClinicContext, draft: HoursDraft) -> Screen:
-    """One button per time off not yet over."""
-    flow, this_day, tz = context.turn.flow, today(context), context.settings.timezone
-    entries = await upcoming_time_off(context.db, doctor_id=context.me.user_id, now=context.now)
-    rows = [
-        [
-            Choice(
-                describe_off(context, row.starts_at, row.ends_at, row.whole_days),
-                OffRemove(flow=flow, time_off=row.id),
-                day_keys(row.starts_at.astimezone(tz).date(), this_day),
-            )
-        ]
-        for row in entries
-    ]
-    rows.append([back_choice(context, HoursDone(flow=flow))])
-    if not entries:
-        return Screen(context.t("off.none_to_remove"), rows)
-    return Screen(context.t("off.pick_remove", zone=tz.key), rows)
-
-
-# --- entries (from the overview's buttons) ------------------------------------------------------
+# --- the entry (from the overview's button) -----------------------------------------------------
 
 
 def start_adding(context: ClinicContext) -> HoursState:
     """Add time off: begin a change at the first day."""
     context.begin(HoursDraft(page=today(context)))
     return HoursState.OFF_FIRST
-
-
-async def start_removing(context: ClinicContext) -> HoursState | None:
-    """Remove time off: begin a change at the list of entries, if there are any."""
-    if not await upcoming_time_off(context.db, doctor_id=context.me.user_id, now=context.now):
-        await leave_change(context, context.t("off.none_to_remove"))
-        return None
-    context.begin(HoursDraft())
-    return HoursState.OFF_REMOVE
 
 
 # --- steps --------------------------------------------------------------------------------------
@@ -237,8 +214,7 @@ async def turn_page(update: Update, context: ClinicContext, draft: HoursDraft) -
 
 
 async def choose_day(update: Update, context: ClinicContext, draft: HoursDraft) -> Result:
-    """A day of a date picker: the first day off (then whole days or part of it?), or the last
-    whole day (then block them)."""
+    """A day of a date picker: the first day off, or the last whole one (then it is blocked)."""
     day = context.payload(OffDay).day
     if not _allowed(context, draft, day):
         context.alert("off.day_out_of_range")
@@ -346,22 +322,6 @@ async def _block(context: ClinicContext, draft: HoursDraft) -> Result:
     return await leave_change(context, note)
 
 
-async def remove_entry(update: Update, context: ClinicContext, draft: HoursDraft) -> Result:
-    """One time off: removed, if it is this doctor's and not over."""
-    try:
-        removed = await remove_time_off(
-            context.db,
-            doctor_id=context.me.user_id,
-            time_off_id=context.payload(OffRemove).time_off,
-            now=context.now,
-        )
-    except NotFound:
-        context.alert("off.not_found")
-        return None
-    what = describe_off(context, removed.starts_at, removed.ends_at, removed.whole_days)
-    return await leave_change(context, context.t("off.removed", what=what))
-
-
 STEPS: dict[HoursState, Step[HoursDraft]] = {
     HoursState.OFF_FIRST: Step(
         first_day_screen,
@@ -375,7 +335,4 @@ STEPS: dict[HoursState, Step[HoursDraft]] = {
         text=type_day,
     ),
     HoursState.OFF_CONFIRM: Step(conflicts_screen, {OffConfirm: confirm_block}),
-    HoursState.OFF_REMOVE: Step(
-        remove_screen, {OffRemove: remove_entry, HoursDone: finish_change}
-    ),
 }
