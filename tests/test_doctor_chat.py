@@ -1246,6 +1246,8 @@ async def test_typed_dates_times_and_yes_for_time_off_in_english(harness: Harnes
         reply = (await chat.send(typed))[-1]
         assert reply.text.startswith(answer), (typed, reply.text)
         assert reply.text.endswith("🏖 Time off (Europe/Madrid): pick the first day.")
+    assert (await chat.send("later"))[-1].button_texts[0] == "Tue 8 Dec"
+    # A day not on the page shown, typed.
     assert "Time off from Wednesday 2 December 2026" in (await chat.send("tomorrow"))[-1].text
     assert "pick the first day" in (await chat.send("back"))[-1].text
     assert "Time off from Thursday 24 December 2026" in (await chat.send("24/12"))[-1].text

@@ -53,6 +53,8 @@ def test_text_that_is_not_ranges(typed: str) -> None:
         ("1/12", date(2026, 12, 1)),
         ("30/11", date(2027, 11, 30)),
         ("5 march 27", date(2027, 3, 5)),
+        ("Tomorrow", date(2026, 12, 2)),
+        ("pasado mañana", date(2026, 12, 3)),
     ],
 )
 def test_dates_typed_as_people_write_them(typed: str, day: date) -> None:

@@ -272,6 +272,7 @@ def _month_names() -> dict[str, int]:
 
 _MONTHS = _month_names()
 _DATE_FILLER = {"de", "of", "the", "del", "el"}
+_RELATIVE = {"today": 0, "hoy": 0, "tomorrow": 1, "manana": 1, "pasado manana": 2}
 
 
 def _month(word: str) -> int | None:
@@ -282,9 +283,13 @@ def _month(word: str) -> int | None:
 
 
 def parse_day(text: str, this_day: date) -> date | None:
-    """The date in ``"24/12"``, ``"2026-12-24"``, ``"24 Dec"``, ``"24 de diciembre"``; without
-    a year, the next such day from ``this_day``. ``None`` when the text is not one."""
-    words = [w for w in normalise(text).split() if w not in _DATE_FILLER]
+    """The date in ``"24/12"``, ``"2026-12-24"``, ``"24 Dec"``, ``"24 de diciembre"``,
+    ``"tomorrow"``; without a year, the next such day from ``this_day``. ``None`` when the text
+    is not one."""
+    said = normalise(text)
+    if said in _RELATIVE:
+        return this_day + timedelta(days=_RELATIVE[said])
+    words = [w for w in said.split() if w not in _DATE_FILLER]
     numbers = [w for w in words if w.isdigit()]
     months = [w for w in words if not w.isdigit()]
     if len(months) > 1 or not 1 <= len(numbers) <= 3:
