@@ -417,6 +417,10 @@ class OffRemove(StepData, prefix="hor"):
     time_off: Id
 
 
+class OffRemovePage(StepData, prefix="horp"):
+    page: Page
+
+
 # --- /adddoctor ---------------------------------------------------------------------------------
 
 

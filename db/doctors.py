@@ -46,6 +46,16 @@ class InvalidHours(DomainError):
     code = "invalid_hours"
 
 
+class OverlappingHours(InvalidHours):
+    """Two ranges given for one day overlap."""
+
+    code = "overlapping_hours"
+
+    def __init__(self, first: WeeklyRange, second: WeeklyRange) -> None:
+        super().__init__(f"{first} overlaps {second}")
+        self.first, self.second = first, second
+
+
 class InviteInvalid(DomainError):
     code = "invite_invalid"
 
@@ -73,6 +83,11 @@ def _view(doctor: Doctor, user: User, specialty: Specialty | SpecialtyView) -> D
         active=doctor.active and user.active,
         has_password=user.password_hash is not None,
     )
+
+
+def doctor_view(doctor: Doctor, user: User, specialty: Specialty) -> DoctorView:
+    """The view of a doctor read with its user and specialty (for queries that join more)."""
+    return _view(doctor, user, specialty)
 
 
 def _doctor_query() -> Select[Doctor, User, Specialty]:
@@ -232,6 +247,39 @@ async def list_doctors(
     return [_view(*row) for row in (await s.execute(query)).all()]
 
 
+@dataclass(frozen=True)
+class DoctorsPage:
+    """One page of every doctor, by name, and how many doctors there are."""
+
+    doctors: list[DoctorView]
+    page: int
+    pages: int
+    total: int
+
+
+async def doctors_page(s: AsyncSession, *, page: int, per_page: int) -> DoctorsPage:
+    """Page ``page`` (from 0; past the last one, the last one) of every doctor by name, with the
+    total, in one statement (two when the page asked for is past the end)."""
+    total = func.count().over().label("total")
+    query = (
+        _doctor_query()
+        .add_columns(total)
+        .order_by(func.lower(Doctor.display_name), Doctor.user_id)
+    )
+    rows = (await s.execute(query.offset(page * per_page).limit(per_page))).all()
+    if not rows and page > 0:
+        count = await s.scalar(select(func.count()).select_from(Doctor)) or 0
+        page = max(0, (count - 1) // per_page)
+        rows = (await s.execute(query.offset(page * per_page).limit(per_page))).all()
+    count = rows[0].total if rows else 0
+    return DoctorsPage(
+        doctors=[_view(doctor, user, specialty) for doctor, user, specialty, _ in rows],
+        page=page,
+        pages=max(1, -(-count // per_page)),
+        total=count,
+    )
+
+
 async def lock_doctor(s: AsyncSession, doctor_id: int, *, shared: bool = False) -> None:
     """Lock the doctor's row for this transaction: shared for bookings, exclusive for changes
     that bookings must not race (time off, deactivation). :class:`NotFound` when missing."""
@@ -349,14 +397,32 @@ def day_bounds(first: date, last: date, tz: ZoneInfo) -> tuple[datetime, datetim
     return start, end
 
 
-async def upcoming_time_off(s: AsyncSession, *, doctor_id: int, now: datetime) -> list[TimeOff]:
+@dataclass(frozen=True)
+class TimeOffView:
+    """One entry of a doctor's time off."""
+
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    whole_days: bool
+
+
+def _time_off_view(row: TimeOff) -> TimeOffView:
+    return TimeOffView(
+        id=row.id, starts_at=row.starts_at, ends_at=row.ends_at, whole_days=row.whole_days
+    )
+
+
+async def upcoming_time_off(
+    s: AsyncSession, *, doctor_id: int, now: datetime
+) -> list[TimeOffView]:
     """Time off not yet over, by start."""
     rows = await s.scalars(
         select(TimeOff)
         .where(TimeOff.doctor_id == doctor_id, TimeOff.ends_at > now)
-        .order_by(TimeOff.starts_at)
+        .order_by(TimeOff.starts_at, TimeOff.id)
     )
-    return list(rows.all())
+    return [_time_off_view(row) for row in rows]
 
 
 async def add_time_off(
@@ -377,15 +443,53 @@ async def add_time_off(
     return row
 
 
-async def remove_time_off(s: AsyncSession, *, doctor_id: int, time_off_id: int) -> None:
-    """Remove one of the doctor's own time-off entries."""
-    result = await s.execute(
-        delete(TimeOff)
-        .where(TimeOff.id == time_off_id, TimeOff.doctor_id == doctor_id)
-        .returning(TimeOff.id)
-    )
-    if result.first() is None:
+async def remove_time_off(
+    s: AsyncSession, *, doctor_id: int, time_off_id: int, now: datetime
+) -> TimeOffView:
+    """Remove one of the doctor's own time-off entries that is not yet over, in one statement;
+    what was removed. :class:`NotFound` for another doctor's, a missing or a past one."""
+    row = (
+        await s.execute(
+            delete(TimeOff)
+            .where(
+                TimeOff.id == time_off_id, TimeOff.doctor_id == doctor_id, TimeOff.ends_at > now
+            )
+            .returning(TimeOff.id, TimeOff.starts_at, TimeOff.ends_at, TimeOff.whole_days)
+        )
+    ).first()
+    if row is None:
         raise NotFound("time off")
+    return TimeOffView(
+        id=row.id, starts_at=row.starts_at, ends_at=row.ends_at, whole_days=row.whole_days
+    )
+
+
+@dataclass(frozen=True)
+class HoursOverview:
+    """A doctor's weekly hours and the time off not yet over."""
+
+    hours: list[WeeklyRange]
+    time_off: list[TimeOffView]
+
+
+async def hours_overview(s: AsyncSession, *, doctor_id: int, now: datetime) -> HoursOverview:
+    """The doctor's weekly hours and upcoming time off, in two statements; :class:`NotFound`
+    when the account has no doctor profile."""
+    rows = (
+        await s.execute(
+            select(WorkingHours.weekday, WorkingHours.start_minute, WorkingHours.end_minute)
+            .select_from(Doctor)
+            .outerjoin(WorkingHours, WorkingHours.doctor_id == Doctor.user_id)
+            .where(Doctor.user_id == doctor_id)
+            .order_by(WorkingHours.weekday, WorkingHours.start_minute)
+        )
+    ).all()
+    if not rows:
+        raise NotFound("doctor")
+    hours = [WeeklyRange(*row) for row in rows if row.weekday is not None]
+    return HoursOverview(
+        hours=hours, time_off=await upcoming_time_off(s, doctor_id=doctor_id, now=now)
+    )
 
 
 # --- invites ------------------------------------------------------------------------------------

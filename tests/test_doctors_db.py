@@ -25,9 +25,11 @@ from db.doctors import (
     add_hours,
     add_time_off,
     create_invite,
+    doctors_page,
     find_specialty,
     get_doctor,
     get_or_create_specialty,
+    hours_overview,
     list_doctors,
     list_specialties,
     open_invite,
@@ -469,18 +471,48 @@ async def test_time_off_belongs_to_its_doctor(services: Services) -> None:
         )
     async with services.transaction() as s:
         with pytest.raises(NotFound):
-            await remove_time_off(s, doctor_id=cuddy.user_id, time_off_id=off.id)
+            await remove_time_off(s, doctor_id=cuddy.user_id, time_off_id=off.id, now=START_UTC)
         with pytest.raises(NotFound):
-            await remove_time_off(s, doctor_id=house.user_id, time_off_id=off.id + 1000)
+            await remove_time_off(
+                s, doctor_id=house.user_id, time_off_id=off.id + 1000, now=START_UTC
+            )
     async with services.session_factory() as s:
         assert await s.get(TimeOff, off.id) is not None
 
     async with services.transaction() as s:
-        await remove_time_off(s, doctor_id=house.user_id, time_off_id=off.id)
+        removed = await remove_time_off(
+            s, doctor_id=house.user_id, time_off_id=off.id, now=START_UTC
+        )
+    assert (removed.id, removed.starts_at, removed.ends_at, removed.whole_days) == (
+        off.id, dec(3, 12), dec(3, 14), False,
+    )  # fmt: skip
     async with services.transaction() as s:
         assert await s.get(TimeOff, off.id) is None
         with pytest.raises(NotFound):
-            await remove_time_off(s, doctor_id=house.user_id, time_off_id=off.id)
+            await remove_time_off(s, doctor_id=house.user_id, time_off_id=off.id, now=START_UTC)
+
+
+async def test_time_off_that_is_over_is_not_removed(services: Services) -> None:
+    doctor = await make_doctor(services, "h@example.com", password=None)
+    async with services.transaction() as s:
+        off = await add_time_off(
+            s,
+            doctor_id=doctor.user_id,
+            starts_at=dec(3, 12),
+            ends_at=dec(3, 14),
+            whole_days=False,
+            now=START_UTC,
+        )
+    async with services.transaction() as s:
+        with pytest.raises(NotFound):
+            await remove_time_off(s, doctor_id=doctor.user_id, time_off_id=off.id, now=dec(3, 14))
+    async with services.session_factory() as s:
+        assert await s.get(TimeOff, off.id) is not None
+    # Under way, it can still be removed (the rest of it is given back).
+    async with services.transaction() as s:
+        await remove_time_off(s, doctor_id=doctor.user_id, time_off_id=off.id, now=dec(3, 13))
+    async with services.session_factory() as s:
+        assert await s.get(TimeOff, off.id) is None
 
 
 @pytest.mark.parametrize(
@@ -648,3 +680,51 @@ async def test_a_new_invite_for_a_lost_password_ends_the_old_sessions(services: 
     async with services.session_factory() as s:
         sessions = (await s.scalars(select(ChatSession).where(ChatSession.chat_id == 4242))).all()
     assert [row.revoked_at for row in sessions] == [START_UTC]
+
+
+async def test_hours_overview_has_the_weekly_hours_and_time_off_not_yet_over(
+    services: Services,
+) -> None:
+    doctor = await make_doctor(
+        services, "dr@example.com", password=None, hours=(hhmm(WED, "09:00", "13:00"),)
+    )
+    async with services.transaction() as s:
+        for start, end in ((dec(1, 8), dec(1, 9)), (dec(10, 9), dec(10, 12))):
+            await add_time_off(
+                s,
+                doctor_id=doctor.user_id,
+                starts_at=start,
+                ends_at=end,
+                whole_days=False,
+                now=dec(1, 7),
+            )
+        overview = await hours_overview(s, doctor_id=doctor.user_id, now=START_UTC)
+        await replace_hours(s, doctor_id=doctor.user_id, ranges=[])
+        bare = await hours_overview(s, doctor_id=doctor.user_id, now=START_UTC)
+        with pytest.raises(NotFound):
+            await hours_overview(s, doctor_id=doctor.user_id + 1000, now=START_UTC)
+    assert overview.hours == [hhmm(WED, "09:00", "13:00")]
+    assert [(t.starts_at, t.ends_at, t.whole_days) for t in overview.time_off] == [
+        (dec(10, 9), dec(10, 12), False)
+    ]
+    assert bare.hours == [] and bare.time_off == overview.time_off
+
+
+async def test_doctors_come_a_page_at_a_time(services: Services) -> None:
+    names = ["Dr. Eve", "dr. alan", "Dr. Carol", "Dr. Bob", "Dr. Dan"]
+    for number, name in enumerate(names):
+        await make_doctor(services, f"d{number}@example.com", name=name, password=None)
+    async with services.transaction() as s:
+        pages = [await doctors_page(s, page=page, per_page=2) for page in range(3)]
+        past_the_end = await doctors_page(s, page=7, per_page=2)
+    assert [[d.name for d in page.doctors] for page in pages] == [
+        ["dr. alan", "Dr. Bob"], ["Dr. Carol", "Dr. Dan"], ["Dr. Eve"],
+    ]  # fmt: skip
+    assert [(p.page, p.pages, p.total) for p in pages] == [(0, 3, 5), (1, 3, 5), (2, 3, 5)]
+    assert (past_the_end.page, [d.name for d in past_the_end.doctors]) == (2, ["Dr. Eve"])
+
+
+async def test_no_doctors_is_one_empty_page(services: Services) -> None:
+    async with services.transaction() as s:
+        empty = await doctors_page(s, page=3, per_page=10)
+    assert (empty.doctors, empty.page, empty.pages, empty.total) == ([], 0, 1, 0)
