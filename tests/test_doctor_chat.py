@@ -599,7 +599,7 @@ async def test_the_end_picker_offers_only_later_times(harness: Harness) -> None:
     await chat.press_data(PickerHour(flow=flow, hour=10).pack(), view)  # not offered
     assert last_answer(harness) == STALE
     await chat.press_data(f"hth:{flow}:99", view)  # no such hour: refused before any handler
-    assert last_answer(harness) == STALE
+    assert last_answer(harness) == OUT_OF_DATE
     before = view.text
     await chat.press_data(PickerMinute(flow=flow, minute=600).pack(), view)  # of another step
     assert last_answer(harness) == OUT_OF_DATE
@@ -874,7 +874,7 @@ async def test_the_date_pickers_page_by_week_and_refuse_other_days(harness: Harn
         await chat.press_data(forged.pack(), view)
         assert last_answer(harness) == "That day can't be chosen here."
     await chat.press_data(f"hod:{flow}:20261341", view)  # no such date: refused before
-    assert last_answer(harness) == STALE
+    assert last_answer(harness) == OUT_OF_DATE
     await chat.press_data(PickerHour(flow=flow, hour=10).pack(), view)  # of another step
     assert last_answer(harness) == OUT_OF_DATE
     assert view.button_texts[0] == "Tue 8 Dec"
