@@ -26,7 +26,7 @@ from tests.factories import PASSWORD, password_hash
 from tests.fake_telegram import ChatUser, FakeRequest, FakeTelegram
 
 MADRID = ZoneInfo("Europe/Madrid")
-ANA, BOB, GREG, DORA, EVA, ADA = 701, 702, 703, 704, 705, 706
+ANA, BOB, GREG, DORA, EVA, ADA, HOUSE = 701, 702, 703, 704, 705, 706, 707
 
 
 @pytest.fixture
@@ -115,6 +115,24 @@ async def upgraded(fresh_url: str) -> tuple[str, date, str]:
     )
     jwt, claims = issue_token(
         JWT_SECRET,
+        user_id=2,
+        email="house@example.com",
+        role="doctor",
+        now=now,
+        ttl=timedelta(hours=24),
+    )
+    _sql(
+        fresh_url,
+        "INSERT INTO chat_sessions (chat_id, user_id, jti, token, issued_at, expires_at) "
+        "VALUES (%(c)s, 2, %(j)s, %(t)s, %(i)s, %(e)s)",
+        c=HOUSE,
+        j=claims.jti,
+        t=jwt,
+        i=claims.issued_at,
+        e=claims.expires_at,
+    )
+    jwt, claims = issue_token(
+        JWT_SECRET,
         user_id=4,
         email="ada@example.com",
         role="admin",
@@ -150,6 +168,7 @@ async def upgraded(fresh_url: str) -> tuple[str, date, str]:
         BOB: ("register", 1, {"register": {"name": "Bob Stone"}}),
         GREG: ("invite", 30, {"draft_invite": {"token": token}}),
         DORA: ("login", 11, {"login_email": "dora@example.com"}),
+        HOUSE: ("doctor_hours", 40, {"draft_hours": {"message": 9}}),
         ADA: (
             "adddoctor",
             23,
@@ -193,6 +212,7 @@ async def test_conversations_in_progress_resume_at_their_step(
     stored = dict(_sql(url, "SELECT chat_id, state FROM chats WHERE conversation IS NOT NULL"))
     assert stored == {
         ANA: "time", BOB: "email", GREG: "password", DORA: "password", ADA: "email",
+        HOUSE: "weekday",
     }  # fmt: skip
     # The invite token, kept in clear before, is not kept anywhere now.
     assert _sql(
@@ -241,6 +261,10 @@ async def test_conversations_in_progress_resume_at_their_step(
         assert "How long is each appointment" in (await ada.send("cuddy@example.com"))[-1].text
         summary = (await ada.send("20"))[-1].text
         assert "New doctor" in summary and "Dr. Lisa Cuddy" in summary and "20" in summary
+
+        house = ChatUser(telegram, app, HOUSE, "Greg")
+        monday = (await house.send("monday"))[-1].text
+        assert "Monday" in monday and "09:00–17:00" in monday
 
         eva = ChatUser(telegram, app, EVA, "Eva", language_code="en")
         assert "Comandos" in (await eva.send("/help"))[-1].text

@@ -120,13 +120,61 @@ def _adddoctor(state: int, data: dict[str, Any], bind: sa.Connection) -> Convert
     return names[state], draft
 
 
+def _day(raw: object) -> str | None:
+    if isinstance(raw, str) and len(raw) == 8 and raw.isdigit():
+        return date(int(raw[:4]), int(raw[4:6]), int(raw[6:])).isoformat()
+    return None
+
+
+def _int(raw: object) -> int | None:
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) else None
+
+
+def _hours(state: int, data: dict[str, Any], bind: sa.Connection) -> Converted:
+    names = dict(
+        enumerate(
+            ("weekday", "day", "hour", "minute", "off_first", "off_kind", "off_last"),
+            start=40,
+        )
+    )
+    names.update({47: "off_confirm", 48: "off_remove"})
+    old = data.get("draft_hours")
+    if state not in names or not isinstance(old, dict):
+        return None
+    purpose = {"hours": "range", "off": "time_off"}.get(str(old.get("purpose")))
+    shown = old.get("shown")
+    draft = {
+        "weekday": _int(old.get("weekday")),
+        "first": _day(old.get("first")),
+        "page": _day(old.get("page")),
+        "purpose": purpose,
+        # The old picker went back to the weekday's ranges, or to whole/part of a day off.
+        "back_to": None if purpose is None else "day" if purpose == "range" else "off_kind",
+        "edge": "end" if old.get("picking") == "end" else "start",
+        "start": _int(old.get("start")),
+        "hour": _int(old.get("hour")),
+        "starts_at": old.get("starts_at") if isinstance(old.get("starts_at"), str) else None,
+        "ends_at": old.get("ends_at") if isinstance(old.get("ends_at"), str) else None,
+        "whole_days": bool(old.get("whole")),
+        "shown": [int(i) for i in shown] if isinstance(shown, list) else [],
+        "shown_changed": False,
+        "remove_page": 0,
+    }
+    return names[state], draft
+
+
 CONVERTERS: dict[str, Converter] = {
+    "doctor_hours": _hours,
     "adddoctor": _adddoctor,
     "register": _register,
     "login": _login,
     "booking": _booking,
     "invite": _invite,
 }
+
+
+# Conversations whose name changed.
+RENAMED = {"doctor_hours": "hours"}
 
 
 def _carry_over(bind: sa.Connection) -> None:
@@ -155,7 +203,7 @@ def _carry_over(bind: sa.Connection) -> None:
             continue
         row = rows.setdefault(chat_id, {"chat_id": chat_id, "language": None})
         row.update(
-            conversation=name,
+            conversation=RENAMED.get(name, name),
             state=converted[0],
             draft=json.dumps(converted[1]),
             expires_at=now + RESUME_WITHIN,
