@@ -5,6 +5,7 @@ Every function takes an open session and a time (or clock) and never commits.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from db.errors import EmailTaken, InvalidEmail, InvalidName, InvalidPhone, NotFo
 from db.models import ChatSession, LoginFailure, Role, User
 from db.passwords import verify_password
 from db.tokens import TokenExpired, TokenInvalid, decode_token, issue_token
+
+log = logging.getLogger(__name__)
 
 SESSION_TTL = timedelta(hours=24)
 THROTTLE_WINDOW = timedelta(minutes=15)
@@ -239,18 +242,22 @@ async def log_in(
     own_chat = user is not None and await _has_held_session(s, chat_id=chat_id, user_id=user.id)
     wait = await _wait(s, chat_id=chat_id, email=None if own_chat else email, now=now)
     if wait > timedelta(0):
+        log.info("Login attempt from chat %s held back for %s", chat_id, wait)
         return LoginDenied(Denial.THROTTLED, wait)
     s.add(LoginFailure(chat_id=chat_id, email=email, at=now))
     await s.flush()
     if not await verify_password(user.password_hash if user else None, password) or user is None:
+        log.debug("Login attempt from chat %s: wrong email or password", chat_id)
         return LoginDenied(Denial.INVALID)
     # The right password: this attempt and the chat's earlier ones at this email were no failures.
     await s.execute(
         delete(LoginFailure).where(LoginFailure.chat_id == chat_id, LoginFailure.email == email)
     )
     if not user.active:
+        log.debug("Login attempt from chat %s: user %s is deactivated", chat_id, user.id)
         return LoginDenied(Denial.INACTIVE)
     session = await open_session(s, user=user, chat_id=chat_id, secret=secret, now=now, ttl=ttl)
+    log.debug("Chat %s logged in as user %s (session %s)", chat_id, user.id, session.id)
     return LoggedIn(user=user_view(user), session_id=session.id)
 
 

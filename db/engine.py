@@ -23,8 +23,13 @@ def driver_url(url: str | URL) -> URL:
 
 
 def make_engine(url: str | URL, **options: Any) -> AsyncEngine:
-    """An async engine for ``url``; connections are checked on checkout (survives restarts)."""
+    """An async engine for ``url``; connections are checked on checkout (survives restarts).
+
+    Statement parameters (passwords' hashes, tokens, names, emails) are kept out of its log
+    lines and out of the text of its errors, which may be logged.
+    """
     options.setdefault("pool_pre_ping", True)
+    options.setdefault("hide_parameters", True)
     options.setdefault("pool_size", 10)
     options.setdefault("max_overflow", 20)
     return create_async_engine(driver_url(url), **options)
