@@ -34,10 +34,12 @@ _LIBRARIES: Final = (
 # data, a long text) is withheld.
 _SHOWN: Final = (int, float, Enum, BaseException, timedelta, datetime)
 _SHOWN_TEXT: Final = 200
-# Whatever else slips into a line: anything shaped like a JWT, or an invite link's token.
-_TOKEN_SHAPES: Final = (
+# Whatever else slips into a line (an error's text, a traceback): anything shaped like a JWT or
+# an invite link's token, and the mailbox of any email address.
+_SHAPES: Final = (
     (re.compile(r"eyJ[\w-]*\.eyJ[\w-]*\.[\w-]+"), "***"),
     (re.compile(r"\binv_[\w-]{8,}"), "inv_***"),
+    (re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]{1,64}@(?=[\w-]+(?:\.[\w-]+)+)"), "***@"),
 )
 
 
@@ -70,8 +72,9 @@ class LibraryGate(logging.Filter):
 
 
 class RedactingFormatter(logging.Formatter):
-    """Formats a record, traceback included, then replaces every secret the process knows, and
-    anything shaped like a JWT or an invite token, with ``***``."""
+    """Formats a record, traceback included, then replaces every secret the process knows,
+    anything shaped like a JWT or an invite token, and email addresses' mailboxes, with
+    ``***``."""
 
     def __init__(self, fmt: str, secrets: list[str]) -> None:
         super().__init__(fmt)
@@ -83,7 +86,7 @@ class RedactingFormatter(logging.Formatter):
     def redact(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, "***")
-        for shape, replacement in _TOKEN_SHAPES:
+        for shape, replacement in _SHAPES:
             text = shape.sub(replacement, text)
         return text
 

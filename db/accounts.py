@@ -33,11 +33,14 @@ _EMAIL_RE = re.compile(
 _PHONE_RE = re.compile(r"^\+?[0-9]{6,15}$")
 
 
+# The errors below never carry what was typed: an error may end up in a log.
+
+
 def normalise_email(raw: str) -> str:
     """The email trimmed and lower-cased; :class:`InvalidEmail` when it is not an address."""
     email = raw.strip().lower()
     if len(email) > 254 or not _EMAIL_RE.match(email):
-        raise InvalidEmail(email[:64])
+        raise InvalidEmail()
     return email
 
 
@@ -45,9 +48,9 @@ def normalise_name(raw: str) -> str:
     """The name with spaces folded; :class:`InvalidName` when empty, too long or not a name."""
     name = " ".join(raw.split())
     if not 2 <= len(name) <= 120 or not any(ch.isalpha() for ch in name):
-        raise InvalidName(name[:32])
+        raise InvalidName()
     if any(ord(ch) < 32 for ch in name) or name.startswith("/"):
-        raise InvalidName(name[:32])
+        raise InvalidName()
     return name
 
 
@@ -55,7 +58,7 @@ def normalise_phone(raw: str) -> str:
     """The phone as ``+digits``; :class:`InvalidPhone` when it is not a phone number."""
     digits = re.sub(r"[\s().-]", "", raw.strip())
     if not _PHONE_RE.match(digits):
-        raise InvalidPhone(raw[:32])
+        raise InvalidPhone()
     return digits if digits.startswith("+") else f"+{digits}"
 
 
@@ -118,7 +121,7 @@ async def register_patient(
         async with s.begin_nested():
             s.add(user)
     except IntegrityError:
-        raise EmailTaken(user.email) from None
+        raise EmailTaken() from None
     return user
 
 

@@ -121,15 +121,15 @@ def test_library_errors_keep_their_words_but_not_the_data_they_carry(
     )
     jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI3In0.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg"
     try:
-        raise ValueError(f"cannot read /start inv_AbCdEfGh12345678 with {jwt}")
+        raise ValueError(f"cannot read /start inv_AbCdEfGh12345678 with {jwt} for {EMAIL}")
     except ValueError:
         logging.getLogger("telegram.ext.Application").exception("An error was raised")
 
     log = debug_log()
     assert "CRITICAL telegram.ext.Updater: Error while parsing updates! Received data was" in log
     assert "ERROR telegram.ext.Application: An error was raised" in log
-    assert "ValueError: cannot read /start inv_*** with ***" in log
-    for secret in (PASSWORD, NAME, "inv_AbCdEfGh12345678", jwt):
+    assert "ValueError: cannot read /start inv_*** with *** for ***@example.com" in log
+    for secret in (PASSWORD, NAME, "inv_AbCdEfGh12345678", jwt, EMAIL):
         assert secret not in log
 
 
