@@ -5,13 +5,14 @@ Every function takes an open session and a time (or clock) and never commits.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +20,8 @@ from db.errors import EmailTaken, InvalidEmail, InvalidName, InvalidPhone, NotFo
 from db.models import ChatSession, LoginFailure, Role, User
 from db.passwords import verify_password
 from db.tokens import TokenExpired, TokenInvalid, decode_token, issue_token
+
+log = logging.getLogger(__name__)
 
 SESSION_TTL = timedelta(hours=24)
 THROTTLE_WINDOW = timedelta(minutes=15)
@@ -30,11 +33,14 @@ _EMAIL_RE = re.compile(
 _PHONE_RE = re.compile(r"^\+?[0-9]{6,15}$")
 
 
+# The errors below never carry what was typed: an error may end up in a log.
+
+
 def normalise_email(raw: str) -> str:
     """The email trimmed and lower-cased; :class:`InvalidEmail` when it is not an address."""
     email = raw.strip().lower()
     if len(email) > 254 or not _EMAIL_RE.match(email):
-        raise InvalidEmail(email[:64])
+        raise InvalidEmail()
     return email
 
 
@@ -42,9 +48,9 @@ def normalise_name(raw: str) -> str:
     """The name with spaces folded; :class:`InvalidName` when empty, too long or not a name."""
     name = " ".join(raw.split())
     if not 2 <= len(name) <= 120 or not any(ch.isalpha() for ch in name):
-        raise InvalidName(name[:32])
+        raise InvalidName()
     if any(ord(ch) < 32 for ch in name) or name.startswith("/"):
-        raise InvalidName(name[:32])
+        raise InvalidName()
     return name
 
 
@@ -52,7 +58,7 @@ def normalise_phone(raw: str) -> str:
     """The phone as ``+digits``; :class:`InvalidPhone` when it is not a phone number."""
     digits = re.sub(r"[\s().-]", "", raw.strip())
     if not _PHONE_RE.match(digits):
-        raise InvalidPhone(raw[:32])
+        raise InvalidPhone()
     return digits if digits.startswith("+") else f"+{digits}"
 
 
@@ -115,7 +121,7 @@ async def register_patient(
         async with s.begin_nested():
             s.add(user)
     except IntegrityError:
-        raise EmailTaken(user.email) from None
+        raise EmailTaken() from None
     return user
 
 
@@ -158,10 +164,32 @@ class LoggedIn:
     session_id: int
 
 
-async def throttle_wait(
-    s: AsyncSession, *, chat_id: int, email: str | None, now: datetime
-) -> timedelta:
-    """How long this chat (and email) must wait before another login attempt; zero for none."""
+# Login attempts are counted, checked and recorded one at a time per chat and per email, under
+# transaction-level advisory locks (the two-key form, apart from the chats' one-key locks; a
+# chat's lock is always taken before an email's).
+_CHAT_ATTEMPTS = 0x4C4F_4701
+_EMAIL_ATTEMPTS = 0x4C4F_4702
+_LOCK_ATTEMPTS = text("SELECT pg_advisory_xact_lock(:space, hashtext(:key))")
+
+
+async def _lock_attempts(s: AsyncSession, *, chat_id: int, email: str) -> None:
+    """Hold this chat's and this email's login locks until the transaction ends."""
+    await s.execute(_LOCK_ATTEMPTS, {"space": _CHAT_ATTEMPTS, "key": str(chat_id)})
+    await s.execute(_LOCK_ATTEMPTS, {"space": _EMAIL_ATTEMPTS, "key": email})
+
+
+async def _has_held_session(s: AsyncSession, *, chat_id: int, user_id: int) -> bool:
+    """Whether the chat was ever logged in to the user (revoked and expired sessions count)."""
+    found = await s.scalar(
+        select(ChatSession.id)
+        .where(ChatSession.user_id == user_id, ChatSession.chat_id == chat_id)
+        .limit(1)
+    )
+    return found is not None
+
+
+async def _wait(s: AsyncSession, *, chat_id: int, email: str | None, now: datetime) -> timedelta:
+    """How long until the chat's (and the email's) failures in the window drop below the limit."""
     since = now - THROTTLE_WINDOW
     waits = [timedelta(0)]
     keys = [LoginFailure.chat_id == chat_id]
@@ -181,6 +209,22 @@ async def throttle_wait(
     return max(waits)
 
 
+async def throttle_wait(
+    s: AsyncSession, *, chat_id: int, email: str | None, now: datetime
+) -> timedelta:
+    """How long this chat must wait before another login attempt (at ``email``); zero for none.
+
+    A chat is held back by its own recent failures. At an email it is also held back by every
+    chat's failures there, unless it has held a session of that account (revoked or expired
+    ones too): strangers' guesses lock strangers out, never the account's own chats.
+    """
+    if email is not None:
+        user_id = await s.scalar(select(User.id).where(User.email == email))
+        if user_id is not None and await _has_held_session(s, chat_id=chat_id, user_id=user_id):
+            email = None
+    return await _wait(s, chat_id=chat_id, email=email, now=now)
+
+
 async def log_in(
     s: AsyncSession,
     *,
@@ -191,19 +235,32 @@ async def log_in(
     now: datetime,
     ttl: timedelta = SESSION_TTL,
 ) -> LoggedIn | LoginDenied:
-    """Check the password and bind ``chat_id`` to a new session; failures are recorded."""
+    """Check the password and bind ``chat_id`` to a new session; throttled as
+    :func:`throttle_wait` says, and never more than ``THROTTLE_LIMIT`` checks per window
+    however many attempts arrive at once: each is counted, under this chat's and this email's
+    locks, before its password is checked."""
     email = email.strip().lower()
-    wait = await throttle_wait(s, chat_id=chat_id, email=email, now=now)
-    if wait > timedelta(0):
-        return LoginDenied(Denial.THROTTLED, wait)
+    await _lock_attempts(s, chat_id=chat_id, email=email)
     user = await s.scalar(select(User).where(User.email == email))
+    own_chat = user is not None and await _has_held_session(s, chat_id=chat_id, user_id=user.id)
+    wait = await _wait(s, chat_id=chat_id, email=None if own_chat else email, now=now)
+    if wait > timedelta(0):
+        log.info("Login attempt from chat %s held back for %s", chat_id, wait)
+        return LoginDenied(Denial.THROTTLED, wait)
+    s.add(LoginFailure(chat_id=chat_id, email=email, at=now))
+    await s.flush()
     if not await verify_password(user.password_hash if user else None, password) or user is None:
-        s.add(LoginFailure(chat_id=chat_id, email=email, at=now))
+        log.debug("Login attempt from chat %s: wrong email or password", chat_id)
         return LoginDenied(Denial.INVALID)
+    # The right password: this attempt and the chat's earlier ones at this email were no failures.
+    await s.execute(
+        delete(LoginFailure).where(LoginFailure.chat_id == chat_id, LoginFailure.email == email)
+    )
     if not user.active:
+        log.debug("Login attempt from chat %s: user %s is deactivated", chat_id, user.id)
         return LoginDenied(Denial.INACTIVE)
-    await s.execute(delete(LoginFailure).where(LoginFailure.email == email))
     session = await open_session(s, user=user, chat_id=chat_id, secret=secret, now=now, ttl=ttl)
+    log.debug("Chat %s logged in as user %s (session %s)", chat_id, user.id, session.id)
     return LoggedIn(user=user_view(user), session_id=session.id)
 
 

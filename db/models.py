@@ -85,6 +85,8 @@ class ChatSession(Base):
         Index(
             "ix_chat_sessions_user_live", "user_id", postgresql_where=text("revoked_at IS NULL")
         ),
+        # Whether a chat ever held a session of a user (login throttling), and the user's rows.
+        Index("ix_chat_sessions_user_chat", "user_id", "chat_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -98,7 +100,8 @@ class ChatSession(Base):
 
 
 class LoginFailure(Base):
-    """One failed login, counted per chat and per email to throttle guessing."""
+    """One failed login, counted per chat and per email to throttle guessing (written before the
+    password is checked, and removed again when it was right)."""
 
     __tablename__ = "login_failures"
     __table_args__ = (
