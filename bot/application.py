@@ -11,35 +11,49 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
-    BaseHandler,
-    BasePersistence,
-    CallbackQueryHandler,
-    CommandHandler,
     ContextTypes,
-    ConversationHandler,
     Defaults,
-    MessageHandler,
     TypeHandler,
-    filters,
 )
 from telegram.request import BaseRequest
 
 from bot import jobs
 from bot.context import BotData, ChatData, ClinicContext, Services, UserData
-from bot.handlers import accounts, admin, booking, common, doctor, reminders
+from bot.dispatch import Dispatcher
+from bot.handlers import common
+from bot.handlers.accounts import invite, login, register, session
+from bot.handlers.admin import add_doctor, doctors, reminders
+from bot.handlers.booking import appointments, flow
+from bot.handlers.doctor import hours, schedule
 from bot.menus import set_default_menus
-from bot.persistence import PerChatUpdateProcessor, PostgresPersistence
+from bot.routes import RouteTable
+from bot.texts import language_of, t
+from bot.updates import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
 
 ClinicApplication = Application[Any, ClinicContext, UserData, ChatData, BotData, Any]
 
-# Handler groups (one handler each at most): the private-chat gate, the one-conversation gate,
-# then the features.
-PRIVATE_GATE_GROUP = -2
-CONVERSATION_GATE_GROUP = -1
 MESSAGES_PER_SECOND = 30
-MAIN_GROUP = 0
+
+
+def route_table() -> RouteTable:
+    """Every journey's routes, in the order menus and /help list them."""
+    return RouteTable(
+        common.ENTRY,
+        register.ROUTES,
+        login.ROUTES,
+        invite.ROUTES,
+        session.ROUTES,
+        flow.ROUTES,
+        appointments.ROUTES,
+        schedule.ROUTES,
+        hours.ROUTES,
+        add_doctor.ROUTES,
+        doctors.ROUTES,
+        reminders.ROUTES,
+        common.GENERAL,
+    )
 
 
 def build_application(
@@ -47,7 +61,6 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
-    persistence: BasePersistence[UserData, ChatData, BotData] | None = None,
     polling: bool = True,
     rate_limiter: bool = True,
 ) -> ClinicApplication:
@@ -55,6 +68,7 @@ def build_application(
     settings = services.settings
     token = settings.require_token().get()
     api = settings.telegram_api_url
+    processor = PerChatUpdateProcessor()
     builder = (
         ApplicationBuilder()
         .token(token)
@@ -67,8 +81,7 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .persistence(persistence or PostgresPersistence(services.session_factory))
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(processor)
     )
     if rate_limiter:
         # Honours 429 retry_after and keeps to Telegram's limit of 30 messages a second, paced
@@ -90,7 +103,19 @@ def build_application(
         builder = builder.updater(None)
     application: ClinicApplication = builder.build()
     application.bot_data.services = services
-    _add_handlers(application)
+    routes = route_table()
+    application.bot_data.routes = routes
+    dispatcher = Dispatcher(routes, lock_chats=settings.webhook_url is not None)
+    application.add_handler(TypeHandler(Update, dispatcher.handle))
+    application.add_error_handler(common.report_error)
+
+    async def slow_down(update: Update) -> None:
+        chat, user = update.effective_chat, update.effective_user
+        if chat is not None:
+            language = language_of(user.language_code if user else None)
+            await application.bot.send_message(chat.id, t(language, "common.slow_down"))
+
+    processor.on_dropped = slow_down
     _add_jobs(application)
     return application
 
@@ -119,41 +144,10 @@ def _add_jobs(app: ClinicApplication) -> None:
     queue.run_once(jobs.send_agendas, when=5, name="agendas-at-start")
 
 
-def _add_handlers(app: ClinicApplication) -> None:
-    app.add_handler(TypeHandler(Update, common.only_private_chats), group=PRIVATE_GATE_GROUP)
-    app.add_handler(
-        TypeHandler(Update, common.one_conversation_at_a_time), group=CONVERSATION_GATE_GROUP
-    )
-    features: list[BaseHandler[Update, ClinicContext, Any]] = [
-        *accounts.account_handlers(),
-        *admin.handlers(),
-        *booking.handlers(),
-        *doctor.handlers(),
-        *reminders.handlers(),
-    ]
-    handlers: list[BaseHandler[Update, ClinicContext, Any]] = [
-        # Conversations first: while one waits for an answer, it sees the user's messages
-        # (its fallbacks answer other commands with "finish or /cancel").
-        *(h for h in features if isinstance(h, ConversationHandler)),
-        *(h for h in features if not isinstance(h, ConversationHandler)),
-        CommandHandler("start", common.show_start),
-        CommandHandler("help", common.show_help),
-        CommandHandler("language", common.choose_language),
-        CallbackQueryHandler(common.set_chat_language, pattern=common.LANGUAGE_CALLBACK),
-        # Catch-alls last: nothing a user sends goes unanswered.
-        CommandHandler("cancel", common.cancel_nothing),
-        MessageHandler(filters.COMMAND, common.unknown_command),
-        CallbackQueryHandler(common.stale_button),
-        MessageHandler(filters.UpdateType.MESSAGE, common.stray_message),
-    ]
-    app.add_handlers(handlers, group=MAIN_GROUP)
-    app.add_error_handler(common.report_error)
-
-
 async def start_services(app: ClinicApplication) -> None:
     """What runs once the bot is initialised: default menus, start-up notices."""
     services = app.bot_data.services
-    await set_default_menus(app.bot)
+    await set_default_menus(app.bot, app.bot_data.routes)
     await jobs.apply_reminder_offsets(services)
     if services.mailer is None:
         log.warning(

@@ -16,7 +16,8 @@ from typing import TextIO
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
 
-from bot.handlers.admin import hours_summary, invite_link, invite_payload, moment
+from bot.formatting import hours_summary, moment
+from bot.invites import invite_link, invite_payload
 from bot.runtime import Database, make_services
 from bot.settings import ConfigError, Settings
 from db.doctors import (

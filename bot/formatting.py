@@ -3,12 +3,14 @@ weekday and month names from the catalog."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.settings import Settings
 from bot.texts import t
 from db.booking import BookingPolicy
+from db.slots import WeeklyRange
 
 
 def policy_of(settings: Settings) -> BookingPolicy:
@@ -66,3 +68,39 @@ def parse_day_key(raw: str) -> date:
     if len(raw) != 8 or not raw.isdigit():
         raise ValueError(raw)
     return date(int(raw[:4]), int(raw[4:6]), int(raw[6:]))
+
+
+def moment(lang: str, at: datetime, tz: ZoneInfo) -> str:
+    """``Tuesday 8 December 2026, 09:00 (Europe/Madrid)``."""
+    return f"{long_date(lang, at.astimezone(tz).date())}, {clock(at, tz)} ({tz.key})"
+
+
+def hhmm(minute: int) -> str:
+    """``09:30`` for a minute of the day; 1440 is ``24:00`` (the end of the day)."""
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def hours_summary(lang: str, ranges: Sequence[WeeklyRange]) -> str:
+    """Weekly hours in one line, consecutive days with the same ranges grouped:
+    ``Mon–Fri 09:00–13:00, 16:00–20:00; Sat 09:00–13:00``."""
+    by_day: dict[int, list[tuple[int, int]]] = {}
+    for r in sorted(ranges, key=lambda r: (r.weekday, r.start_minute)):
+        by_day.setdefault(r.weekday, []).append((r.start_minute, r.end_minute))
+    groups: list[tuple[int, int, tuple[tuple[int, int], ...]]] = []
+    for day in range(7):
+        spans = tuple(by_day.get(day, ()))
+        if not spans:
+            continue
+        if groups and groups[-1][1] == day - 1 and groups[-1][2] == spans:
+            groups[-1] = (groups[-1][0], day, spans)
+        else:
+            groups.append((day, day, spans))
+    if not groups:
+        return t(lang, "admin.hours.none")
+    parts = []
+    for first, last, spans in groups:
+        days = t(lang, f"date.weekday_short.{first}")
+        if last != first:
+            days += "–" + t(lang, f"date.weekday_short.{last}")
+        parts.append(f"{days} " + ", ".join(f"{hhmm(a)}–{hhmm(b)}" for a, b in spans))
+    return "; ".join(parts)

@@ -16,6 +16,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
+from bot.callbacks import AskCancel, Reschedule
 from bot.context import ClinicContext, Services
 from bot.formatting import clock, long_date, when
 from bot.mailer import EmailAppointment, EmailKind, MailError, build_email
@@ -70,10 +71,12 @@ def reminder_buttons(lang: str, appointment_id: int) -> InlineKeyboardMarkup:
         [
             [
                 InlineKeyboardButton(
-                    t(lang, "reminder.cancel"), callback_data=f"ap:c:{appointment_id}"
+                    t(lang, "reminder.cancel"),
+                    callback_data=AskCancel(appointment=appointment_id).pack(),
                 ),
                 InlineKeyboardButton(
-                    t(lang, "reminder.reschedule"), callback_data=f"ap:r:{appointment_id}"
+                    t(lang, "reminder.reschedule"),
+                    callback_data=Reschedule(appointment=appointment_id).pack(),
                 ),
             ]
         ]

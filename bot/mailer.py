@@ -7,6 +7,7 @@ connection (STARTTLS, implicit TLS or plain for a local relay) for a batch of me
 from __future__ import annotations
 
 import asyncio
+import email.policy
 import html
 import logging
 import ssl
@@ -15,10 +16,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.charset import Charset
 from email.errors import HeaderParseError
-from email.headerregistry import Address
+from email.headerregistry import Address, BaseHeader, HeaderRegistry, UniqueAddressHeader
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.policy import EmailPolicy, Policy
+from email.utils import format_datetime, make_msgid, quote
 from enum import StrEnum
 from typing import Final, Literal
 from zoneinfo import ZoneInfo
@@ -232,16 +235,88 @@ def _domain_of(address: str) -> str:
     return domain.strip().lower() or FALLBACK_DOMAIN
 
 
-def _mailbox(name: str, address: str) -> str | Address:
-    """A From/To value: ``"Name" <address>``, with RFC 2047 words for a non-ASCII name."""
-    addr_spec = _parse_address(address).addr_spec
-    display = _one_line(name)
-    if not display:
-        return addr_spec
-    if display.isascii():
-        quoted = display.replace("\\", "\\\\").replace('"', '\\"')
-        return f'"{quoted}" <{addr_spec}>'
-    return Address(display_name=display, addr_spec=addr_spec)
+def _mailbox(name: str, address: str) -> Address:
+    """A From/To value: the display name and the address kept apart, never one parsed string."""
+    return Address(display_name=_one_line(name), addr_spec=_parse_address(address).addr_spec)
+
+
+# A non-ASCII display name goes in RFC 2047 encoded words of at most 45 bytes of UTF-8 each:
+# 60 characters of base64, so a word stays within the 75 characters an encoded word may have.
+_WORD_BYTES: Final = 45
+_UTF8: Final = Charset("utf-8")
+
+
+def _encoded_words(text: str) -> str:
+    """``text`` as RFC 2047 encoded words, as few as fit; every special character is encoded."""
+    chunks = [""]
+    for char in text:
+        if len((chunks[-1] + char).encode()) > _WORD_BYTES:
+            chunks.append("")
+        chunks[-1] += char
+    return " ".join(_UTF8.header_encode(chunk) for chunk in chunks)
+
+
+def _mailbox_text(address: Address) -> str | None:
+    """``"Name" <addr>`` in ASCII: the name quoted, or in encoded words when it is not ASCII;
+    ``None`` for an address that is not ASCII itself."""
+    if not address.addr_spec.isascii():
+        return None
+    name = address.display_name
+    if not name:
+        return address.addr_spec
+    phrase = f'"{quote(name)}"' if name.isascii() else _encoded_words(name)
+    return f"{phrase} <{address.addr_spec}>"
+
+
+def _fold_at_spaces(line: str, width: int | None, linesep: str) -> str:
+    """``line`` broken before some of its spaces, each piece within ``width`` where possible.
+
+    Unfolding a header removes exactly the line breaks added here, so the header reads as its
+    one-line form whatever was quoted or encoded in it.
+    """
+    pieces: list[str] = []
+    rest = line
+    while width and len(rest) > width:
+        breaks = [
+            index
+            for index, char in enumerate(rest)
+            if char == " " and rest[:index].strip() and rest[index:].strip()
+        ]
+        if not breaks:
+            break
+        fitting = [index for index in breaks if index <= width]
+        cut = fitting[-1] if fitting else breaks[0]
+        pieces.append(rest[:cut])
+        rest = rest[cut:]
+    pieces.append(rest)
+    return linesep.join(pieces) + linesep
+
+
+# The header registry combines every header class with BaseHeader; typeshed types them apart.
+class _MailboxHeader(UniqueAddressHeader, BaseHeader):  # type: ignore[misc]
+    """From and To, written from their :class:`Address` objects and folded only at spaces.
+
+    The email library of some Python releases drops a quoted display name's quotes when it has
+    to fold it, so a name holding ``<attacker@evil.example>, Bob`` became more recipients. Here
+    no display name can change what the header says, folded or not.
+    """
+
+    def fold(self, *, policy: Policy) -> str:
+        texts = [_mailbox_text(address) for address in self.addresses]
+        if not texts or any(text is None for text in texts):
+            return super().fold(policy=policy)
+        line = f"{self.name}: {', '.join(str(text) for text in texts)}"
+        return _fold_at_spaces(line, policy.max_line_length, policy.linesep)
+
+
+def _message_policy() -> EmailPolicy[EmailMessage]:
+    registry = HeaderRegistry()
+    for name in ("from", "to"):
+        registry.map_to_type(name, _MailboxHeader)
+    return email.policy.default.clone(header_factory=registry)
+
+
+_POLICY: Final = _message_policy()
 
 
 # --- Calendar file -------------------------------------------------------------------------------
@@ -405,7 +480,7 @@ def build_email(
         now=stamp,
     )
 
-    message = EmailMessage()
+    message = EmailMessage(policy=_POLICY)
     message["From"] = _mailbox(sender.from_name, sender.from_address)
     message["To"] = _mailbox(appt.patient_name, appt.patient_email)
     message["Subject"] = subject

@@ -102,6 +102,8 @@ class Settings:
     max_upcoming: int = 3
     doctor_agenda_time: time = time(7, 30)
     session_ttl: timedelta = field(default=timedelta(hours=24))
+    session_idle: timedelta = timedelta(days=30)
+    conversation_timeout: timedelta = timedelta(minutes=30)
 
     @property
     def embedded_database(self) -> bool:
@@ -302,6 +304,10 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         cancel_window=timedelta(minutes=_int(env, "CANCEL_WINDOW_MINUTES", 120, 0, 10080)),
         max_upcoming=_int(env, "MAX_UPCOMING_APPOINTMENTS", 3, 1, 50),
         doctor_agenda_time=_clock_time(env, "DOCTOR_AGENDA_TIME", time(7, 30)),
+        session_idle=timedelta(days=_int(env, "SESSION_IDLE_DAYS", 30, 1, 365)),
+        conversation_timeout=timedelta(
+            minutes=_int(env, "CONVERSATION_TIMEOUT_MINUTES", 30, 1, 10080)
+        ),
     )
 
 

@@ -5,13 +5,14 @@ Every function takes an open session and a time (or clock) and never commits.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +20,8 @@ from db.errors import EmailTaken, InvalidEmail, InvalidName, InvalidPhone, NotFo
 from db.models import ChatSession, LoginFailure, Role, User
 from db.passwords import verify_password
 from db.tokens import TokenExpired, TokenInvalid, decode_token, issue_token
+
+log = logging.getLogger(__name__)
 
 SESSION_TTL = timedelta(hours=24)
 THROTTLE_WINDOW = timedelta(minutes=15)
@@ -30,11 +33,14 @@ _EMAIL_RE = re.compile(
 _PHONE_RE = re.compile(r"^\+?[0-9]{6,15}$")
 
 
+# The errors below never carry what was typed: an error may end up in a log.
+
+
 def normalise_email(raw: str) -> str:
     """The email trimmed and lower-cased; :class:`InvalidEmail` when it is not an address."""
     email = raw.strip().lower()
     if len(email) > 254 or not _EMAIL_RE.match(email):
-        raise InvalidEmail(email[:64])
+        raise InvalidEmail()
     return email
 
 
@@ -42,9 +48,9 @@ def normalise_name(raw: str) -> str:
     """The name with spaces folded; :class:`InvalidName` when empty, too long or not a name."""
     name = " ".join(raw.split())
     if not 2 <= len(name) <= 120 or not any(ch.isalpha() for ch in name):
-        raise InvalidName(name[:32])
+        raise InvalidName()
     if any(ord(ch) < 32 for ch in name) or name.startswith("/"):
-        raise InvalidName(name[:32])
+        raise InvalidName()
     return name
 
 
@@ -52,7 +58,7 @@ def normalise_phone(raw: str) -> str:
     """The phone as ``+digits``; :class:`InvalidPhone` when it is not a phone number."""
     digits = re.sub(r"[\s().-]", "", raw.strip())
     if not _PHONE_RE.match(digits):
-        raise InvalidPhone(raw[:32])
+        raise InvalidPhone()
     return digits if digits.startswith("+") else f"+{digits}"
 
 
@@ -60,6 +66,29 @@ async def email_available(s: AsyncSession, email: str) -> bool:
     """Whether no account uses ``email`` (already normalised)."""
     found = await s.scalar(select(User.id).where(User.email == email))
     return found is None
+
+
+@dataclass(frozen=True)
+class UserView:
+    """An account as handlers see it (never the ORM row)."""
+
+    id: int
+    name: str
+    email: str
+    role: Role
+    language: str | None
+    phone: str | None
+
+
+def user_view(user: User) -> UserView:
+    return UserView(
+        id=user.id,
+        name=user.name,
+        email=user.email,
+        role=Role(user.role),
+        language=user.language,
+        phone=user.phone,
+    )
 
 
 async def get_user(s: AsyncSession, user_id: int) -> User:
@@ -92,8 +121,29 @@ async def register_patient(
         async with s.begin_nested():
             s.add(user)
     except IntegrityError:
-        raise EmailTaken(user.email) from None
+        raise EmailTaken() from None
     return user
+
+
+async def register_and_log_in(
+    s: AsyncSession,
+    *,
+    name: str,
+    email: str,
+    password_hash: str,
+    phone: str | None,
+    language: str | None,
+    chat_id: int,
+    secret: str,
+    now: datetime,
+    ttl: timedelta = SESSION_TTL,
+) -> UserView:
+    """Create a patient account and log ``chat_id`` in to it; :class:`EmailTaken`."""
+    user = await register_patient(
+        s, name=name, email=email, password_hash=password_hash, phone=phone, language=language
+    )
+    await open_session(s, user=user, chat_id=chat_id, secret=secret, now=now, ttl=ttl)
+    return user_view(user)
 
 
 class Denial(StrEnum):
@@ -110,14 +160,36 @@ class LoginDenied:
 
 @dataclass(frozen=True)
 class LoggedIn:
-    user: User
-    session: ChatSession
+    user: UserView
+    session_id: int
 
 
-async def throttle_wait(
-    s: AsyncSession, *, chat_id: int, email: str | None, now: datetime
-) -> timedelta:
-    """How long this chat (and email) must wait before another login attempt; zero for none."""
+# Login attempts are counted, checked and recorded one at a time per chat and per email, under
+# transaction-level advisory locks (the two-key form, apart from the chats' one-key locks; a
+# chat's lock is always taken before an email's).
+_CHAT_ATTEMPTS = 0x4C4F_4701
+_EMAIL_ATTEMPTS = 0x4C4F_4702
+_LOCK_ATTEMPTS = text("SELECT pg_advisory_xact_lock(:space, hashtext(:key))")
+
+
+async def _lock_attempts(s: AsyncSession, *, chat_id: int, email: str) -> None:
+    """Hold this chat's and this email's login locks until the transaction ends."""
+    await s.execute(_LOCK_ATTEMPTS, {"space": _CHAT_ATTEMPTS, "key": str(chat_id)})
+    await s.execute(_LOCK_ATTEMPTS, {"space": _EMAIL_ATTEMPTS, "key": email})
+
+
+async def _has_held_session(s: AsyncSession, *, chat_id: int, user_id: int) -> bool:
+    """Whether the chat was ever logged in to the user (revoked and expired sessions count)."""
+    found = await s.scalar(
+        select(ChatSession.id)
+        .where(ChatSession.user_id == user_id, ChatSession.chat_id == chat_id)
+        .limit(1)
+    )
+    return found is not None
+
+
+async def _wait(s: AsyncSession, *, chat_id: int, email: str | None, now: datetime) -> timedelta:
+    """How long until the chat's (and the email's) failures in the window drop below the limit."""
     since = now - THROTTLE_WINDOW
     waits = [timedelta(0)]
     keys = [LoginFailure.chat_id == chat_id]
@@ -137,6 +209,22 @@ async def throttle_wait(
     return max(waits)
 
 
+async def throttle_wait(
+    s: AsyncSession, *, chat_id: int, email: str | None, now: datetime
+) -> timedelta:
+    """How long this chat must wait before another login attempt (at ``email``); zero for none.
+
+    A chat is held back by its own recent failures. At an email it is also held back by every
+    chat's failures there, unless it has held a session of that account (revoked or expired
+    ones too): strangers' guesses lock strangers out, never the account's own chats.
+    """
+    if email is not None:
+        user_id = await s.scalar(select(User.id).where(User.email == email))
+        if user_id is not None and await _has_held_session(s, chat_id=chat_id, user_id=user_id):
+            email = None
+    return await _wait(s, chat_id=chat_id, email=email, now=now)
+
+
 async def log_in(
     s: AsyncSession,
     *,
@@ -147,20 +235,33 @@ async def log_in(
     now: datetime,
     ttl: timedelta = SESSION_TTL,
 ) -> LoggedIn | LoginDenied:
-    """Check the password and bind ``chat_id`` to a new session; failures are recorded."""
+    """Check the password and bind ``chat_id`` to a new session; throttled as
+    :func:`throttle_wait` says, and never more than ``THROTTLE_LIMIT`` checks per window
+    however many attempts arrive at once: each is counted, under this chat's and this email's
+    locks, before its password is checked."""
     email = email.strip().lower()
-    wait = await throttle_wait(s, chat_id=chat_id, email=email, now=now)
-    if wait > timedelta(0):
-        return LoginDenied(Denial.THROTTLED, wait)
+    await _lock_attempts(s, chat_id=chat_id, email=email)
     user = await s.scalar(select(User).where(User.email == email))
+    own_chat = user is not None and await _has_held_session(s, chat_id=chat_id, user_id=user.id)
+    wait = await _wait(s, chat_id=chat_id, email=None if own_chat else email, now=now)
+    if wait > timedelta(0):
+        log.info("Login attempt from chat %s held back for %s", chat_id, wait)
+        return LoginDenied(Denial.THROTTLED, wait)
+    s.add(LoginFailure(chat_id=chat_id, email=email, at=now))
+    await s.flush()
     if not await verify_password(user.password_hash if user else None, password) or user is None:
-        s.add(LoginFailure(chat_id=chat_id, email=email, at=now))
+        log.debug("Login attempt from chat %s: wrong email or password", chat_id)
         return LoginDenied(Denial.INVALID)
+    # The right password: this attempt and the chat's earlier ones at this email were no failures.
+    await s.execute(
+        delete(LoginFailure).where(LoginFailure.chat_id == chat_id, LoginFailure.email == email)
+    )
     if not user.active:
+        log.debug("Login attempt from chat %s: user %s is deactivated", chat_id, user.id)
         return LoginDenied(Denial.INACTIVE)
-    await s.execute(delete(LoginFailure).where(LoginFailure.email == email))
     session = await open_session(s, user=user, chat_id=chat_id, secret=secret, now=now, ttl=ttl)
-    return LoggedIn(user=user, session=session)
+    log.debug("Chat %s logged in as user %s (session %s)", chat_id, user.id, session.id)
+    return LoggedIn(user=user_view(user), session_id=session.id)
 
 
 async def open_session(
@@ -213,43 +314,72 @@ class Principal:
     language: str | None
     session_id: int
     expires_at: datetime
+    phone: str | None = None
 
 
-async def resolve_session(
-    s: AsyncSession, *, chat_id: int, secret: str, now: datetime
+@dataclass(frozen=True)
+class UserRecord:
+    """The columns of a user that every update reads with its session."""
+
+    id: int
+    name: str
+    email: str
+    role: str
+    active: bool
+    language: str | None
+    phone: str | None
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """A chat's newest live session as stored, with its user (``None`` if deleted)."""
+
+    id: int
+    token: str
+    jti: str
+    user_id: int
+    issued_at: datetime
+    expires_at: datetime
+    user: UserRecord | None
+
+
+def verify_session(
+    record: SessionRecord, *, secret: str, now: datetime
 ) -> Principal | SessionProblem:
-    """The chat's verified principal: token signature and expiry, revocation, current role."""
-    row = await s.scalar(
-        select(ChatSession)
-        .where(ChatSession.chat_id == chat_id, ChatSession.revoked_at.is_(None))
-        .order_by(ChatSession.issued_at.desc(), ChatSession.id.desc())
-        .limit(1)
-    )
-    if row is None:
-        return SessionProblem.NONE
+    """The principal of a stored session: token signature and expiry, the row's jti and owner,
+    and the user's *current* role and active flag (not the token's)."""
     try:
-        claims = decode_token(row.token, secret, now=now)
+        claims = decode_token(record.token, secret, now=now)
     except TokenExpired:
         return SessionProblem.EXPIRED
     except TokenInvalid:
         return SessionProblem.INVALID
-    if claims.jti != row.jti or claims.user_id != row.user_id or row.expires_at <= now:
+    if claims.jti != record.jti or claims.user_id != record.user_id or record.expires_at <= now:
         return SessionProblem.INVALID
-    user = await s.get(User, row.user_id)
+    user = record.user
     if user is None:
         return SessionProblem.INVALID
     if not user.active:
         return SessionProblem.INACTIVE
-    # The role in force is the database's, not the one the token was issued with.
     return Principal(
         user_id=user.id,
         role=Role(user.role),
         name=user.name,
         email=user.email,
         language=user.language,
-        session_id=row.id,
-        expires_at=row.expires_at,
+        session_id=record.id,
+        expires_at=record.expires_at,
+        phone=user.phone,
     )
+
+
+async def resolve_session(
+    s: AsyncSession, *, chat_id: int, secret: str, now: datetime
+) -> Principal | SessionProblem:
+    """The chat's verified principal (see :func:`verify_session`), in one statement."""
+    from db.chats import load_chat, principal_of
+
+    return principal_of(await load_chat(s, chat_id), secret=secret, now=now)
 
 
 async def log_out(s: AsyncSession, *, chat_id: int, now: datetime) -> bool:

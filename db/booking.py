@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, func, literal, select
@@ -20,15 +21,19 @@ from sqlalchemy.orm import aliased
 from db import deliveries
 from db.doctors import (
     DoctorView,
+    OverlappingHours,
+    add_hours,
     add_time_off,
+    doctor_view,
     get_doctor,
     lock_doctor,
+    replace_hours,
     set_doctor_active,
     weekly_hours,
 )
 from db.errors import DomainError, NotFound
 from db.models import Appointment, AppointmentStatus, Doctor, Role, Specialty, TimeOff, User
-from db.slots import Interval, Slot, free_days, free_slots
+from db.slots import Interval, Slot, WeeklyRange, free_days, free_slots
 
 # Appointments are never longer than this: it bounds the index scans for overlaps.
 MAX_APPOINTMENT = timedelta(hours=2)
@@ -550,6 +555,50 @@ async def schedule(
     )
 
 
+@dataclass(frozen=True)
+class DoctorSchedule:
+    """A doctor and their live appointments in a span of time."""
+
+    doctor: DoctorView
+    appointments: list[AppointmentView]
+
+
+async def doctor_schedule(
+    s: AsyncSession, *, doctor_id: int, start: datetime, end: datetime
+) -> DoctorSchedule:
+    """The doctor and their live appointments starting in start..end, in order, in one
+    statement; :class:`NotFound` when there is no such doctor."""
+    rows = (
+        await s.execute(
+            select(Doctor, User, Specialty, Appointment, _Patient)
+            .select_from(Doctor)
+            .join(User, User.id == Doctor.user_id)
+            .join(Specialty, Specialty.id == Doctor.specialty_id)
+            .outerjoin(
+                Appointment,
+                and_(
+                    Appointment.doctor_id == Doctor.user_id,
+                    LIVE,
+                    Appointment.starts_at >= start,
+                    Appointment.starts_at < end,
+                ),
+            )
+            .outerjoin(_Patient, _Patient.id == Appointment.patient_id)
+            .where(Doctor.user_id == doctor_id)
+            .order_by(Appointment.starts_at, Appointment.id)
+        )
+    ).all()
+    if not rows:
+        raise NotFound("doctor")
+    doctor, user, specialty = rows[0][:3]
+    appointments = [
+        _view(appt, doctor, specialty, patient)
+        for _, _, _, appt, patient in rows
+        if appt is not None and patient is not None
+    ]
+    return DoctorSchedule(doctor_view(doctor, user, specialty), appointments)
+
+
 async def live_in_range(
     s: AsyncSession, *, doctor_id: int, start: datetime, end: datetime, now: datetime
 ) -> list[AppointmentView]:
@@ -734,6 +783,18 @@ async def upcoming_outside_hours(
     """How many upcoming appointments on ``weekday`` lie outside the doctor's hours of that day
     (they stay booked when hours change)."""
     ranges = [r for r in await weekly_hours(s, doctor_id) if r.weekday == weekday]
+    return await _outside(s, doctor_id=doctor_id, weekday=weekday, ranges=ranges, tz=tz, now=now)
+
+
+async def _outside(
+    s: AsyncSession,
+    *,
+    doctor_id: int,
+    weekday: int,
+    ranges: Sequence[WeeklyRange],
+    tz: ZoneInfo,
+    now: datetime,
+) -> int:
     outside = 0
     for appt in await upcoming_for_doctor(s, doctor_id=doctor_id, now=now):
         local = appt.starts_at.astimezone(tz)
@@ -744,3 +805,59 @@ async def upcoming_outside_hours(
         if not any(r.start_minute <= start and end <= r.end_minute for r in ranges):
             outside += 1
     return outside
+
+
+@dataclass(frozen=True)
+class DayHours:
+    """A weekday's hours after a change, and how many upcoming appointments on that weekday now
+    fall outside them (they stay booked)."""
+
+    weekday: int
+    ranges: list[WeeklyRange]
+    outside: int
+
+
+async def _day_hours(
+    s: AsyncSession,
+    *,
+    doctor_id: int,
+    weekday: int,
+    hours: Sequence[WeeklyRange],
+    tz: ZoneInfo,
+    now: datetime,
+) -> DayHours:
+    ranges = [r for r in hours if r.weekday == weekday]
+    outside = await _outside(
+        s, doctor_id=doctor_id, weekday=weekday, ranges=ranges, tz=tz, now=now
+    )
+    return DayHours(weekday=weekday, ranges=ranges, outside=outside)
+
+
+async def set_day_hours(
+    s: AsyncSession,
+    *,
+    doctor_id: int,
+    weekday: int,
+    ranges: Sequence[WeeklyRange],
+    tz: ZoneInfo,
+    now: datetime,
+) -> DayHours:
+    """Replace the weekday's hours with ``ranges`` (none: a day off). Ranges that overlap are
+    refused with :class:`OverlappingHours` (ranges that only touch are joined); a range outside
+    the day, or of another weekday, with :class:`InvalidHours`."""
+    ordered = sorted(ranges, key=lambda r: (r.start_minute, r.end_minute))
+    for before, after in pairwise(ordered):
+        if after.start_minute < before.end_minute:
+            raise OverlappingHours(before, after)
+    hours = await replace_hours(s, doctor_id=doctor_id, ranges=ordered, weekday=weekday)
+    return await _day_hours(s, doctor_id=doctor_id, weekday=weekday, hours=hours, tz=tz, now=now)
+
+
+async def add_day_range(
+    s: AsyncSession, *, doctor_id: int, add: WeeklyRange, tz: ZoneInfo, now: datetime
+) -> DayHours:
+    """Add one range to its weekday, joined with those it overlaps or touches."""
+    hours = await add_hours(s, doctor_id=doctor_id, add=add)
+    return await _day_hours(
+        s, doctor_id=doctor_id, weekday=add.weekday, hours=hours, tz=tz, now=now
+    )

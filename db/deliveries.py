@@ -338,10 +338,22 @@ async def retry_later(
 
 
 @dataclass(frozen=True)
+class FailedDelivery:
+    """A delivery that failed (for good, or so far), as the admins' report shows it."""
+
+    id: int
+    channel: str
+    appointment_id: int
+    attempts: int
+    status: str
+    last_error: str | None
+
+
+@dataclass(frozen=True)
 class DeliveryStats:
     next_day: dict[tuple[str, str], int]
     last_day: dict[tuple[str, str], int]
-    failures: list[Delivery]
+    failures: list[FailedDelivery]
 
 
 async def stats(s: AsyncSession, *, now: datetime, failures: int = 5) -> DeliveryStats:
@@ -369,7 +381,17 @@ async def stats(s: AsyncSession, *, now: datetime, failures: int = 5) -> Deliver
     return DeliveryStats(
         next_day=await counts(now, now + timedelta(hours=24)),
         last_day=await counts(now - timedelta(hours=24), now),
-        failures=list(latest.all()),
+        failures=[
+            FailedDelivery(
+                id=d.id,
+                channel=d.channel,
+                appointment_id=d.appointment_id,
+                attempts=d.attempts,
+                status=d.status,
+                last_error=d.last_error,
+            )
+            for d in latest.all()
+        ],
     )
 
 

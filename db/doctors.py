@@ -16,7 +16,7 @@ from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.accounts import normalise_email, normalise_name, revoke_user_sessions
+from db.accounts import normalise_email, normalise_name, open_session, revoke_user_sessions
 from db.errors import DomainError, EmailTaken, NotFound
 from db.models import (
     SLOT_LENGTHS,
@@ -46,6 +46,16 @@ class InvalidHours(DomainError):
     code = "invalid_hours"
 
 
+class OverlappingHours(InvalidHours):
+    """Two ranges given for one day overlap."""
+
+    code = "overlapping_hours"
+
+    def __init__(self, first: WeeklyRange, second: WeeklyRange) -> None:
+        super().__init__(f"{first} overlaps {second}")
+        self.first, self.second = first, second
+
+
 class InviteInvalid(DomainError):
     code = "invite_invalid"
 
@@ -62,7 +72,7 @@ class DoctorView:
     has_password: bool
 
 
-def _view(doctor: Doctor, user: User, specialty: Specialty) -> DoctorView:
+def _view(doctor: Doctor, user: User, specialty: Specialty | SpecialtyView) -> DoctorView:
     return DoctorView(
         user_id=doctor.user_id,
         name=doctor.display_name,
@@ -73,6 +83,11 @@ def _view(doctor: Doctor, user: User, specialty: Specialty) -> DoctorView:
         active=doctor.active and user.active,
         has_password=user.password_hash is not None,
     )
+
+
+def doctor_view(doctor: Doctor, user: User, specialty: Specialty) -> DoctorView:
+    """The view of a doctor read with its user and specialty (for queries that join more)."""
+    return _view(doctor, user, specialty)
 
 
 def _doctor_query() -> Select[Doctor, User, Specialty]:
@@ -94,7 +109,17 @@ def normalise_specialty(raw: str) -> str:
     return name
 
 
-async def list_specialties(s: AsyncSession, *, bookable_only: bool = False) -> list[Specialty]:
+@dataclass(frozen=True)
+class SpecialtyView:
+    id: int
+    name: str
+
+
+def _specialty_view(specialty: Specialty) -> SpecialtyView:
+    return SpecialtyView(id=specialty.id, name=specialty.name)
+
+
+async def list_specialties(s: AsyncSession, *, bookable_only: bool = False) -> list[SpecialtyView]:
     """All specialties by name; with ``bookable_only`` just those with an active doctor."""
     query = select(Specialty).order_by(func.lower(Specialty.name))
     if bookable_only:
@@ -104,32 +129,43 @@ async def list_specialties(s: AsyncSession, *, bookable_only: bool = False) -> l
             .where(Doctor.specialty_id == Specialty.id, Doctor.active, User.active)
             .exists()
         )
-    return list((await s.scalars(query)).all())
+    return [_specialty_view(specialty) for specialty in (await s.scalars(query)).all()]
 
 
-async def get_or_create_specialty(s: AsyncSession, name: str) -> Specialty:
+async def _specialty_named(s: AsyncSession, name: str) -> Specialty | None:
+    return await s.scalar(select(Specialty).where(func.lower(Specialty.name) == name.lower()))
+
+
+async def find_specialty(s: AsyncSession, name: str) -> SpecialtyView | None:
+    """The specialty called ``name`` in any case, or ``None``; :class:`InvalidSpecialty` when
+    ``name`` cannot be a specialty's name."""
+    found = await _specialty_named(s, normalise_specialty(name))
+    return _specialty_view(found) if found is not None else None
+
+
+async def get_or_create_specialty(s: AsyncSession, name: str) -> SpecialtyView:
     """The specialty called ``name`` (any case), created when missing."""
     name = normalise_specialty(name)
-    found = await s.scalar(select(Specialty).where(func.lower(Specialty.name) == name.lower()))
+    found = await _specialty_named(s, name)
     if found is not None:
-        return found
+        return _specialty_view(found)
     specialty = Specialty(name=name)
     try:
         async with s.begin_nested():
             s.add(specialty)
     except IntegrityError:  # created meanwhile by another admin
-        found = await s.scalar(select(Specialty).where(func.lower(Specialty.name) == name.lower()))
+        found = await _specialty_named(s, name)
         if found is None:
             raise
-        return found
-    return specialty
+        return _specialty_view(found)
+    return _specialty_view(specialty)
 
 
-async def get_specialty(s: AsyncSession, specialty_id: int) -> Specialty:
+async def get_specialty(s: AsyncSession, specialty_id: int) -> SpecialtyView:
     specialty = await s.get(Specialty, specialty_id)
     if specialty is None:
         raise NotFound("specialty")
-    return specialty
+    return _specialty_view(specialty)
 
 
 # --- doctors ------------------------------------------------------------------------------------
@@ -140,40 +176,51 @@ async def add_doctor(
     *,
     name: str,
     email: str,
-    specialty_id: int,
+    specialty_id: int | None = None,
+    new_specialty: str | None = None,
     slot_minutes: int,
     created_by: int | None,
     now: datetime,
 ) -> tuple[DoctorView, str]:
     """Create a doctor (no password yet) with default hours Mon–Fri 09:00–17:00, and an invite.
 
-    Returns the doctor and the raw invite token (shown once; only its hash is stored).
+    The specialty is ``specialty_id``, or the one called ``new_specialty`` (any case), created
+    with the doctor when there is none: an onboarding abandoned midway leaves no empty
+    specialty. Returns the doctor and the raw invite token (shown once; only its hash is stored).
     """
+    if (specialty_id is None) == (new_specialty is None):
+        raise TypeError("give the specialty's id or a new specialty's name")
     if slot_minutes not in SLOT_LENGTHS:
         raise InvalidSlotLength(str(slot_minutes))
-    specialty = await get_specialty(s, specialty_id)
-    user = User(
-        name=normalise_name(name),
-        email=normalise_email(email),
-        role=Role.DOCTOR.value,
-        password_hash=None,
-    )
-    try:
-        async with s.begin_nested():
-            s.add(user)
-    except IntegrityError:
-        raise EmailTaken(user.email) from None
-    doctor = Doctor(
-        user_id=user.id,
-        display_name=user.name,
-        specialty_id=specialty.id,
-        slot_minutes=slot_minutes,
-        active=True,
-    )
-    s.add(doctor)
-    await s.flush()
-    await replace_hours(s, doctor_id=user.id, ranges=DEFAULT_HOURS)
-    token = await create_invite(s, user_id=user.id, created_by=created_by, now=now)
+    # One savepoint: refused midway (the email taken meanwhile), nothing of it is left.
+    async with s.begin_nested():
+        if new_specialty is not None:
+            specialty = await get_or_create_specialty(s, new_specialty)
+        else:
+            assert specialty_id is not None
+            specialty = await get_specialty(s, specialty_id)
+        user = User(
+            name=normalise_name(name),
+            email=normalise_email(email),
+            role=Role.DOCTOR.value,
+            password_hash=None,
+        )
+        try:
+            async with s.begin_nested():
+                s.add(user)
+        except IntegrityError:
+            raise EmailTaken(user.email) from None
+        doctor = Doctor(
+            user_id=user.id,
+            display_name=user.name,
+            specialty_id=specialty.id,
+            slot_minutes=slot_minutes,
+            active=True,
+        )
+        s.add(doctor)
+        await s.flush()
+        await replace_hours(s, doctor_id=user.id, ranges=DEFAULT_HOURS)
+        token = await create_invite(s, user_id=user.id, created_by=created_by, now=now)
     return _view(doctor, user, specialty), token
 
 
@@ -200,6 +247,39 @@ async def list_doctors(
     return [_view(*row) for row in (await s.execute(query)).all()]
 
 
+@dataclass(frozen=True)
+class DoctorsPage:
+    """One page of every doctor, by name, and how many doctors there are."""
+
+    doctors: list[DoctorView]
+    page: int
+    pages: int
+    total: int
+
+
+async def doctors_page(s: AsyncSession, *, page: int, per_page: int) -> DoctorsPage:
+    """Page ``page`` (from 0; past the last one, the last one) of every doctor by name, with the
+    total, in one statement (two when the page asked for is past the end)."""
+    total = func.count().over().label("total")
+    query = (
+        _doctor_query()
+        .add_columns(total)
+        .order_by(func.lower(Doctor.display_name), Doctor.user_id)
+    )
+    rows = (await s.execute(query.offset(page * per_page).limit(per_page))).all()
+    if not rows and page > 0:
+        count = await s.scalar(select(func.count()).select_from(Doctor)) or 0
+        page = max(0, (count - 1) // per_page)
+        rows = (await s.execute(query.offset(page * per_page).limit(per_page))).all()
+    count = rows[0].total if rows else 0
+    return DoctorsPage(
+        doctors=[_view(doctor, user, specialty) for doctor, user, specialty, _ in rows],
+        page=page,
+        pages=max(1, -(-count // per_page)),
+        total=count,
+    )
+
+
 async def lock_doctor(s: AsyncSession, doctor_id: int, *, shared: bool = False) -> None:
     """Lock the doctor's row for this transaction: shared for bookings, exclusive for changes
     that bookings must not race (time off, deactivation). :class:`NotFound` when missing."""
@@ -223,6 +303,25 @@ async def set_doctor_active(
         await revoke_user_sessions(s, user_id=doctor_id, now=now)
     await s.flush()
     return await get_doctor(s, doctor_id)
+
+
+@dataclass(frozen=True)
+class Reactivation:
+    """The outcome of :func:`reactivate_doctor`."""
+
+    doctor: DoctorView
+    was_active: bool  # nothing was changed
+
+
+async def reactivate_doctor(s: AsyncSession, *, doctor_id: int, now: datetime) -> Reactivation:
+    """Make an inactive doctor bookable again and able to log in (the row locked, so a
+    deactivation at the same moment waits). :class:`NotFound` when there is no such doctor."""
+    await lock_doctor(s, doctor_id)
+    doctor = await get_doctor(s, doctor_id)
+    if doctor.active:
+        return Reactivation(doctor, was_active=True)
+    doctor = await set_doctor_active(s, doctor_id=doctor_id, active=True, now=now)
+    return Reactivation(doctor, was_active=False)
 
 
 # --- weekly hours -------------------------------------------------------------------------------
@@ -298,14 +397,32 @@ def day_bounds(first: date, last: date, tz: ZoneInfo) -> tuple[datetime, datetim
     return start, end
 
 
-async def upcoming_time_off(s: AsyncSession, *, doctor_id: int, now: datetime) -> list[TimeOff]:
+@dataclass(frozen=True)
+class TimeOffView:
+    """One entry of a doctor's time off."""
+
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    whole_days: bool
+
+
+def _time_off_view(row: TimeOff) -> TimeOffView:
+    return TimeOffView(
+        id=row.id, starts_at=row.starts_at, ends_at=row.ends_at, whole_days=row.whole_days
+    )
+
+
+async def upcoming_time_off(
+    s: AsyncSession, *, doctor_id: int, now: datetime
+) -> list[TimeOffView]:
     """Time off not yet over, by start."""
     rows = await s.scalars(
         select(TimeOff)
         .where(TimeOff.doctor_id == doctor_id, TimeOff.ends_at > now)
-        .order_by(TimeOff.starts_at)
+        .order_by(TimeOff.starts_at, TimeOff.id)
     )
-    return list(rows.all())
+    return [_time_off_view(row) for row in rows]
 
 
 async def add_time_off(
@@ -326,15 +443,53 @@ async def add_time_off(
     return row
 
 
-async def remove_time_off(s: AsyncSession, *, doctor_id: int, time_off_id: int) -> None:
-    """Remove one of the doctor's own time-off entries."""
-    result = await s.execute(
-        delete(TimeOff)
-        .where(TimeOff.id == time_off_id, TimeOff.doctor_id == doctor_id)
-        .returning(TimeOff.id)
-    )
-    if result.first() is None:
+async def remove_time_off(
+    s: AsyncSession, *, doctor_id: int, time_off_id: int, now: datetime
+) -> TimeOffView:
+    """Remove one of the doctor's own time-off entries that is not yet over, in one statement;
+    what was removed. :class:`NotFound` for another doctor's, a missing or a past one."""
+    row = (
+        await s.execute(
+            delete(TimeOff)
+            .where(
+                TimeOff.id == time_off_id, TimeOff.doctor_id == doctor_id, TimeOff.ends_at > now
+            )
+            .returning(TimeOff.id, TimeOff.starts_at, TimeOff.ends_at, TimeOff.whole_days)
+        )
+    ).first()
+    if row is None:
         raise NotFound("time off")
+    return TimeOffView(
+        id=row.id, starts_at=row.starts_at, ends_at=row.ends_at, whole_days=row.whole_days
+    )
+
+
+@dataclass(frozen=True)
+class HoursOverview:
+    """A doctor's weekly hours and the time off not yet over."""
+
+    hours: list[WeeklyRange]
+    time_off: list[TimeOffView]
+
+
+async def hours_overview(s: AsyncSession, *, doctor_id: int, now: datetime) -> HoursOverview:
+    """The doctor's weekly hours and upcoming time off, in two statements; :class:`NotFound`
+    when the account has no doctor profile."""
+    rows = (
+        await s.execute(
+            select(WorkingHours.weekday, WorkingHours.start_minute, WorkingHours.end_minute)
+            .select_from(Doctor)
+            .outerjoin(WorkingHours, WorkingHours.doctor_id == Doctor.user_id)
+            .where(Doctor.user_id == doctor_id)
+            .order_by(WorkingHours.weekday, WorkingHours.start_minute)
+        )
+    ).all()
+    if not rows:
+        raise NotFound("doctor")
+    hours = [WeeklyRange(*row) for row in rows if row.weekday is not None]
+    return HoursOverview(
+        hours=hours, time_off=await upcoming_time_off(s, doctor_id=doctor_id, now=now)
+    )
 
 
 # --- invites ------------------------------------------------------------------------------------
@@ -367,9 +522,49 @@ async def create_invite(
     return token
 
 
-async def open_invite(s: AsyncSession, *, token: str, now: datetime) -> User:
+class DoctorInactive(DomainError):
+    """An inactive doctor cannot be sent an invite."""
+
+    code = "doctor_inactive"
+
+    def __init__(self, doctor: DoctorView) -> None:
+        super().__init__(str(doctor.user_id))
+        self.doctor = doctor
+
+
+@dataclass(frozen=True)
+class RenewedInvite:
+    doctor: DoctorView
+    token: str  # shown once; only its hash is stored
+    expires_at: datetime
+
+
+async def renew_invite(
+    s: AsyncSession, *, doctor_id: int, created_by: int | None, now: datetime
+) -> RenewedInvite:
+    """A new one-time invite for an active doctor (earlier ones stop working), with the
+    doctor's row locked so a deactivation cannot slip in between. :class:`NotFound`,
+    :class:`DoctorInactive`."""
+    await lock_doctor(s, doctor_id)
+    doctor = await get_doctor(s, doctor_id)
+    if not doctor.active:
+        raise DoctorInactive(doctor)
+    token = await create_invite(s, user_id=doctor_id, created_by=created_by, now=now)
+    return RenewedInvite(doctor=doctor, token=token, expires_at=now + INVITE_TTL)
+
+
+def _invite_hash(token: str | None, token_hash: str | None) -> str:
+    if (token is None) == (token_hash is None):
+        raise TypeError("give the invite's token or its hash")
+    return token_hash if token_hash is not None else hash_invite(str(token))
+
+
+async def open_invite(
+    s: AsyncSession, *, token: str | None = None, token_hash: str | None = None, now: datetime
+) -> User:
     """The account a valid, unused, unexpired invite is for; :class:`InviteInvalid` otherwise."""
-    invite = await s.scalar(select(Invite).where(Invite.token_hash == hash_invite(token)))
+    digest = _invite_hash(token, token_hash)
+    invite = await s.scalar(select(Invite).where(Invite.token_hash == digest))
     if invite is None or invite.used_at is not None or invite.expires_at <= now:
         raise InviteInvalid()
     user = await s.get(User, invite.user_id)
@@ -378,11 +573,17 @@ async def open_invite(s: AsyncSession, *, token: str, now: datetime) -> User:
     return user
 
 
-async def accept_invite(s: AsyncSession, *, token: str, password_hash: str, now: datetime) -> User:
+async def accept_invite(
+    s: AsyncSession,
+    *,
+    token: str | None = None,
+    token_hash: str | None = None,
+    password_hash: str,
+    now: datetime,
+) -> User:
     """Use the invite once: set the account's password. :class:`InviteInvalid` when it can't."""
-    invite = await s.scalar(
-        select(Invite).where(Invite.token_hash == hash_invite(token)).with_for_update()
-    )
+    digest = _invite_hash(token, token_hash)
+    invite = await s.scalar(select(Invite).where(Invite.token_hash == digest).with_for_update())
     if invite is None or invite.used_at is not None or invite.expires_at <= now:
         raise InviteInvalid()
     user = await s.get(User, invite.user_id, with_for_update=True)
@@ -395,3 +596,53 @@ async def accept_invite(s: AsyncSession, *, token: str, password_hash: str, now:
     user.password_hash = password_hash
     await s.flush()
     return user
+
+
+@dataclass(frozen=True)
+class InviteOpened:
+    """Who an invite link is for, to greet them."""
+
+    doctor: DoctorView
+    token_hash: str
+
+
+async def open_doctor_invite(s: AsyncSession, *, token: str, now: datetime) -> InviteOpened:
+    """The doctor a valid invite link is for; :class:`InviteInvalid` otherwise."""
+    user = await open_invite(s, token=token, now=now)
+    try:
+        doctor = await get_doctor(s, user.id)
+    except NotFound:
+        raise InviteInvalid() from None
+    return InviteOpened(doctor=doctor, token_hash=hash_invite(token))
+
+
+@dataclass(frozen=True)
+class InviteAccepted:
+    doctor: DoctorView
+    hours: list[WeeklyRange]
+    language: str
+
+
+async def accept_invite_and_log_in(
+    s: AsyncSession,
+    *,
+    token_hash: str,
+    password_hash: str,
+    chat_id: int,
+    language: str,
+    secret: str,
+    now: datetime,
+    ttl: timedelta,
+) -> InviteAccepted:
+    """Use the invite (row locked: once, even if opened twice), keep the doctor's language (or
+    ``language`` when they have none), and log ``chat_id`` in. :class:`InviteInvalid`."""
+    user = await accept_invite(s, token_hash=token_hash, password_hash=password_hash, now=now)
+    user.language = user.language or language
+    await open_session(s, user=user, chat_id=chat_id, secret=secret, now=now, ttl=ttl)
+    try:
+        doctor = await get_doctor(s, user.id)
+    except NotFound:
+        raise InviteInvalid() from None
+    return InviteAccepted(
+        doctor=doctor, hours=await weekly_hours(s, user.id), language=user.language
+    )

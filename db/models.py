@@ -85,6 +85,8 @@ class ChatSession(Base):
         Index(
             "ix_chat_sessions_user_live", "user_id", postgresql_where=text("revoked_at IS NULL")
         ),
+        # Whether a chat ever held a session of a user (login throttling), and the user's rows.
+        Index("ix_chat_sessions_user_chat", "user_id", "chat_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -98,7 +100,8 @@ class ChatSession(Base):
 
 
 class LoginFailure(Base):
-    """One failed login, counted per chat and per email to throttle guessing."""
+    """One failed login, counted per chat and per email to throttle guessing (written before the
+    password is checked, and removed again when it was right)."""
 
     __tablename__ = "login_failures"
     __table_args__ = (
@@ -112,25 +115,28 @@ class LoginFailure(Base):
     at: Mapped[datetime]
 
 
-class ConversationState(Base):
-    """The Telegram conversations' states, so a restart mid-conversation loses nothing."""
+class Chat(Base):
+    """A private chat with the bot: its open conversation (state and draft), read with the
+    chat's session in one statement at the start of every update and written only when it
+    changed, before the reply is sent; and the language a guest chose."""
 
-    __tablename__ = "conversation_states"
+    __tablename__ = "chats"
+    __table_args__ = (
+        CheckConstraint("(conversation IS NULL) = (state IS NULL)", name="conversation_has_state"),
+        CheckConstraint("language IS NULL OR language IN ('en', 'es')", name="language_known"),
+    )
 
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    key: Mapped[str] = mapped_column(String(128), primary_key=True)
-    state: Mapped[Any] = mapped_column(JSONB)
-
-
-class ScratchData(Base):
-    """Per-user and per-chat scratch answers of unfinished conversations (JSON)."""
-
-    __tablename__ = "scratch_data"
-    __table_args__ = (CheckConstraint("kind IN ('user', 'chat')", name="kind_known"),)
-
-    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
-    owner_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    data: Mapped[Any] = mapped_column(JSONB)
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    language: Mapped[str | None] = mapped_column(String(8))
+    conversation: Mapped[str | None] = mapped_column(String(32))
+    state: Mapped[str | None] = mapped_column(String(48))
+    draft: Mapped[Any] = mapped_column(JSONB)
+    # Numbers the chat's conversations: a step's buttons carry it, so a button of an ended or
+    # replaced conversation is told apart from the open one's.
+    flow: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # An open conversation lapses when left unanswered this long.
+    expires_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
 
 
 SLOT_LENGTHS = (15, 20, 30, 45, 60)

@@ -183,8 +183,7 @@ class Harness:
         return chat
 
     async def restart(self) -> None:
-        """Stop the bot (flushing its persistence) and start a new one on the same database."""
-        await self.app.update_persistence()
+        """Stop the bot and start a new one on the same database."""
         await self.app.shutdown()
         self.app = _build(self.services, self.telegram, self.errors)
         await self.app.initialize()

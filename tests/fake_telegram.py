@@ -494,6 +494,14 @@ class ChatUser:
         await self.feed(self.message_update(text))
         return self._new_since(before)
 
+    async def edit(self, message: Message, text: str) -> list[Message]:
+        """Edit one's own earlier message to ``text``; the bot's new messages."""
+        before = self._seen()
+        message.text = message.raw = text
+        body = self._message_body(message, text=text, edit_date=int(time.time()))
+        await self.feed(self.telegram.new_update({"edited_message": body}))
+        return self._new_since(before)
+
     async def send_contact(self, phone: str, user_id: int | None = None) -> list[Message]:
         """Share a contact (one's own unless ``user_id`` says otherwise)."""
         before = self._seen()

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from db.models import ChatSession, Role, User
 from tests.conftest import Harness
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, log_in_chat, make_doctor, make_user
 from tests.fake_telegram import ChatUser
 
 
@@ -82,7 +82,8 @@ async def test_register_rejects_bad_input_at_every_step(harness: Harness) -> Non
 
     assert "phone number" in (await bob.send("call me maybe"))[-1].text
     assert "your own contact" in (await bob.send_contact("+34999888777", user_id=42))[-1].text
-    assert "finish this step" in (await bob.send("/book"))[-1].text
+    # A command for patients only is refused to a guest; the registration waits where it was.
+    assert "Please /login first." in (await bob.send("/book"))[-1].text
     done = await bob.send("+1 (555) 010-9999")
     assert "account is ready" in done[-1].text
     user = await _user_by_email(harness, "bob@example.com")
@@ -235,15 +236,122 @@ async def test_html_in_names_is_escaped(harness: Harness) -> None:
     assert "<b>Bobby</b> & Tables" in replies[-1].text
 
 
-async def test_one_conversation_at_a_time(harness: Harness) -> None:
+async def test_a_new_command_wins_so_a_password_is_never_left_in_the_chat(
+    harness: Harness,
+) -> None:
+    await make_user(harness.services, "first@example.com")
+    chat = harness.user()
+    # /register started by mistake, then /login: the registration ends, saying so.
+    await chat.send("/register")
+    replies = await chat.send("/login")
+    assert [m.text for m in replies] == [
+        "(Your unfinished registration was closed.)",
+        "What is your email address?",
+    ]
+    await chat.send("first@example.com")
+    replies = await chat.send(PASSWORD)
+    assert "Logged in" in replies[-1].text
+    sent = [
+        m for m in harness.telegram.chat(chat.chat_id, include_deleted=True) if m.text == PASSWORD
+    ]
+    assert len(sent) == 1 and sent[0].deleted
+
+
+async def test_at_a_password_step_every_message_is_the_attempt(harness: Harness) -> None:
     await make_user(harness.services, "first@example.com")
     chat = harness.user()
     await chat.send("/login")
     await chat.send("first@example.com")
-    # Waiting for the password: neither another conversation nor a plain command slips in.
-    assert "finish this step" in (await chat.send("/register"))[-1].text
-    assert "finish this step" in (await chat.send("/start inv_abcdefgh"))[-1].text
-    assert "finish this step" in (await chat.send("/help"))[-1].text
-    await chat.press_data("ap:r:1")  # a Reschedule button would open the booking conversation
-    assert harness.telegram.answers[-1]["text"].startswith("Please finish this step first")
+    # A password that looks like a command is still the password, and is deleted.
+    replies = await chat.send("/register-me-please")
+    assert replies[-1].text == "Wrong email or password. /login to try again."
+    typed = harness.telegram.chat(chat.chat_id, include_deleted=True)
+    assert [m.deleted for m in typed if m.text == "/register-me-please"] == [True]
+    # A sticker at the password step is deleted too, and the step waits for text.
+    await chat.send("/login")
+    await chat.send("first@example.com")
+    assert "text message" in (await chat.send_sticker())[-1].text
+    assert all(
+        m.deleted
+        for m in harness.telegram.chat(chat.chat_id, include_deleted=True)
+        if not m.from_bot and not m.text
+    )
+    # /cancel still leaves.
+    assert "Nothing was saved" in (await chat.send("/cancel"))[-1].text
+    assert "didn't understand" in (await chat.send(PASSWORD))[-1].text
+
+
+async def test_with_a_booking_open_login_still_takes_and_deletes_the_password(
+    harness: Harness,
+) -> None:
+    await make_doctor(harness.services, "house@example.com")
+    await make_user(harness.services, "ana@example.com", name="Ana García")
+    chat = harness.user("Ana")
+    await log_in_chat(chat, "ana@example.com")
+    await chat.send("/book")
+    replies = await chat.send("/login")
+    assert replies[0].text == "(Your unfinished booking was closed.)"
+    await chat.send("ana@example.com")
     assert "Logged in" in (await chat.send(PASSWORD))[-1].text
+    typed = [
+        m for m in harness.telegram.chat(chat.chat_id, include_deleted=True) if m.text == PASSWORD
+    ]
+    assert typed and all(m.deleted for m in typed)
+
+
+async def test_an_abandoned_conversation_expires_with_a_note(harness: Harness) -> None:
+    chat = harness.user("Ivy")
+    await chat.send("/register")
+    await chat.send("Ivy Green")
+    # 29 minutes later it still waits for the email.
+    harness.clock.advance(timedelta(minutes=29))
+    assert "Choose a password" in (await chat.send("ivy@example.com"))[-1].text
+    # Each answer gives it another 30 minutes; after those it has ended, and the next message
+    # is told so once (across a restart of the bot, too).
+    harness.clock.advance(timedelta(minutes=31))
+    await harness.restart()
+    harness.rebind(chat)
+    replies = await chat.send("a password typed too late")
+    assert [m.text for m in replies] == [
+        "Your unfinished registration was closed after 30 minutes without an answer. "
+        "Nothing was saved.",
+        "I didn't understand that. /help lists what I can do.",
+    ]
+    # The typed text was not taken as a password, and nothing was created.
+    assert not any(m.deleted for m in harness.telegram.chat(chat.chat_id, include_deleted=True))
+    assert await _user_by_email(harness, "ivy@example.com") is None
+    assert "didn't understand" in (await chat.send("again"))[-1].text
+
+
+async def test_the_conversation_timeout_is_configurable(harness: Harness) -> None:
+    from dataclasses import replace
+
+    harness.services.settings = replace(
+        harness.services.settings, conversation_timeout=timedelta(minutes=5)
+    )
+    chat = harness.user("Jon")
+    await chat.send("/login")
+    harness.clock.advance(timedelta(minutes=6))
+    replies = await chat.send("jon@example.com")
+    assert replies[0].text.startswith("Your unfinished login was closed after 5 minutes")
+
+
+async def test_edited_messages_never_answer_a_step(harness: Harness) -> None:
+    chat = harness.user("Kim")
+    await chat.send("/register")
+    await chat.send("Kim Lee")
+    typed = next(m for m in harness.telegram.chat(chat.chat_id) if m.text == "Kim Lee")
+    # Editing the name after it was answered changes nothing and gets no reply.
+    assert await chat.edit(typed, "Someone Else") == []
+    assert "What is your email" in chat.last.text and "Kim Lee" in chat.last.text
+    await chat.send("kim@example.com")
+    first = (await chat.send("short"))[-1]
+    assert "at least 8 characters" in first.text
+    # At the password step an edited message is deleted, like the one it edits.
+    attempt = harness.telegram.chat(chat.chat_id, include_deleted=True)[-2]
+    assert attempt.deleted
+    attempt.deleted = False  # Telegram lets a user edit what the bot could not delete yet
+    assert await chat.edit(attempt, "a much longer secret") == []
+    assert attempt.deleted
+    assert not harness.errors
+    assert "Last step" in (await chat.send("a much longer secret"))[-1].text

@@ -5,9 +5,22 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
+from bot.callbacks import (
+    AddConfirm,
+    AddSlotLength,
+    AddSpecialty,
+    ConfirmDeactivation,
+    Deactivate,
+    DoctorsPage,
+    Reactivate,
+    RenewInvite,
+    StepData,
+    decode,
+)
 from db.booking import AppointmentView
 from db.doctors import (
     DoctorView,
@@ -25,6 +38,9 @@ ADMIN_EMAIL = "boss@clinic.example"
 LINK = re.compile(rf"https://t\.me/{BOT_USERNAME}\?start=(inv_[A-Za-z0-9_-]+)")
 # Wednesday 2 December 2026, 10:00 in Madrid: inside default hours, after the minimum notice.
 WEDNESDAY_10 = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+STALE = "This button is no longer valid."
+OUT_OF_DATE = "That screen was out of date: here is where you are."
+PICK_ONE = "I didn't catch that. Please choose one of these (a button, or type it):"
 
 
 async def _admin(h: Harness, language: str = "en") -> ChatUser:
@@ -42,10 +58,30 @@ async def _specialties(h: Harness, *names: str) -> None:
             await get_or_create_specialty(s, name)
 
 
+async def _specialty_names(h: Harness) -> list[str]:
+    async with h.services.session_factory() as s:
+        return sorted((await s.scalars(select(Specialty.name))).all())
+
+
 def _payload(message: Message) -> str:
     found = LINK.search(message.text)
     assert found is not None, message.text
     return found.group(1)
+
+
+def _flow(message: Message) -> int:
+    """The conversation number the message's step buttons carry."""
+    for row in message.buttons:
+        for button in row:
+            data = decode(button["callback_data"])
+            if isinstance(data, StepData):
+                return data.flow
+    raise AssertionError(f"no step buttons on {message.text!r}")
+
+
+def _answer(h: Harness) -> str | None:
+    text = h.telegram.answers[-1].get("text")
+    return str(text) if text is not None else None
 
 
 async def _add_doctor(
@@ -85,8 +121,37 @@ async def _patient(h: Harness, email: str, name: str) -> tuple[User, ChatUser]:
     return user, chat
 
 
-def _drafts(h: Harness, chat: ChatUser) -> list[str]:
-    return [key for key in h.app.user_data.get(chat.user_id, {}) if key.startswith("draft")]
+async def _conversation(h: Harness, chat: ChatUser) -> dict[str, Any] | None:
+    """The chat's open conversation as stored (its name, state and draft), or ``None``."""
+    async with h.services.session_factory() as s:
+        row = (
+            await s.execute(
+                text("SELECT conversation, state, draft FROM chats WHERE chat_id = :chat"),
+                {"chat": chat.chat_id},
+            )
+        ).first()
+    if row is None or row.conversation is None:
+        return None
+    return {"name": row.conversation, "state": row.state, "draft": row.draft}
+
+
+async def _tables_holding(h: Harness, value: str) -> list[str]:
+    """Every table with a row whose text holds ``value`` (drafts, sessions, invites, …)."""
+    async with h.services.session_factory() as s:
+        tables = (
+            await s.scalars(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+            )
+        ).all()
+        holding = []
+        for table in sorted(tables):
+            found = await s.scalar(
+                text(f'SELECT count(*) FROM "{table}" AS t WHERE position(:v in t::text) > 0'),
+                {"v": value},
+            )
+            if found:
+                holding.append(table)
+    return holding
 
 
 def _deleted_user_messages(h: Harness, chat: ChatUser) -> list[str]:
@@ -136,7 +201,7 @@ async def test_adddoctor_onboards_a_doctor_who_logs_in_with_the_invite(harness: 
     payload = _payload(done)
     assert len(payload) <= 64 and re.fullmatch(r"[A-Za-z0-9_-]+", payload)
     token = payload.removeprefix("inv_")
-    assert not _drafts(harness, admin)
+    assert await _conversation(harness, admin) is None
 
     # The database: a doctor without a password, default hours, the invite stored as a hash only.
     admin_user = await _user(harness, ADMIN_EMAIL)
@@ -162,16 +227,16 @@ async def test_adddoctor_onboards_a_doctor_who_logs_in_with_the_invite(harness: 
     invite = invites[0]
     assert invite.token_hash == hash_invite(token) and invite.used_at is None
     assert invite.created_by == admin_user.id and invite.expires_at == START + timedelta(days=7)
-    holding = "SELECT count(*) FROM invites i WHERE position(:value in i::text) > 0"
-    assert await harness.scalar(holding, value=token) == 0
-    assert await harness.scalar(holding, value=hash_invite(token)) == 1
+    assert await _tables_holding(harness, token) == []
+    assert await _tables_holding(harness, hash_invite(token)) == ["invites"]
 
     # The doctor opens the link in their own chat.
     ana = harness.user("Ana")
     welcome = (await ana.send(f"/start {payload}"))[-1]
     assert "Welcome, Dr. Ana Ruiz" in welcome.text and "(Cardiology)" in welcome.text
     assert "ana.ruiz@clinic.example" in welcome.text
-    assert _drafts(harness, ana) == ["draft_invite"]
+    waiting = await _conversation(harness, ana)
+    assert waiting is not None and (waiting["name"], waiting["state"]) == ("invite", "password")
 
     assert "at least 8 characters" in (await ana.send("short"))[-1].text
     done_messages = await ana.send("stethoscope-42")
@@ -181,8 +246,7 @@ async def test_adddoctor_onboards_a_doctor_who_logs_in_with_the_invite(harness: 
     )
     assert "/schedule" in done_messages[-1].text and "/hours" in done_messages[-1].text
     assert "Mon–Fri 09:00–17:00" in done_messages[-1].text
-    assert harness.telegram.menu(ana.chat_id)[:2] == ["schedule", "hours"]
-    assert not _drafts(harness, ana)
+    assert await _conversation(harness, ana) is None
     assert "Role: doctor" in (await ana.send("/me"))[-1].text
 
     user = await _user(harness, "ana.ruiz@clinic.example")
@@ -219,7 +283,7 @@ async def test_invite_expires_after_seven_days(harness: Harness) -> None:
     replies = await late.send("finally-a-password")
     assert replies[-1].text.startswith("This invite link is not valid or has expired.")
     assert _deleted_user_messages(harness, late) == ["finally-a-password"]
-    assert not _drafts(harness, late)
+    assert await _conversation(harness, late) is None
     assert (await _user(harness, "late@clinic.example")).password_hash is None
 
     other = harness.user("Other")
@@ -229,8 +293,12 @@ async def test_invite_expires_after_seven_days(harness: Harness) -> None:
 async def test_unknown_and_malformed_invite_links(harness: Harness) -> None:
     chat = harness.user()
     assert "not valid or has expired" in (await chat.send("/start inv_NoSuchToken123"))[-1].text
-    # Not a payload Telegram could carry: the generic answer of /start.
-    assert (await chat.send("/start inv_bad!token"))[-1].text.startswith("This link is not valid.")
+    # Not a payload Telegram could carry: no invite is looked up, and the link is refused.
+    assert "not valid or has expired" in (await chat.send("/start inv_bad!token"))[-1].text
+    assert await _conversation(harness, chat) is None
+    assert (await chat.send("/start something-else"))[-1].text.startswith(
+        "This link is not valid."
+    )
     assert "Welcome to the clinic" in (await chat.send("/start"))[-1].text
 
 
@@ -240,10 +308,12 @@ async def test_invite_cancel_midway_and_restart(harness: Harness) -> None:
         token = await create_invite(s, user_id=doctor.user_id, created_by=None, now=START)
     greg = harness.user("Greg")
     await greg.send(f"/start inv_{token}")
-    assert "finish this step" in (await greg.send("/book"))[-1].text
+    # At the password step every message is the attempt, and is deleted at once.
+    assert "at least 8 characters" in (await greg.send("/book"))[-1].text
+    assert _deleted_user_messages(harness, greg) == ["/book"]
     assert "text message" in (await greg.send_sticker())[-1].text
     assert "Nothing was saved" in (await greg.send("/cancel"))[-1].text
-    assert not _drafts(harness, greg)
+    assert await _conversation(harness, greg) is None
     assert "didn't understand" in (await greg.send("a-password-typed-late"))[-1].text
 
     # Opened again, the conversation survives a restart of the bot.
@@ -252,7 +322,7 @@ async def test_invite_cancel_midway_and_restart(harness: Harness) -> None:
     harness.rebind(greg)
     replies = await greg.send("survives-restarts")
     assert "Your password is set" in replies[-1].text
-    assert not _drafts(harness, greg)
+    assert await _conversation(harness, greg) is None
 
 
 async def test_invite_opened_in_a_chat_logged_in_as_someone_else(harness: Harness) -> None:
@@ -265,7 +335,7 @@ async def test_invite_opened_in_a_chat_logged_in_as_someone_else(harness: Harnes
     await chat.send(f"/start inv_{token}")
     await chat.send("doctor-password")
     assert "Role: doctor" in (await chat.send("/me"))[-1].text
-    assert harness.telegram.menu(chat.chat_id)[:2] == ["schedule", "hours"]
+    assert "/book" not in (await chat.send("/help"))[-1].text
 
 
 async def test_adddoctor_rejects_bad_input_at_every_step(harness: Harness) -> None:
@@ -278,40 +348,53 @@ async def test_adddoctor_rejects_bad_input_at_every_step(harness: Harness) -> No
     assert "doctor's name" in (await admin.send("12345"))[-1].text
     assert "text message" in (await admin.send_sticker())[-1].text
     specialty_step = (await admin.send("Dr. Bo Stone"))[-1]
+    flow = _flow(specialty_step)
 
-    assert "choose with the buttons" in (await admin.send("Cardiology"))[-1].text
-    assert "finish this step" in (await admin.send("/doctors"))[-1].text
+    # Another command that is no conversation runs; the onboarding waits where it was.
+    assert "no doctors yet" in (await admin.send("/doctors"))[-1].text
     # A specialty that does not exist (forged): told, and offered the list again.
-    await admin.press_data("ad:sp:999999", specialty_step)
-    assert harness.telegram.answers[-1]["text"] == (
-        "That specialty is no longer available. Please choose again."
-    )
+    await admin.press_data(AddSpecialty(flow=flow, specialty=999999).pack(), specialty_step)
+    assert _answer(harness) == "That specialty is no longer available. Please choose again."
     assert specialty_step.button_texts == ["Cardiology", "➕ New specialty"]
-    # Buttons of another step are not taken here.
-    await admin.press_data("ad:slot:30", specialty_step)
-    assert harness.telegram.answers[-1]["text"] == "This button is no longer valid."
-    await admin.press("Cardiology")
+    # Forged or oversized data is refused before anything reaches the database; the step is
+    # shown again where it is.
+    await admin.press_data(f"ad.sp:{flow}:99999999999", specialty_step)
+    assert _answer(harness) == OUT_OF_DATE
+    await admin.press_data("ad.sp:" + "9" * 80, specialty_step)
+    assert _answer(harness) == OUT_OF_DATE
+    # Buttons of another step, or of another conversation, are not taken here: the step is
+    # shown again where it is.
+    await admin.press_data(AddSlotLength(flow=flow, minutes=30).pack(), specialty_step)
+    assert _answer(harness) == OUT_OF_DATE
+    await admin.press_data(AddSpecialty(flow=flow + 1, specialty=1).pack(), specialty_step)
+    assert _answer(harness) == OUT_OF_DATE
+    assert specialty_step.button_texts == ["Cardiology", "➕ New specialty"]
+    await admin.press("Cardiology", specialty_step)
 
     assert "doesn't look like an email" in (await admin.send("bo@"))[-1].text
     assert "already has an account" in (await admin.send(" TAKEN@clinic.example"))[-1].text
     slot_step = (await admin.send("bo@clinic.example"))[-1]
 
-    assert "choose with the buttons" in (await admin.send("25"))[-1].text
-    await admin.press_data("ad:slot:25", slot_step)
-    assert harness.telegram.answers[-1]["text"] == (
+    # A length not offered, typed: the choices again.
+    again = (await admin.send("25"))[-1]
+    assert again.text.startswith(PICK_ONE) and "How long is each appointment" in again.text
+    assert again.button_texts == slot_step.button_texts
+    await admin.press_data(AddSlotLength(flow=flow, minutes=25).pack(), again)
+    assert _answer(harness) == (
         "That is not one of the offered lengths. Please choose with the buttons."
     )
-    assert slot_step.button_texts[0] == "15 min"  # still choosing
-    await admin.press_data("ad:slot:abc", slot_step)
-    assert harness.telegram.answers[-1]["text"] == "This button is no longer valid."
-    await admin.press("20 min")
+    assert again.button_texts[0] == "15 min"  # still choosing
+    await admin.press_data(f"ad.slot:{flow}:abc", again)
+    assert _answer(harness) == OUT_OF_DATE
+    await admin.press("20 min", again)
+    summary = again
 
-    assert "choose with the buttons" in (await admin.send("yes"))[-1].text
-    await admin.press("✅ Create")
-    assert "Dr. Bo Stone is added" in slot_step.text
+    assert (await admin.send("perhaps"))[-1].text.startswith(PICK_ONE)
+    await admin.press("✅ Create", summary)
+    assert "Dr. Bo Stone is added" in summary.text
     # A second tap on Create (the button of a message as it was) creates nothing more.
-    await admin.press_data("ad:ok", slot_step)
-    assert harness.telegram.answers[-1]["text"] == "This button is no longer valid."
+    await admin.press_data(AddConfirm(flow=flow).pack(), summary)
+    assert _answer(harness) == STALE
     assert [d.name for d in await _doctors(harness)] == ["Dr. Bo Stone"]
     assert (await _doctors(harness))[0].slot_minutes == 20
     assert not harness.errors
@@ -328,9 +411,7 @@ async def test_new_specialty_is_created_with_the_doctor(harness: Harness) -> Non
     replies = await admin.send("  Sports   medicine ")
     assert "Specialty: Sports medicine (new)." in replies[-1].text
     # Nothing is created before the doctor is.
-    async with harness.services.session_factory() as s:
-        names = (await s.scalars(select(Specialty.name))).all()
-    assert sorted(names) == ["Cardiology"]
+    assert await _specialty_names(harness) == ["Cardiology"]
     await admin.send("eva@clinic.example")
     await admin.press("45 min")
     assert "Specialty: Sports medicine (new)" in admin.last.text
@@ -347,9 +428,7 @@ async def test_new_specialty_is_created_with_the_doctor(harness: Harness) -> Non
     await admin.send("max@clinic.example")
     await admin.press("15 min")
     await admin.press("✅ Create")
-    async with harness.services.session_factory() as s:
-        names = (await s.scalars(select(Specialty.name))).all()
-    assert sorted(names) == ["Cardiology", "Sports medicine"]
+    assert await _specialty_names(harness) == ["Cardiology", "Sports medicine"]
 
     # Cancelled after typing a new specialty: it is not created.
     await admin.send("/adddoctor")
@@ -357,9 +436,7 @@ async def test_new_specialty_is_created_with_the_doctor(harness: Harness) -> Non
     await admin.press("➕ New specialty")
     await admin.send("Neurology")
     await admin.send("/cancel")
-    async with harness.services.session_factory() as s:
-        names = (await s.scalars(select(Specialty.name))).all()
-    assert "Neurology" not in names
+    assert "Neurology" not in await _specialty_names(harness)
 
 
 async def test_email_taken_while_confirming(harness: Harness) -> None:
@@ -367,7 +444,8 @@ async def test_email_taken_while_confirming(harness: Harness) -> None:
     admin = await _admin(harness)
     await admin.send("/adddoctor")
     await admin.send("Dr. Kim Lee")
-    await admin.press("Cardiology")
+    await admin.press("➕ New specialty")
+    await admin.send("Neurology")
     await admin.send("kim@clinic.example")
     await admin.press("60 min")
     summary = admin.last
@@ -378,10 +456,11 @@ async def test_email_taken_while_confirming(harness: Harness) -> None:
         "for Dr. Kim Lee, or /cancel."
     )
     assert await _doctors(harness) == []
+    assert await _specialty_names(harness) == ["Cardiology"]  # nor the new specialty
     await admin.send("kim.lee@clinic.example")
     await admin.press("60 min")
     await admin.press("✅ Create")
-    assert "Dr. Kim Lee is added" in admin.last.text
+    assert "Dr. Kim Lee is added: Neurology" in admin.last.text
     assert [d.email for d in await _doctors(harness)] == ["kim.lee@clinic.example"]
 
 
@@ -391,9 +470,9 @@ async def test_cancel_midway_and_the_cancel_button_save_nothing(harness: Harness
     await admin.send("/adddoctor")
     specialty_step = (await admin.send("Dr. Nil Null"))[-1]
     assert "Nothing was saved" in (await admin.send("/cancel"))[-1].text
-    assert not _drafts(harness, admin)
+    assert await _conversation(harness, admin) is None
     await admin.press("Cardiology", specialty_step)
-    assert harness.telegram.answers[-1]["text"] == "This button is no longer valid."
+    assert _answer(harness) == STALE
     assert "didn't understand" in (await admin.send("nil@clinic.example"))[-1].text
 
     await admin.send("/adddoctor")
@@ -402,12 +481,86 @@ async def test_cancel_midway_and_the_cancel_button_save_nothing(harness: Harness
     await admin.send("nil@clinic.example")
     await admin.press("30 min")
     summary = admin.last
+    flow = _flow(summary)
     await admin.press("✖️ Cancel")
     assert summary.text == "Cancelled. No doctor was added." and not summary.buttons
-    await admin.press_data("ad:ok", summary)
-    assert harness.telegram.answers[-1]["text"] == "This button is no longer valid."
+    await admin.press_data(AddConfirm(flow=flow).pack(), summary)
+    assert _answer(harness) == STALE
     assert await _doctors(harness) == []
-    assert not _drafts(harness, admin)
+    assert await _conversation(harness, admin) is None
+
+
+async def test_typed_answers_count_like_the_buttons(harness: Harness) -> None:
+    await _specialties(harness, "Cardiology", "Cardiac surgery", "Dermatology")
+    admin = await _admin(harness)
+    await admin.send("/adddoctor")
+    await admin.send("Dr. Ana Ruiz")
+    # Ambiguous: the choices again, naming the candidates.
+    which = (await admin.send("card"))[-1]
+    assert which.text.startswith("Which one do you mean: Cardiac surgery, Cardiology?")
+    assert which.button_texts[-1] == "➕ New specialty"
+    # Not a name a specialty could have: the choices again.
+    bad = (await admin.send("x"))[-1]
+    assert bad.text.startswith("Please send a specialty name of 2 to 80 characters")
+    assert "Cardiology" in bad.button_texts
+    # A unique start of a name is enough.
+    assert (await admin.send("cardio"))[-1].text.startswith("Specialty: Cardiology.")
+    await admin.send("ana@clinic.example")
+    summary = (await admin.send("30 minutes"))[-1]
+    assert "Appointments: 30 min" in summary.text and "Specialty: Cardiology\n" in summary.text
+    done = (await admin.send("yes"))[-1]
+    assert done.text.startswith("✅ Dr. Ana Ruiz is added: Cardiology, 30-min appointments")
+    await admin.press("✅ Create", summary)  # the summary's buttons no longer act
+    assert _answer(harness) == STALE
+
+    # A name that matches none of the list is a new specialty, created with the doctor.
+    await admin.send("/adddoctor")
+    await admin.send("Dr. Eva Lind")
+    assert "Specialty: Sports medicine (new)." in (await admin.send("Sports medicine"))[-1].text
+    await admin.send("eva@clinic.example")
+    assert "Appointments: 45 min" in (await admin.send("45"))[-1].text
+    await admin.send("ok")
+    # …and "new" opens the step that asks for one; "no" at the summary cancels.
+    await admin.send("/adddoctor")
+    await admin.send("Dr. Max Roe")
+    assert "name of the new specialty" in (await admin.send("new"))[-1].text
+    await admin.send("sports MEDICINE")
+    await admin.send("max@clinic.example")
+    await admin.send("60 min")
+    assert (await admin.send("no"))[-1].text == "Cancelled. No doctor was added."
+
+    doctors = {d.name: (d.specialty, d.slot_minutes) for d in await _doctors(harness)}
+    assert doctors == {
+        "Dr. Ana Ruiz": ("Cardiology", 30),
+        "Dr. Eva Lind": ("Sports medicine", 45),
+    }
+    assert await _specialty_names(harness) == [
+        "Cardiac surgery", "Cardiology", "Dermatology", "Sports medicine",
+    ]  # fmt: skip
+
+
+async def test_typed_answers_count_in_spanish(harness: Harness) -> None:
+    await _specialties(harness, "Cardiología", "Dermatología")
+    admin = await _admin(harness, language="es")
+    await admin.send("/adddoctor")
+    await admin.send("Dra. Ana Ruiz")
+    assert (await admin.send("cardio"))[-1].text.startswith("Especialidad: Cardiología.")
+    await admin.send("ana@clinica.example")
+    assert "Citas: 20 min" in (await admin.send("20"))[-1].text
+    assert (await admin.send("quizás"))[-1].text.startswith(
+        "No te he entendido. Elige una de estas opciones"
+    )
+    assert "ya está dado de alta" in (await admin.send("sí"))[-1].text
+
+    await admin.send("/adddoctor")
+    await admin.send("Dr. Luis Gil")
+    replies = await admin.send("Neurología")
+    assert "Especialidad: Neurología (nueva)." in replies[-1].text
+    await admin.send("luis@clinica.example")
+    await admin.send("15 minutos")
+    assert (await admin.send("no"))[-1].text == "Cancelado. No se ha añadido ningún médico."
+    assert [d.name for d in await _doctors(harness)] == ["Dra. Ana Ruiz"]
+    assert await _specialty_names(harness) == ["Cardiología", "Dermatología"]
 
 
 async def test_only_admins_manage_doctors(harness: Harness) -> None:
@@ -425,25 +578,41 @@ async def test_only_admins_manage_doctors(harness: Harness) -> None:
         # Not left in a conversation: the next text is not taken as a doctor's name.
         assert "didn't understand" in (await chat.send("Dr. Fake"))[-1].text
         for data in (
-            f"dr:off:{doctor.user_id}",
-            f"dr:offok:{doctor.user_id}:0",
-            f"dr:inv:{doctor.user_id}",
-            f"dr:on:{doctor.user_id}",
-            "dr:page:0",
+            Deactivate(doctor=doctor.user_id),
+            ConfirmDeactivation(doctor=doctor.user_id, newest=0),
+            RenewInvite(doctor=doctor.user_id),
+            Reactivate(doctor=doctor.user_id),
+            DoctorsPage(page=0),
         ):
             before = len(harness.telegram.bot_messages(chat.chat_id))
-            await chat.press_data(data, chat.last)
-            assert harness.telegram.answers[-1]["text"] == (
-                "That is not available to your account."
-            )
+            await chat.press_data(data.pack(), chat.last)
+            assert _answer(harness) == "That is not available to your account."
             assert len(harness.telegram.bot_messages(chat.chat_id)) == before
+        # A step of /adddoctor, pressed outside one: nothing to act on.
+        await chat.press_data(AddConfirm(flow=1).pack(), chat.last)
+        assert _answer(harness) == STALE
     assert (await guest.send("/doctors"))[-1].text == "Please /login first."
-    await guest.press_data(f"dr:off:{doctor.user_id}", guest.last)
-    assert harness.telegram.answers[-1]["text"] == "Please /login first."
+    await guest.press_data(Deactivate(doctor=doctor.user_id).pack(), guest.last)
+    assert _answer(harness) == "Please /login first."
 
     (still,) = await _doctors(harness)
     assert still.active
     assert await harness.scalar("SELECT count(*) FROM invites") == 1  # only make_doctor's
+
+
+async def test_admins_see_their_commands_in_menu_and_help(harness: Harness) -> None:
+    admin = await _admin(harness)
+    menu = harness.telegram.menu(admin.chat_id)
+    assert {"adddoctor", "doctors", "reminders"} <= set(menu)
+    help_text = (await admin.send("/help"))[-1].text
+    assert "/adddoctor — add a doctor and get their invite link" in help_text
+    assert "/doctors — list, deactivate and reactivate doctors" in help_text
+    assert "/reminders — reminder delivery" in help_text
+    patient = harness.user("Pat")
+    await make_user(harness.services, "pat@example.com", name="Pat")
+    await log_in_chat(patient, "pat@example.com")
+    assert "adddoctor" not in harness.telegram.menu(patient.chat_id)
+    assert "/doctors" not in (await patient.send("/help"))[-1].text
 
 
 # --- /doctors -----------------------------------------------------------------------------------
@@ -508,18 +677,17 @@ async def test_deactivate_without_appointments_and_reactivate(harness: Harness) 
     await patient.send("/cancel")
 
     # The doctor loses access at once, and cannot log in again.
-    assert (await house.send("/schedule"))[-1].text == "Please /login first."
     assert (await house.send("/me"))[-1].text == "Please /login first."
     await house.send("/login")
     await house.send("house@clinic.example")
     assert "disabled" in (await house.send(PASSWORD))[-1].text
 
     # A stale Deactivate (pressed again from an older copy of the list) changes nothing.
-    await admin.press_data(f"dr:off:{doctor.user_id}", listing)
-    assert harness.telegram.answers[-1]["text"] == "Dr. Gregory House is already inactive."
+    await admin.press_data(Deactivate(doctor=doctor.user_id).pack(), listing)
+    assert _answer(harness) == "Dr. Gregory House is already inactive."
     # A new invite for an inactive doctor is refused.
-    await admin.press_data(f"dr:inv:{doctor.user_id}", listing)
-    assert harness.telegram.answers[-1]["text"].startswith("Reactivate Dr. Gregory House first")
+    await admin.press_data(RenewInvite(doctor=doctor.user_id).pack(), listing)
+    assert _answer(harness).startswith("Reactivate Dr. Gregory House first")
 
     await admin.press("✅ Reactivate Dr. Gregory House")
     assert listing.text.startswith("✅ Dr. Gregory House is active again")
@@ -528,12 +696,20 @@ async def test_deactivate_without_appointments_and_reactivate(harness: Harness) 
     assert "Cardiology" in (await patient.send("/book"))[-1].button_texts
     await patient.send("/cancel")
     await log_in_chat(house, "house@clinic.example")
-    await admin.press_data(f"dr:on:{doctor.user_id}", listing)
-    assert harness.telegram.answers[-1]["text"] == "Dr. Gregory House is already active."
+    await admin.press_data(Reactivate(doctor=doctor.user_id).pack(), listing)
+    assert _answer(harness) == "Dr. Gregory House is already active."
 
-    # A doctor who does not exist (forged id).
-    await admin.press_data("dr:off:999999", listing)
-    assert harness.telegram.answers[-1]["text"] == "That doctor no longer exists."
+    # A doctor who does not exist (forged id); ids beyond the database's are refused before it.
+    for kind in (Deactivate, Reactivate, RenewInvite):
+        await admin.press_data(kind(doctor=999999).pack(), listing)
+        assert _answer(harness) == "That doctor no longer exists."
+    await admin.press_data(ConfirmDeactivation(doctor=999999, newest=0).pack(), listing)
+    assert _answer(harness) == "That doctor no longer exists."
+    await admin.press_data("dr:off:99999999999", listing)
+    assert _answer(harness) == STALE
+    await admin.press_data(f"dr:offok:{doctor.user_id}:-1", listing)
+    assert _answer(harness) == STALE
+    assert listing.text.startswith("Doctors (2)")
 
 
 async def _statuses(h: Harness, appointments: list[AppointmentView]) -> list[tuple[str, ...]]:
@@ -585,6 +761,9 @@ async def test_deactivate_with_upcoming_appointments(harness: Harness) -> None:
     assert listing.text.startswith("Doctors (2)")
     await admin.press("⛔ Deactivate Dr. Gregory House")
     confirm = dict(listing.buttons[0][0])
+    assert decode(confirm["callback_data"]) == ConfirmDeactivation(
+        doctor=house.user_id, newest=second.id
+    )
 
     # Meanwhile another patient books: the admin is shown the new list before anything happens.
     third = await book_directly(
@@ -623,7 +802,7 @@ async def test_deactivate_with_upcoming_appointments(harness: Harness) -> None:
     # A second tap on the confirmation: nothing more is cancelled, nobody is told twice.
     sent = len(harness.telegram.calls_of("sendMessage"))
     await admin.press_data(confirm["callback_data"], listing)
-    assert harness.telegram.answers[-1]["text"] == "Dr. Gregory House is already inactive."
+    assert _answer(harness) == "Dr. Gregory House is already inactive."
     assert len(harness.telegram.calls_of("sendMessage")) == sent
 
 
@@ -681,9 +860,11 @@ async def test_doctors_list_pages(harness: Harness) -> None:
     assert "Doctors 9–10 of 10" in listing.text and "10. Dr. Number 09" in listing.text
     await admin.press("◀ Previous")
     assert listing.text.startswith("Doctors 1–8 of 10")
-    # A forged page number past the end shows the last page.
-    await admin.press_data("dr:page:99", listing)
+    # A forged page number past the end shows the last page; one out of bounds is refused.
+    await admin.press_data(DoctorsPage(page=99).pack(), listing)
     assert listing.text.startswith("Doctors 9–10 of 10")
+    await admin.press_data("dr:page:100000", listing)
+    assert _answer(harness) == STALE
 
 
 async def test_names_with_html_characters(harness: Harness) -> None:
@@ -745,16 +926,42 @@ async def test_adddoctor_and_invite_in_spanish(harness: Harness) -> None:
     )
 
 
-async def test_raw_invite_token_is_kept_only_during_the_conversation(harness: Harness) -> None:
+async def test_an_invite_token_is_never_stored_in_clear(harness: Harness) -> None:
     doctor = await make_doctor(harness.services, "keep@clinic.example", password=None)
     async with harness.services.transaction() as s:
         token = await create_invite(s, user_id=doctor.user_id, created_by=None, now=START)
-    stored = "SELECT count(*) FROM scratch_data WHERE position(:raw in data::text) > 0"
+    digest = hash_invite(token)
     chat = harness.user("Keep")
     await chat.send(f"/start inv_{token}")
-    await harness.app.update_persistence()
-    assert await harness.scalar(stored, raw=token) == 1  # while the password is awaited
+    # While the password is awaited, the chat's draft keeps the token's hash, never the token.
+    waiting = await _conversation(harness, chat)
+    assert waiting is not None and waiting["draft"]["token_hash"] == digest
+    assert await _tables_holding(harness, token) == []
+    assert await _tables_holding(harness, digest) == ["chats", "invites"]
     await chat.send("kept-nowhere-1")
-    await harness.app.update_persistence()
-    assert await harness.scalar(stored, raw=token) == 0
-    assert not _drafts(harness, chat)
+    assert "Your password is set" in chat.last.text
+    assert await _tables_holding(harness, token) == []
+    assert await _tables_holding(harness, digest) == ["invites"]
+    assert await _conversation(harness, chat) is None
+
+
+# --- with the doctors' own commands --------------------------------------------------------------
+
+
+async def test_a_doctors_commands_follow_their_access(harness: Harness) -> None:
+    """The chat that accepts an invite gets the doctor's menu (also one logged in as someone
+    else); a deactivated doctor's commands are refused at once."""
+    doctor = await make_doctor(harness.services, "greg@clinic.example", password=None)
+    await make_user(harness.services, "pat@example.com", name="Pat")
+    shared = harness.user("Shared")
+    await log_in_chat(shared, "pat@example.com")
+    async with harness.services.transaction() as s:
+        token = await create_invite(s, user_id=doctor.user_id, created_by=None, now=START)
+    await shared.send(f"/start inv_{token}")
+    await shared.send("stethoscope-42")
+    assert harness.telegram.menu(shared.chat_id)[:2] == ["schedule", "hours"]
+
+    admin = await _admin(harness)
+    listing = (await admin.send("/doctors"))[-1]
+    await admin.press("⛔ Deactivate Dr. Gregory House", listing)
+    assert (await shared.send("/schedule"))[-1].text == "Please /login first."

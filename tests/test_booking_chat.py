@@ -11,6 +11,20 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from bot.callbacks import (
+    AskCancel,
+    BookConfirm,
+    BookDay,
+    BookDaysPage,
+    BookDoctor,
+    BookSpecialty,
+    BookTime,
+    ConfirmCancel,
+    KeepAppointment,
+    Reschedule,
+    StepData,
+    decode,
+)
 from bot.formatting import policy_of
 from db.accounts import log_out
 from db.booking import Actor, AppointmentView, cancel, mark_attendance
@@ -54,6 +68,36 @@ async def _to_times(chat: ChatUser, day: str = "Tue 1 Dec", doctor: str = "House
     await chat.press(doctor)
     await chat.press(day)
     return chat.last
+
+
+async def _open_card(chat: ChatUser, number: int = 1) -> Message:
+    """/appointments, then visit ``number``'s button: the list's message, now that visit's card."""
+    listing = (await chat.send("/appointments"))[-1]
+    await chat.press(f"{number}. ", listing)
+    return listing
+
+
+def _flow(chat: ChatUser, message: Message) -> int:
+    """The conversation number the message's buttons carry."""
+    for row in message.buttons:
+        for button in row:
+            data = decode(button["callback_data"])
+            if isinstance(data, StepData):
+                return data.flow
+    raise AssertionError("no step buttons on the message")
+
+
+def _flow_of_last_booking(h: Harness, chat: ChatUser) -> int:
+    """The number of the chat's latest conversation (its buttons' flow)."""
+    for message in reversed(h.telegram.calls):
+        _, params = message
+        markup = params.get("reply_markup") or {}
+        for row in markup.get("inline_keyboard", []) if isinstance(markup, dict) else []:
+            for button in row:
+                data = decode(button.get("callback_data"))
+                if isinstance(data, StepData) and params.get("chat_id") == chat.chat_id:
+                    return data.flow
+    raise AssertionError("no conversation buttons were sent")
 
 
 def _answer(h: Harness) -> str | None:
@@ -173,7 +217,7 @@ async def test_days_are_paged_seven_at_a_time(harness: Harness) -> None:
     assert "Page 2 of 4." in days.text
 
     # A forged page number beyond the last shows the last page.
-    await ana.press_data("bk:p:99", days)
+    await ana.press_data(BookDaysPage(flow=_flow(ana, days), page=99).pack(), days)
     assert "Page 4 of 4." in days.text
     # Back to the doctors, and to the specialties.
     await ana.press("‹ Doctors")
@@ -395,20 +439,53 @@ async def test_cancel_command_midway_books_nothing(harness: Harness) -> None:
     assert "nothing to cancel" in (await ana.send("/cancel"))[-1].text
 
 
-async def test_typed_text_and_commands_at_button_steps(harness: Harness) -> None:
+async def test_typed_answers_count_like_buttons(harness: Harness) -> None:
+    house = await make_doctor(harness.services, "house@example.com", slot_minutes=60)
+    await make_doctor(harness.services, "wilson@example.com", name="Dr. James Wilson")
+    await make_doctor(
+        harness.services, "cuddy@example.com", name="Dr. Lisa Cuddy", specialty="Cardiac Surgery"
+    )
+    ana, user = await _patient(harness)
+    await ana.send("/book")
+    # A unique prefix, any case and accents; an ambiguous one asks which.
+    assert "Which one do you mean: Cardiac Surgery, Cardiology?" in (
+        (await ana.send("card"))[-1].text
+    )
+    assert "which doctor?" in (await ana.send("CARDIOLOGY!"))[-1].text
+    # An answer that names nothing shows the choices again; the step is unchanged.
+    unknown = (await ana.send("the best one please"))[-1]
+    assert unknown.text.startswith("I didn't catch that.") and "which doctor?" in unknown.text
+    assert "Dr. Gregory House" in unknown.button_texts
+    assert "Choose a day" in (await ana.send("house"))[-1].text
+    assert "choose one of these" in (await ana.send_sticker())[-1].text
+    # Days by their label, a date or a weekday; times as offered, in any spelling.
+    assert "Wednesday 2 December 2026" in (await ana.send("wed 2 dec"))[-1].text
+    assert "Please check your appointment" in (await ana.send("1pm"))[-1].text
+    assert "13:00–14:00" in ana.last.text
+    assert "Choose a time" in (await ana.send("change"))[-1].text
+    assert "Please check" in (await ana.send("14:00"))[-1].text
+    done = (await ana.send("yes"))[-1]
+    assert done.text.startswith("✅ Booked") and "14:00–15:00" in done.text
+    [row] = await _appointments(harness)
+    assert (row.patient_id, row.doctor_id) == (user.id, house.user_id)
+    assert row.starts_at == datetime(2026, 12, 2, 13, 0, tzinfo=UTC)
+
+
+async def test_other_commands_leave_the_booking_open(harness: Harness) -> None:
     await make_doctor(harness.services, "house@example.com")
     ana, _ = await _patient(harness)
     await ana.send("/book")
-    assert "choose with the buttons above" in (await ana.send("Cardiology"))[-1].text
     await ana.press("Cardiology")
     await ana.press("House")
-    assert "choose with the buttons above" in (await ana.send("tomorrow please"))[-1].text
-    assert "choose with the buttons above" in (await ana.send_sticker())[-1].text
-    assert "finish this step first" in (await ana.send("/appointments"))[-1].text
-    assert "finish this step first" in (await ana.send("/book"))[-1].text
-    # The conversation is where it was.
+    # A command that starts no conversation is answered; the booking waits where it was.
+    assert "upcoming appointments" in (await ana.send("/appointments"))[-1].text
     await ana.press("Tue 1 Dec")
     assert "Choose a time" in ana.find_button("10:00")[0].text
+    # A command that starts one ends the booking, saying so.
+    replies = await ana.send("/book")
+    assert replies[0].text == "(Your unfinished booking was closed.)" or (
+        "Which specialty?" in replies[-1].text
+    )
 
 
 async def test_forged_and_stale_booking_buttons(harness: Harness) -> None:
@@ -417,16 +494,19 @@ async def test_forged_and_stale_booking_buttons(harness: Harness) -> None:
     first = (await ana.send("/book"))[-1]
     await ana.send("/cancel")
     second = (await ana.send("/book"))[-1]
-    # A button of the first /book, though its data fits this step, is stale.
+    # A button of the first /book, though its data fits this step, is stale: its message now
+    # shows where the open booking is.
     await ana.press("Cardiology", first)
-    assert _answer(harness) == "This button is no longer valid."
+    assert _answer(harness) == "That screen was out of date: here is where you are."
     assert "Which specialty?" in second.text and "Which specialty?" in first.text
+    flow = _flow(ana, second)
+    assert _flow(ana, first) == flow
 
     # Ids that don't exist: the lists are shown again, nothing advances.
-    await ana.press_data("bk:s:999999", second)
+    await ana.press_data(BookSpecialty(flow=flow, specialty=999999).pack(), second)
     assert "Which specialty?" in second.text
     await ana.press("Cardiology", second)
-    await ana.press_data("bk:d:999999", second)
+    await ana.press_data(BookDoctor(flow=flow, doctor=999999).pack(), second)
     assert _answer(harness) == (
         "That doctor is no longer taking appointments. Nothing was booked. /book to choose "
         "another."
@@ -434,21 +514,33 @@ async def test_forged_and_stale_booking_buttons(harness: Harness) -> None:
     assert "which doctor?" in second.text
     await ana.press("House", second)
     # A day or time no one offered.
-    await ana.press_data("bk:day:20261206", second)  # a Sunday
+    sunday = BookDay(flow=flow, day=datetime(2026, 12, 6).date()).pack()
+    await ana.press_data(sunday, second)
     assert second.text.startswith("That day has no free times left.")
-    await ana.press_data("bk:day:20269999", second)
-    assert _answer(harness) == "This button is no longer valid."
+    # Forged data is refused before anything reaches the database; the step is shown again.
+    await ana.press_data(f"bk.day:{flow}:20269999", second)  # no such date
+    assert _answer(harness) == "That screen was out of date: here is where you are."
+    assert "Choose a day" in second.text
     await ana.press("Tue 1 Dec", second)
     not_a_slot = datetime(2026, 12, 1, 9, 20, tzinfo=UTC)  # 10:20 in Madrid
-    await ana.press_data(f"bk:t:{int(not_a_slot.timestamp())}", second)
+    await ana.press_data(BookTime(flow=flow, starts_at=not_a_slot).pack(), second)
     assert _answer(harness) == "That time is no longer free."
     assert "Choose a time" in second.text
-    await ana.press_data("bk:t:99999999999", second)  # in the year 5138
+    await ana.press_data(f"bk.t:{flow}:99999999999", second)  # in the year 5138
+    assert _answer(harness) == "That screen was out of date: here is where you are."
+    year_2400 = datetime(2400, 1, 4, 9, 0, tzinfo=UTC)
+    await ana.press_data(BookTime(flow=flow, starts_at=year_2400).pack(), second)
     assert _answer(harness) == "That time is no longer free."
     assert second.text.startswith("That day has no free times left.\n\nDr. Gregory House")
-    # A button of another step.
-    await ana.press_data("bk:ok", second)
-    assert _answer(harness) == "This button is no longer valid."
+    # Oversized ids and data too.
+    await ana.press_data(f"bk.d:{flow}:99999999999", second)
+    assert _answer(harness) == "That screen was out of date: here is where you are."
+    await ana.press_data("x" * 200, second)
+    assert _answer(harness) == "That screen was out of date: here is where you are."
+    # A button of another step: the current step is shown again.
+    await ana.press_data(BookConfirm(flow=flow).pack(), second)
+    assert _answer(harness) == "That screen was out of date: here is where you are."
+    assert "Choose a day" in second.text
     assert await _appointments(harness) == []
     assert not harness.errors
 
@@ -509,10 +601,10 @@ async def test_booking_in_spanish(harness: Harness) -> None:
     assert "‹ Médicos" in message.button_texts
     await lucia.press("mié 2 dic")
     assert "miércoles 2 de diciembre de 2026" in message.text
-    assert (await lucia.send("a las doce"))[-1].text == (
-        "Elige con los botones de arriba, o /cancel."
-    )
-    await lucia.press("12:00")
+    again = (await lucia.send("a las doce"))[-1]
+    assert again.text.startswith("No te he entendido. Elige una de estas opciones")
+    assert "Elige una hora" in again.text and "12:00" in again.button_texts
+    await lucia.press("12:00", message)
     assert message.text == (
         "Revisa tu cita:\n\nMédico: Dr. Gregory House\nEspecialidad: Cardiology\n"
         "Cuándo: miércoles 2 de diciembre de 2026, 12:00–12:30 (Europe/Madrid)"
@@ -522,10 +614,14 @@ async def test_booking_in_spanish(harness: Harness) -> None:
     assert message.text.startswith("✅ Cita reservada")
     # The doctor reads the notice in their own language.
     assert doctor_chat.last.text.startswith("📅 New appointment: Lucía Pérez")
-    replies = await lucia.send("/appointments")
-    assert replies[0].text == "Tus próximas citas (1)"
-    assert "Estado: reservada" in replies[1].text
-    assert replies[1].button_texts == ["✖ Cancelar", "🔁 Cambiar"]
+    card = await _open_card(lucia)
+    assert "Estado: reservada" in card.text
+    assert card.button_texts == ["✖ Cancelar", "🔁 Cambiar", "« Todas las citas"]
+    await lucia.press("Todas las citas", card)
+    assert card.text == (
+        "Tus próximas citas (1), horas de Europe/Madrid:\n"
+        "1. mié 2 dic 12:00 — Dr. Gregory House (Cardiology)"
+    )
 
 
 async def test_booking_on_the_day_clocks_go_forward(harness: Harness) -> None:
@@ -604,22 +700,42 @@ async def test_appointments_lists_upcoming_with_buttons(harness: Harness) -> Non
     later = await _booked(harness, user, wilson, datetime(2026, 12, 3, 15, 0, tzinfo=UTC))
     sooner = await _booked(harness, user, house, MADRID_NOON_TOMORROW)
     replies = await ana.send("/appointments")
-    assert [m.text for m in replies] == [
-        "Your upcoming appointments (2)",
-        "Dr. Gregory House (Cardiology)\n"
-        "Wednesday 2 December 2026, 12:00–12:30 (Europe/Madrid)\nStatus: booked",
+    # One message: a line and a button per visit.
+    [listing] = replies
+    assert listing.text == (
+        "Your upcoming appointments (2), times in Europe/Madrid:\n"
+        "1. Wed 2 Dec 12:00 — Dr. Gregory House (Cardiology)\n"
+        "2. Thu 3 Dec 16:00 — Dr. James Wilson (Oncology)"
+    )
+    assert listing.button_texts == [
+        "1. Wed 2 Dec 12:00 · Dr. Gregory House",
+        "2. Thu 3 Dec 16:00 · Dr. James Wilson",
+        "🕘 Past appointments",
+    ]
+    # A visit's button opens its card in place, with Cancel and Reschedule.
+    await ana.press("2. ", listing)
+    assert listing.text == (
         "Dr. James Wilson (Oncology)\n"
-        "Thursday 3 December 2026, 16:00–16:30 (Europe/Madrid)\nStatus: booked",
+        "Thursday 3 December 2026, 16:00–16:30 (Europe/Madrid)\nStatus: booked"
+    )
+    assert [b["callback_data"] for row in listing.buttons for b in row] == [
+        AskCancel(appointment=later.id).pack(),
+        Reschedule(appointment=later.id).pack(),
+        "ap:l:0",
     ]
-    assert replies[0].button_texts == ["🕘 Past appointments"]
-    assert [b["callback_data"] for row in replies[1].buttons for b in row] == [
-        f"ap:c:{sooner.id}",
-        f"ap:r:{sooner.id}",
+    await ana.press("« All appointments", listing)
+    assert listing.text.startswith("Your upcoming appointments (2)")
+    assert ana.last is listing and listing.edits == 2
+    # An older copy of the list still acts on the server's current state.
+    older = (await ana.send("/appointments"))[-1]
+    await ana.press("1. ", listing)
+    await ana.press("Cancel", listing)
+    await ana.press("Yes, cancel", listing)
+    await ana.press("1. ", older)
+    assert older.text.endswith("Status: cancelled by you") and older.button_texts == [
+        "« All appointments"
     ]
-    assert [b["callback_data"] for row in replies[2].buttons for b in row] == [
-        f"ap:c:{later.id}",
-        f"ap:r:{later.id}",
-    ]
+    assert sooner.id != later.id
 
 
 async def test_past_appointments_say_what_became_of_them(harness: Harness) -> None:
@@ -673,7 +789,7 @@ async def test_cancel_asks_then_cancels_and_tells_the_doctor(harness: Harness) -
     doctor_chat = await _doctor_in_chat(harness, house)
     ana, user = await _patient(harness)
     appt = await _booked(harness, user, house, MADRID_NOON_TOMORROW)
-    card = (await ana.send("/appointments"))[-1]
+    card = await _open_card(ana)
 
     await ana.press("Cancel", card)
     assert card.text == (
@@ -682,7 +798,8 @@ async def test_cancel_asks_then_cancels_and_tells_the_doctor(harness: Harness) -
     )
     assert card.button_texts == ["Yes, cancel", "Keep it"]
     await ana.press("Keep it", card)
-    assert "Status: booked" in card.text and card.button_texts == ["✖ Cancel", "🔁 Reschedule"]
+    assert "Status: booked" in card.text
+    assert card.button_texts == ["✖ Cancel", "🔁 Reschedule", "« All appointments"]
     [row] = await _appointments(harness)
     assert row.status == "booked"
 
@@ -693,7 +810,7 @@ async def test_cancel_asks_then_cancels_and_tells_the_doctor(harness: Harness) -
         "❌ Cancelled: Dr. Gregory House (Cardiology), Wednesday 2 December 2026, "
         "12:00–12:30 (Europe/Madrid).\n/book to book another time."
     )
-    assert card.buttons == []
+    assert card.button_texts == ["« All appointments"]
     [row] = await _appointments(harness)  # never deleted
     assert row.id == appt.id and row.status == "cancelled"
     assert row.cancelled_by == user.id
@@ -703,7 +820,7 @@ async def test_cancel_asks_then_cancels_and_tells_the_doctor(harness: Harness) -
         "(Europe/Madrid)."
     )
     # A second tap (a copy of the button) changes nothing.
-    await ana.press_data(f"ap:cy:{appt.id}", card)
+    await ana.press_data(ConfirmCancel(appointment=appt.id).pack(), card)
     assert _answer(harness) == (
         "This appointment can no longer be changed: it was cancelled or has started."
     )
@@ -717,8 +834,8 @@ async def test_cancel_inside_the_window_is_refused(harness: Harness) -> None:
     ana, user = await _patient(harness)
     await _booked(harness, user, house, datetime(2026, 12, 1, 9, 30, tzinfo=UTC))  # 10:30 today
     await _booked(harness, user, house, TEN_TOMORROW)
-    replies = await ana.send("/appointments")
-    today_card, tomorrow_card = replies[1], replies[2]
+    today_card = await _open_card(ana, 1)
+    tomorrow_card = await _open_card(ana, 2)
 
     await ana.press("Cancel", today_card)
     too_late = (
@@ -745,7 +862,8 @@ async def test_forged_appointment_buttons_are_refused(harness: Harness) -> None:
     bobs = await _booked(harness, bob_user, house, MADRID_NOON_TOMORROW)
     ana, _ = await _patient(harness)
     header = (await ana.send("/appointments"))[-1]
-    for data in (f"ap:c:{bobs.id}", f"ap:cy:{bobs.id}", f"ap:ck:{bobs.id}", f"ap:r:{bobs.id}"):
+    for kind in (AskCancel, ConfirmCancel, KeepAppointment, Reschedule):
+        data = kind(appointment=bobs.id).pack()
         await ana.press_data(data, header)
         assert _answer(harness) == "That appointment was not found.", data
     await ana.press_data("ap:c:987654", header)
@@ -766,7 +884,7 @@ async def test_reschedule_end_to_end(harness: Harness) -> None:
     doctor_chat = await _doctor_in_chat(harness, house)
     ana, user = await _patient(harness)
     appt = await _booked(harness, user, house, MADRID_NOON_TOMORROW)
-    card = (await ana.send("/appointments"))[-1]
+    card = await _open_card(ana)
 
     await ana.press("Reschedule", card)
     assert card.text.startswith(
@@ -803,9 +921,10 @@ async def test_reschedule_end_to_end(harness: Harness) -> None:
     bob, _ = await _patient(harness, "bob@example.com", "Bob Stone")
     await _to_times(bob, "Wed 2 Dec")
     assert "12:00" in bob.last.button_texts and "15:30" not in bob.last.button_texts
-    # The finished conversation's Confirm is stale.
-    await ana.press_data("bk:ok", card)
+    # The finished conversation's Confirm is stale, and its buttons go.
+    await ana.press_data(BookConfirm(flow=_flow_of_last_booking(harness, ana)).pack(), card)
     assert _answer(harness) == "This button is no longer valid."
+    assert card.buttons == []
 
 
 async def test_reschedule_slot_taken_then_next_free_time(harness: Harness) -> None:
@@ -813,7 +932,7 @@ async def test_reschedule_slot_taken_then_next_free_time(harness: Harness) -> No
     bob = await make_user(harness.services, "bob@example.com", name="Bob")
     ana, user = await _patient(harness)
     appt = await _booked(harness, user, house, MADRID_NOON_TOMORROW)
-    card = (await ana.send("/appointments"))[-1]
+    card = await _open_card(ana)
     await ana.press("Reschedule", card)
     await ana.press("Thu 3 Dec", card)
     await ana.press("09:00", card)
@@ -835,22 +954,24 @@ async def test_reschedule_refusals(harness: Harness) -> None:
     ana, user = await _patient(harness)
     appt = await _booked(harness, user, house, TEN_TOMORROW)
     other = await _booked(harness, user, house, datetime(2026, 12, 4, 9, 0, tzinfo=UTC))
-    first_card, other_card = (await ana.send("/appointments"))[1:]
+    first_card = await _open_card(ana, 1)
+    other_card = await _open_card(ana, 2)
 
     # Already cancelled: refused at the button, no conversation begins.
     await ana.press("Cancel", other_card)
     await ana.press("Yes, cancel", other_card)
-    await ana.press_data(f"ap:r:{other.id}", other_card)
+    await ana.press_data(Reschedule(appointment=other.id).pack(), other_card)
     assert _answer(harness) == (
         "This appointment can no longer be changed: it was cancelled or has started."
     )
     assert "didn't understand" in (await ana.send("Friday"))[-1].text
 
     # Entering the window while choosing: refused at Confirm, nothing moved.
+    harness.clock.set(IN_THE_WINDOW - timedelta(minutes=40))  # 07:50, 2 h 10 min before
     await ana.press("Reschedule", first_card)
     await ana.press("Thu 3 Dec", first_card)
     await ana.press("09:00", first_card)
-    harness.clock.set(IN_THE_WINDOW)
+    harness.clock.set(IN_THE_WINDOW - timedelta(minutes=25))  # 08:05: inside the window
     await ana.press("Confirm", first_card)
     assert first_card.text == (
         "Appointments can be cancelled or moved up to 2 hours before they start. Please call "
@@ -863,7 +984,7 @@ async def test_reschedule_refusals(harness: Harness) -> None:
     # Once started it can't be changed at all.
     harness.clock.set(TEN_TOMORROW + timedelta(minutes=1))
     await log_in_chat(ana, "ana@example.com")  # the day's first session expired
-    await ana.press_data(f"ap:c:{appt.id}", first_card)
+    await ana.press_data(AskCancel(appointment=appt.id).pack(), first_card)
     assert _answer(harness) == (
         "This appointment can no longer be changed: it was cancelled or has started."
     )
@@ -873,12 +994,12 @@ async def test_reschedule_cancel_and_doctor_gone(harness: Harness) -> None:
     house = await make_doctor(harness.services, "house@example.com")
     ana, user = await _patient(harness)
     await _booked(harness, user, house, MADRID_NOON_TOMORROW)
-    card = (await ana.send("/appointments"))[-1]
+    card = await _open_card(ana)
     await ana.press("Reschedule", card)
     await ana.press("✖ Cancel", card)
     assert card.text == "Rescheduling cancelled. Your appointment is unchanged."
 
-    card = (await ana.send("/appointments"))[-1]
+    card = await _open_card(ana)
     await ana.press("Reschedule", card)
     await ana.press("Thu 3 Dec", card)
     await ana.press("09:00", card)
@@ -890,7 +1011,7 @@ async def test_reschedule_cancel_and_doctor_gone(harness: Harness) -> None:
     )
     [row] = await _appointments(harness)
     assert row.starts_at == MADRID_NOON_TOMORROW and row.status == "booked"
-    await ana.press_data(f"ap:r:{row.id}", card)
+    await ana.press_data(Reschedule(appointment=row.id).pack(), card)
     assert _answer(harness) == (
         "This doctor is no longer taking appointments, so it can't be moved. Please call the "
         "clinic."
@@ -901,18 +1022,38 @@ async def test_reschedule_pressed_mid_booking_switches_over(harness: Harness) ->
     house = await make_doctor(harness.services, "house@example.com")
     ana, user = await _patient(harness)
     await _booked(harness, user, house, MADRID_NOON_TOMORROW)
-    card = (await ana.send("/appointments"))[-1]
+    card = await _open_card(ana)
     booking = (await ana.send("/book"))[-1]
     await ana.press("Cardiology", booking)
     await ana.press("House", booking)
     await ana.press("Reschedule", card)
     assert card.text.startswith("🔁 Reschedule")
-    # The abandoned booking's day buttons, though of the same step, no longer act.
+    # The abandoned booking's day buttons, though of the same step, no longer act: their
+    # message shows the open conversation instead.
     await ana.press("Fri 4 Dec", booking)
-    assert _answer(harness) == "This button is no longer valid."
+    assert _answer(harness) == "That screen was out of date: here is where you are."
+    assert booking.text.startswith("🔁 Reschedule")
     assert card.text.startswith("🔁 Reschedule") and "Choose a new day" in card.text
     await ana.press("Thu 3 Dec", card)
     await ana.press("09:00", card)
     await ana.press("Confirm", card)
     [row] = await _appointments(harness)
     assert row.starts_at == datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+
+
+async def test_names_show_as_typed_on_buttons_and_in_texts(harness: Harness) -> None:
+    await make_doctor(
+        harness.services,
+        "tom@example.com",
+        name="Tom & Jerry <MD>",
+        specialty="Ear, Nose & Throat",
+    )
+    ana, _ = await _patient(harness)
+    message = (await ana.send("/book"))[-1]
+    # Button labels are plain text: no HTML escaping shows through.
+    assert message.button_texts == ["Ear, Nose & Throat"]
+    await ana.press("Ear, Nose & Throat")
+    assert message.button_texts[0] == "Tom & Jerry <MD>"
+    assert "Ear, Nose & Throat: which doctor?" in message.text  # escaped in HTML, shown as typed
+    await ana.press("Tom & Jerry <MD>")
+    assert message.text.startswith("Tom & Jerry <MD> (Ear, Nose & Throat)")

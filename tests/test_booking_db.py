@@ -25,21 +25,32 @@ from db.booking import (
     SlotUnavailable,
     TooLateToChange,
     TooManyUpcoming,
+    add_day_range,
     available_days,
     cancel,
     cancel_all,
+    doctor_schedule,
     live_in_range,
     mark_attendance,
     next_free_slots,
     past_for_patient,
     reschedule,
     schedule,
+    set_day_hours,
     upcoming_count,
     upcoming_for_doctor,
     upcoming_for_patient,
 )
 from db.clock import FrozenClock
-from db.doctors import DoctorView, add_time_off, day_bounds, set_doctor_active
+from db.doctors import (
+    DoctorView,
+    InvalidHours,
+    OverlappingHours,
+    add_time_off,
+    day_bounds,
+    set_doctor_active,
+    weekly_hours,
+)
 from db.errors import NotFound
 from db.models import Appointment, Role, User
 from db.slots import WeeklyRange
@@ -1169,6 +1180,120 @@ async def test_a_cancelled_appointment_cannot_be_marked(services: Services) -> N
 
 
 # --- lists --------------------------------------------------------------------------------------
+
+
+async def test_a_doctors_schedule_is_one_statement(
+    services: Services, connection: AsyncConnection
+) -> None:
+    doctor = await make_doctor(services, "a@example.com", name="Dr. Ann Ames", password=None)
+    other_doctor = await make_doctor(services, "b@example.com", password=None)
+    ana = await make_patient(services, "ana@example.com", name="Ana García")
+    cat = await make_patient(services, "cat@example.com", name="Cat Ruiz")
+    await book_directly(
+        services, patient_id=ana.id, doctor_id=doctor.user_id, starts_at=dec(2, 11)
+    )
+    await book_directly(services, patient_id=cat.id, doctor_id=doctor.user_id, starts_at=dec(2, 9))
+    gone = await book_directly(
+        services, patient_id=cat.id, doctor_id=doctor.user_id, starts_at=dec(2, 10)
+    )
+    await do_cancel(services, gone.id, patient(cat))
+    await book_directly(
+        services, patient_id=ana.id, doctor_id=other_doctor.user_id, starts_at=dec(2, 12)
+    )
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):  # the test's savepoints aside
+            statements.append(statement)
+
+    event.listen(connection.sync_connection, "before_cursor_execute", count)
+    try:
+        async with services.session_factory() as s:
+            wednesday = await doctor_schedule(
+                s, doctor_id=doctor.user_id, start=dec(2, 0), end=dec(3, 0)
+            )
+            empty = await doctor_schedule(
+                s, doctor_id=doctor.user_id, start=dec(4, 0), end=dec(5, 0)
+            )
+            assert len(statements) == 2
+            with pytest.raises(NotFound):
+                await doctor_schedule(s, doctor_id=ana.id, start=dec(2, 0), end=dec(3, 0))
+    finally:
+        event.remove(connection.sync_connection, "before_cursor_execute", count)
+
+    assert (wednesday.doctor.user_id, wednesday.doctor.name) == (doctor.user_id, "Dr. Ann Ames")
+    assert [(v.starts_at, v.patient_name) for v in wednesday.appointments] == [
+        (dec(2, 9), "Cat Ruiz"),
+        (dec(2, 11), "Ana García"),
+    ]
+    assert empty.doctor == wednesday.doctor and empty.appointments == []
+
+
+async def test_a_days_hours_are_replaced_or_extended_and_appointments_outside_counted(
+    services: Services,
+) -> None:
+    doctor = await make_doctor(services, "a@example.com", password=None)
+    ana = await make_patient(services, "ana@example.com")
+    for day, hour in ((8, 10), (8, 16), (2, 10)):  # two next Tuesday, one on a Wednesday
+        await book_directly(
+            services, patient_id=ana.id, doctor_id=doctor.user_id, starts_at=dec(day, hour)
+        )
+    tuesday = 1
+    now = services.clock.now()
+
+    async with services.transaction() as s:
+        changed = await set_day_hours(
+            s,
+            doctor_id=doctor.user_id,
+            weekday=tuesday,
+            ranges=[WeeklyRange(tuesday, 840, 1080), WeeklyRange(tuesday, 540, 780)],
+            tz=MADRID,
+            now=now,
+        )
+    assert (changed.ranges, changed.outside) == (
+        [WeeklyRange(tuesday, 540, 780), WeeklyRange(tuesday, 840, 1080)], 0,
+    )  # fmt: skip
+
+    async with services.transaction() as s:
+        with pytest.raises(OverlappingHours) as overlap:
+            await set_day_hours(
+                s,
+                doctor_id=doctor.user_id,
+                weekday=tuesday,
+                ranges=[WeeklyRange(tuesday, 540, 780), WeeklyRange(tuesday, 720, 900)],
+                tz=MADRID,
+                now=now,
+            )
+        assert (overlap.value.first.end_minute, overlap.value.second.start_minute) == (780, 720)
+        with pytest.raises(InvalidHours):
+            await set_day_hours(
+                s,
+                doctor_id=doctor.user_id,
+                weekday=tuesday,
+                ranges=[WeeklyRange(tuesday, 900, 840)],
+                tz=MADRID,
+                now=now,
+            )
+        cleared = await set_day_hours(
+            s, doctor_id=doctor.user_id, weekday=tuesday, ranges=[], tz=MADRID, now=now
+        )
+        assert (cleared.ranges, cleared.outside) == ([], 2)
+        # Ranges that touch are joined; an added one merges with those it overlaps.
+        await set_day_hours(
+            s,
+            doctor_id=doctor.user_id,
+            weekday=tuesday,
+            ranges=[WeeklyRange(tuesday, 540, 600), WeeklyRange(tuesday, 600, 630)],
+            tz=MADRID,
+            now=now,
+        )
+        added = await add_day_range(
+            s, doctor_id=doctor.user_id, add=WeeklyRange(tuesday, 615, 720), tz=MADRID, now=now
+        )
+        assert (added.ranges, added.outside) == ([WeeklyRange(tuesday, 540, 720)], 1)
+        hours = await weekly_hours(s, doctor.user_id)
+    assert [r for r in hours if r.weekday == tuesday] == [WeeklyRange(tuesday, 540, 720)]
+    assert WeeklyRange(2, 540, 1020) in hours  # other days are untouched
 
 
 async def test_schedule_lists_live_appointments_in_order(services: Services) -> None:

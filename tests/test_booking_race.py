@@ -7,15 +7,12 @@ everything they create is removed again at the end.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import delete, func, or_, select, text
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.context import Services
@@ -24,6 +21,7 @@ from db.booking import (
     Actor,
     AppointmentView,
     Blocked,
+    Deactivation,
     NotChangeable,
     PatientOverlap,
     SlotTaken,
@@ -33,26 +31,32 @@ from db.booking import (
     block_time,
     book,
     cancel,
+    deactivate_and_cancel,
     next_free_slots,
     reschedule,
 )
 from db.clock import FrozenClock
-from db.doctors import DoctorView
+from db.doctors import (
+    DoctorInactive,
+    DoctorView,
+    InviteInvalid,
+    Reactivation,
+    RenewedInvite,
+    get_doctor,
+    open_invite,
+    reactivate_doctor,
+    renew_invite,
+)
 from db.engine import make_session_factory
 from db.errors import DomainError
 from db.models import Appointment, Doctor, Role, Specialty, TimeOff, User
 from tests.conftest import START, make_settings
 from tests.factories import make_doctor
+from tests.races import Attempt, contend
 
 MADRID = ZoneInfo("Europe/Madrid")
 DOMAIN = "race.example"
 SPECIALTY = "Concurrency Cardiology"
-# How long a contest may take before it counts as not having overlapped (never reached when
-# the database behaves; it only keeps a broken run from hanging).
-PATIENCE = 10.0
-
-T = TypeVar("T")
-Attempt = Callable[[AsyncSession], Awaitable[T]]
 
 
 def dec(day: int, hour: int, minute: int = 0) -> datetime:
@@ -102,89 +106,6 @@ async def clinic(services: Services, patients: int) -> tuple[DoctorView, list[Us
         s.add_all(people)
         await s.flush()
     return doctor, people
-
-
-@dataclass
-class Contest(Generic[T]):
-    outcomes: list[T | DomainError]
-    # How many of the other sessions PostgreSQL held waiting on the first success's
-    # uncommitted transaction, all at the same moment.
-    waited: int
-
-    def wins(self) -> list[T]:
-        return [o for o in self.outcomes if not isinstance(o, DomainError)]
-
-    def losses(self) -> list[DomainError]:
-        return [o for o in self.outcomes if isinstance(o, DomainError)]
-
-
-async def contend(services: Services, attempts: Sequence[Attempt[T]]) -> Contest[T]:
-    """Run every attempt in its own session and transaction, released together.
-
-    The first attempt to succeed keeps its transaction open until all the others are blocked
-    behind it inside PostgreSQL (seen in ``pg_blocking_pids``), then commits. That proves the
-    attempts truly overlapped and that the database, not the order of the code, chose the winner.
-    """
-    start_line = asyncio.Barrier(len(attempts))
-    first_win = asyncio.Event()
-    commit = asyncio.Event()
-    pids = [0] * len(attempts)
-    winners: list[int] = []
-
-    async def run(index: int, attempt: Attempt[T]) -> T | DomainError:
-        try:
-            async with services.session_factory() as s, s.begin():
-                pids[index] = int(await s.scalar(text("SELECT pg_backend_pid()")) or 0)
-                await start_line.wait()
-                result = await attempt(s)
-                winners.append(pids[index])
-                first_win.set()
-                await commit.wait()
-            return result
-        except DomainError as refused:  # rolled back, as a handler's transaction would be
-            return refused
-
-    tasks = [asyncio.create_task(run(i, attempt)) for i, attempt in enumerate(attempts)]
-    waited = 0
-    try:
-        deadline = asyncio.get_running_loop().time() + PATIENCE
-        while not first_win.is_set() and not all(task.done() for task in tasks):
-            if asyncio.get_running_loop().time() > deadline:
-                break
-            await asyncio.sleep(0.005)
-        if first_win.is_set():
-            waited = await _blocked_behind(
-                services, winners[0], [pid for pid in pids if pid != winners[0]], deadline
-            )
-    finally:
-        commit.set()
-        await start_line.abort()  # frees any attempt still at the line if another one failed
-        outcomes = await asyncio.gather(*tasks, return_exceptions=True)
-    results: list[T | DomainError] = []
-    for outcome in outcomes:
-        if isinstance(outcome, BaseException) and not isinstance(outcome, DomainError):
-            raise outcome  # a failure other than a refusal by the clinic's rules
-        results.append(outcome)
-    return Contest(outcomes=results, waited=waited)
-
-
-async def _blocked_behind(
-    services: Services, winner: int, others: list[int], deadline: float
-) -> int:
-    """Wait until every other session is blocked by ``winner``; how many were at the end."""
-    query = text(
-        "SELECT count(*) FROM unnest(CAST(:others AS integer[])) AS waiting(pid) "
-        "WHERE CAST(:winner AS integer) = ANY(pg_blocking_pids(waiting.pid))"
-    )
-    blocked = 0
-    async with services.session_factory() as s:
-        while asyncio.get_running_loop().time() < deadline:
-            blocked = int(await s.scalar(query, {"others": others, "winner": winner}) or 0)
-            await s.rollback()
-            if blocked == len(others):
-                break
-            await asyncio.sleep(0.005)
-    return blocked
 
 
 def booking(
@@ -438,3 +359,68 @@ async def test_time_off_and_a_booking_inside_it_never_both_go_through(
     else:  # the booking came first: the block saw it and changed nothing
         assert isinstance(blocked, Blocked) and [a.id for a in blocked.unseen] == [booked.id]
         assert time_off == 0 and [a.id for a in live] == [booked.id]
+
+
+async def an_admin(services: Services) -> User:
+    async with services.transaction() as s:
+        admin = User(email=f"admin@{DOMAIN}", name="The Boss", role=Role.ADMIN.value)
+        s.add(admin)
+        await s.flush()
+    return admin
+
+
+def deactivating(services: Services, admin: User, doctor: DoctorView) -> Attempt[Deactivation]:
+    async def attempt(s: AsyncSession) -> Deactivation:
+        return await deactivate_and_cancel(
+            s,
+            doctor_id=doctor.user_id,
+            newest_shown=None,
+            actor=Actor(admin.id, Role.ADMIN),
+            policy=policy_of(services.settings),
+            now=services.clock.now(),
+        )
+
+    return attempt
+
+
+async def test_a_new_invite_never_outlives_a_deactivation_at_the_same_moment(
+    committed: Services,
+) -> None:
+    doctor, _ = await clinic(committed, patients=0)
+    admin = await an_admin(committed)
+
+    async def renewing(s: AsyncSession) -> RenewedInvite:
+        return await renew_invite(
+            s, doctor_id=doctor.user_id, created_by=admin.id, now=committed.clock.now()
+        )
+
+    contest = await contend(committed, [renewing, deactivating(committed, admin, doctor)])
+
+    assert contest.waited == 1  # one of them waited on the doctor's row
+    renewed, deactivated = contest.outcomes
+    assert isinstance(deactivated, Deactivation) and deactivated.was_active
+    if isinstance(renewed, DomainError):  # deactivated first: the renewal saw it
+        assert isinstance(renewed, DoctorInactive)
+    else:  # renewed first: the deactivation came after, and the link does not work
+        async with committed.session_factory() as s:
+            with pytest.raises(InviteInvalid):
+                await open_invite(s, token=renewed.token, now=committed.clock.now())
+    async with committed.session_factory() as s:
+        assert (await get_doctor(s, doctor.user_id)).active is False
+
+
+async def test_two_admins_reactivate_a_doctor_at_once(committed: Services) -> None:
+    doctor, _ = await clinic(committed, patients=0)
+    admin = await an_admin(committed)
+    await contend(committed, [deactivating(committed, admin, doctor)])
+
+    async def reactivating(s: AsyncSession) -> Reactivation:
+        return await reactivate_doctor(s, doctor_id=doctor.user_id, now=committed.clock.now())
+
+    contest = await contend(committed, [reactivating, reactivating])
+
+    # The second waits for the first and finds the doctor already active: one change, told once.
+    assert contest.waited == 1
+    assert sorted(outcome.was_active for outcome in contest.wins()) == [False, True]
+    async with committed.session_factory() as s:
+        assert (await get_doctor(s, doctor.user_id, bookable=True)).active

@@ -4,7 +4,6 @@ from the terminal to a demo doctor logging in with the printed link."""
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -21,11 +20,10 @@ from db.doctors import hash_invite, list_doctors, weekly_hours
 from db.engine import make_session_factory
 from db.models import (
     Appointment,
+    Chat,
     ChatSession,
-    ConversationState,
     Doctor,
     Invite,
-    ScratchData,
     Specialty,
     TimeOff,
     User,
@@ -76,9 +74,7 @@ async def committed(engine: AsyncEngine) -> AsyncIterator[Services]:
         await s.execute(delete(Doctor).where(Doctor.user_id.in_(ids)))
         await s.execute(delete(User).where(User.id.in_(ids)))
         await s.execute(delete(Specialty).where(Specialty.name.in_(demo_specialties)))
-        chat_key = json.dumps([DOCTOR_CHAT, DOCTOR_CHAT], separators=(",", ":"))
-        await s.execute(delete(ConversationState).where(ConversationState.key == chat_key))
-        await s.execute(delete(ScratchData).where(ScratchData.owner_id == DOCTOR_CHAT))
+        await s.execute(delete(Chat).where(Chat.chat_id == DOCTOR_CHAT))
 
 
 def _env(url: str, **extra: str) -> dict[str, str]:

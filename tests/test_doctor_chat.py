@@ -1,13 +1,39 @@
 """Doctors in chat, end to end through the bot: /schedule (and admins opening any doctor's),
-attendance, /hours with weekly hours and time off, and every wrong press on the way."""
+attendance, /hours with weekly hours and time off, typed answers in English and Spanish, and
+every wrong press on the way.
+
+The clock starts on Tuesday 1 December 2026, 09:00 in Madrid (the clinic's zone in tests); a
+doctor made by ``make_doctor`` works Mon–Fri 09:00–17:00.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.callbacks import (
+    HoursAction,
+    HoursAddRange,
+    HoursClearDay,
+    HoursWeekday,
+    MarkAttendance,
+    OffConfirm,
+    OffDay,
+    OffDaysPage,
+    OffRemove,
+    OpenSchedule,
+    PickerHour,
+    PickerMinute,
+    ScheduleDoctors,
+    StepData,
+    decode,
+)
 from bot.formatting import policy_of
 from db.booking import Actor, AppointmentView, cancel
 from db.doctors import DoctorView, add_time_off, weekly_hours
@@ -18,6 +44,8 @@ from tests.fake_telegram import ChatUser, Message
 
 MADRID = ZoneInfo("Europe/Madrid")
 STALE = "This button is no longer valid."
+OUT_OF_DATE = "That screen was out of date: here is where you are."
+WRONG_ROLE = "That is not available to your account."
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:
@@ -88,6 +116,45 @@ def last_answer(h: Harness) -> str | None:
 
 def lines_of(message: Message) -> list[str]:
     return message.text.splitlines()
+
+
+def flow_of(message: Message) -> int:
+    """The conversation number the message's step buttons carry."""
+    for row in message.buttons:
+        for button in row:
+            data = decode(button["callback_data"])
+            if isinstance(data, StepData):
+                return data.flow
+    raise AssertionError("no step buttons on the message")
+
+
+def day(number: int) -> date:
+    return date(2026, 12, number)
+
+
+def schedule_data(doctor: DoctorView, first: date, days: str = "1") -> str:
+    return OpenSchedule(doctor=doctor.user_id, day=first, days="7" if days == "7" else "1").pack()
+
+
+@contextmanager
+def statements(connection: AsyncConnection) -> Iterator[list[str]]:
+    """The SQL statements run meanwhile (the test's own savepoints aside)."""
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            seen.append(statement)
+
+    event.listen(connection.sync_connection, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(connection.sync_connection, "before_cursor_execute", record)
+
+
+async def open_conversation(h: Harness, chat: ChatUser) -> str | None:
+    """The name of the chat's open conversation, as stored."""
+    return await h.scalar("SELECT conversation FROM chats WHERE chat_id = :c", c=chat.chat_id)
 
 
 # --- /schedule ----------------------------------------------------------------------------------
@@ -253,13 +320,15 @@ async def test_patients_and_strangers_are_refused_the_doctor_commands(harness: H
     harness.clock.set(at(1, 10, 5))
 
     for command in ("/schedule", "/hours"):
-        assert (await ana_chat.send(command))[-1].text == "That is not available to your account."
-    await ana_chat.press_data(f"sc:{house.user_id}:20261201:1")
-    assert last_answer(harness) == "That is not available to your account."
-    await ana_chat.press_data(f"at:{booked.id}:n")
-    assert last_answer(harness) == "That is not available to your account."
-    await ana_chat.press_data("ho:a")
-    assert last_answer(harness) == "That is not available to your account."
+        assert (await ana_chat.send(command))[-1].text == WRONG_ROLE
+    await ana_chat.press_data(schedule_data(house, day(1)))
+    assert last_answer(harness) == WRONG_ROLE
+    await ana_chat.press_data(MarkAttendance(appointment=booked.id, mark="n").pack())
+    assert last_answer(harness) == WRONG_ROLE
+    await ana_chat.press_data(HoursAction(action="a").pack())
+    assert last_answer(harness) == WRONG_ROLE
+    await ana_chat.press_data(ScheduleDoctors().pack())
+    assert last_answer(harness) == WRONG_ROLE
     assert (await appointment(harness, booked.id)).status == "booked"
     assert await time_off_of(harness, house.user_id) == []
 
@@ -270,7 +339,9 @@ async def test_patients_and_strangers_are_refused_the_doctor_commands(harness: H
     await make_user(harness.services, "boss@example.com", name="Lisa Cuddy", role=Role.ADMIN)
     admin = harness.user("Lisa")
     await log_in_chat(admin, "boss@example.com")
-    assert (await admin.send("/hours"))[-1].text == "That is not available to your account."
+    assert (await admin.send("/hours"))[-1].text == WRONG_ROLE
+    await admin.press_data(HoursAction(action="e").pack())
+    assert last_answer(harness) == WRONG_ROLE
 
 
 async def test_a_forged_schedule_button_for_another_doctor_is_refused(harness: Harness) -> None:
@@ -281,14 +352,23 @@ async def test_a_forged_schedule_button_for_another_doctor_is_refused(harness: H
     view = (await chat.send("/schedule"))[-1]
     before = (view.text, view.edits)
 
-    await chat.press_data(f"sc:{wilson.user_id}:20261201:1", view)
+    await chat.press_data(schedule_data(wilson, day(1)), view)
     assert last_answer(harness) == "You can only see your own schedule."
-    await chat.press_data(f"sc:{wilson.user_id}:20261201:7", view)
+    await chat.press_data(schedule_data(wilson, day(1), "7"), view)
     assert last_answer(harness) == "You can only see your own schedule."
-    await chat.press_data("sd", view)  # the admins' list of doctors
-    assert last_answer(harness) == "That is not available to your account."
-    await chat.press_data(f"sc:{house.user_id}:99991231:1", view)
+    await chat.press_data(ScheduleDoctors().pack(), view)  # the admins' list of doctors
+    assert last_answer(harness) == WRONG_ROLE
+    await chat.press_data(schedule_data(house, date(9999, 12, 31)), view)
     assert last_answer(harness) == "That day is too far away; open /schedule again."
+    # Forged data never reaches a handler: ids beyond the database's integers, bad dates.
+    for forged in (
+        f"sc:{wilson.user_id}:20261201:3",
+        "sc:99999999999:20261201:1",
+        f"sc:{house.user_id}:20261341:1",
+        f"sc:{house.user_id}:20261201:1:extra",
+    ):
+        await chat.press_data(forged, view)
+        assert last_answer(harness) == STALE
 
     assert (view.text, view.edits) == before
     assert not any("Bob" in text for text in chat.texts())
@@ -305,8 +385,14 @@ async def test_attended_and_no_show_after_the_start(harness: Harness) -> None:
 
     view = (await chat.send("/schedule"))[-1]
     assert view.buttons[0] == [
-        {"text": "✔ 10:00 attended", "callback_data": f"at:{first.id}:a"},
-        {"text": "✖ 10:00 no-show", "callback_data": f"at:{first.id}:n"},
+        {
+            "text": "✔ 10:00 attended",
+            "callback_data": MarkAttendance(appointment=first.id, mark="a").pack(),
+        },
+        {
+            "text": "✖ 10:00 no-show",
+            "callback_data": MarkAttendance(appointment=first.id, mark="n").pack(),
+        },
     ]
     assert view.button_texts[2:4] == ["✔ 10:30 attended", "✖ 10:30 no-show"]
     assert not [b for b in view.button_texts if "15:00" in b]  # not started yet
@@ -335,7 +421,7 @@ async def test_attendance_is_refused_before_the_start(harness: Harness) -> None:
     view = (await chat.send("/schedule"))[-1]
     assert not [b for b in view.button_texts if "attended" in b]
 
-    await chat.press_data(f"at:{booked.id}:a", view)
+    await chat.press_data(MarkAttendance(appointment=booked.id, mark="a").pack(), view)
 
     assert last_answer(harness) == "That appointment has not started yet."
     assert (await appointment(harness, booked.id)).status == "booked"
@@ -352,9 +438,16 @@ async def test_a_forged_attendance_for_another_doctors_appointment_is_refused(
     harness.clock.set(at(1, 10, 45))
     view = (await chat.send("/schedule"))[-1]
 
-    for data in (f"at:{theirs.id}:a", f"at:{theirs.id}:n", "at:999999999:a"):
-        await chat.press_data(data, view)
+    for data in (
+        MarkAttendance(appointment=theirs.id, mark="a"),
+        MarkAttendance(appointment=theirs.id, mark="n"),
+        MarkAttendance(appointment=999_999_999, mark="a"),
+    ):
+        await chat.press_data(data.pack(), view)
         assert last_answer(harness) == "That appointment is not in your schedule."
+    for forged in (f"at:{theirs.id}:x", "at:99999999999:a", f"at:{theirs.id}"):
+        await chat.press_data(forged, view)
+        assert last_answer(harness) == STALE
 
     assert (await appointment(harness, theirs.id)).status == "booked"
     assert view.edits == 0 and "Bob" not in view.text
@@ -502,15 +595,19 @@ async def test_the_end_picker_offers_only_later_times(harness: Harness) -> None:
     await chat.press("16:30")
 
     assert view.button_texts[0] == "16" and "15" not in view.button_texts
-    for forged in ("hth:10", "hth:99"):
-        await chat.press_data(forged, view)
-        assert last_answer(harness) == STALE
-    await chat.press_data("htm:600", view)  # a minute button of another step
+    flow = flow_of(view)
+    await chat.press_data(PickerHour(flow=flow, hour=10).pack(), view)  # not offered
     assert last_answer(harness) == STALE
+    await chat.press_data(f"hth:{flow}:99", view)  # no such hour: refused before any handler
+    assert last_answer(harness) == OUT_OF_DATE
+    before = view.text
+    await chat.press_data(PickerMinute(flow=flow, minute=600).pack(), view)  # of another step
+    assert last_answer(harness) == OUT_OF_DATE
+    assert view.text == before  # the step it is at, shown again
 
     await chat.press("16")
     assert view.button_texts == ["16:45", "« Back"]
-    await chat.press_data("htm:975", view)  # 16:15, before the start
+    await chat.press_data(PickerMinute(flow=flow, minute=975).pack(), view)  # before the start
     assert last_answer(harness) == STALE
 
     await chat.press("« Back")  # to the end hours
@@ -600,6 +697,7 @@ async def test_whole_day_off_cancels_exactly_that_days_appointments_once_confirm
     ]
     assert view.button_texts == ["Block and cancel 2", "« Back"]
     assert await time_off_of(harness, house.user_id) == []
+    confirm = OffConfirm(flow=flow_of(view), answer="y").pack()
 
     await chat.press("Block and cancel 2")
 
@@ -626,7 +724,7 @@ async def test_whole_day_off_cancels_exactly_that_days_appointments_once_confirm
     ]
 
     # A second tap on the confirmation changes nothing more.
-    await chat.press_data("hoc:y", view)
+    await chat.press_data(confirm, view)
     assert last_answer(harness) == STALE
     assert len(await time_off_of(harness, house.user_id)) == 1
     assert len([t for t in ana_chat.texts() if "cancelled your appointment" in t]) == 1
@@ -690,6 +788,7 @@ async def test_back_from_blocking_changes_nothing(harness: Harness) -> None:
     await chat.press("08:00")
     await chat.press("24:00")
     assert "• Wed 2 Dec 10:00 — Ana García" in lines_of(view)
+    confirm = OffConfirm(flow=flow_of(view), answer="y").pack()
     await chat.press("« Back")
 
     assert lines_of(view)[0] == "Nothing was changed."
@@ -697,7 +796,7 @@ async def test_back_from_blocking_changes_nothing(harness: Harness) -> None:
     assert await time_off_of(harness, house.user_id) == []
     assert (await appointment(harness, booked.id)).status == "booked"
     assert len(ana_chat.texts()) == seen
-    await chat.press_data("hoc:y", view)
+    await chat.press_data(confirm, view)
     assert last_answer(harness) == STALE
     assert await time_off_of(harness, house.user_id) == []
 
@@ -766,16 +865,24 @@ async def test_the_date_pickers_page_by_week_and_refuse_other_days(harness: Harn
     await chat.press("◀ Earlier")
     assert view.button_texts[0] == "Tue 8 Dec"
 
-    for forged in ("hod:20261130", "hod:20271202", "hop:20261130", "hod:20261341"):
-        await chat.press_data(forged, view)
+    flow = flow_of(view)
+    for forged in (
+        OffDay(flow=flow, day=date(2026, 11, 30)),  # yesterday
+        OffDay(flow=flow, day=date(2027, 12, 2)),  # past the year ahead
+        OffDaysPage(flow=flow, first=date(2026, 11, 30)),
+    ):
+        await chat.press_data(forged.pack(), view)
         assert last_answer(harness) == "That day can't be chosen here."
-    await chat.press_data("hth:10", view)  # a button of another step
-    assert last_answer(harness) == STALE
+    await chat.press_data(f"hod:{flow}:20261341", view)  # no such date: refused before
+    assert last_answer(harness) == OUT_OF_DATE
+    await chat.press_data(PickerHour(flow=flow, hour=10).pack(), view)  # of another step
+    assert last_answer(harness) == OUT_OF_DATE
+    assert view.button_texts[0] == "Tue 8 Dec"
 
     await chat.press("Fri 11 Dec")
     await chat.press("Whole day(s)")
     assert "◀ Earlier" not in view.button_texts
-    await chat.press_data("hod:20261210", view)  # before the first day
+    await chat.press_data(OffDay(flow=flow, day=day(10)).pack(), view)  # before the first day
     assert last_answer(harness) == "That day can't be chosen here."
     await chat.press("« Back")
     await chat.press("« Back")
@@ -812,7 +919,7 @@ async def test_removing_time_off(harness: Harness) -> None:
         "Thu 24 Dec – Fri 25 Dec (whole days)",
         "« Back",
     ]
-    await chat.press_data(f"hor:{theirs.id}", view)
+    await chat.press_data(OffRemove(flow=flow_of(view), time_off=theirs.id).pack(), view)
     assert last_answer(harness) == "That time off no longer exists."
     assert len(await time_off_of(harness, wilson.user_id)) == 1
 
@@ -830,50 +937,82 @@ async def test_buttons_of_an_ended_change_are_stale(harness: Harness) -> None:
     house, chat = await doctor_in_chat(harness)
     view = (await chat.send("/hours"))[-1]
     await chat.press("Edit a day")
+    flow = flow_of(view)
     await chat.press("Monday")
     await chat.press("Done")
+    fresh = (await chat.send("/hours"))[-1]
 
-    for data in ("hx", "hn", "hw:0", "hth:9", "hoc:y"):
-        await chat.press_data(data, view)
+    for data in (
+        HoursClearDay(flow=flow),
+        HoursAddRange(flow=flow),
+        HoursWeekday(flow=flow, weekday=0),
+        PickerHour(flow=flow, hour=9),
+        OffConfirm(flow=flow, answer="y"),
+    ):
+        await chat.press_data(data.pack(), view)
         assert last_answer(harness) == STALE
+    assert view.buttons == []  # the stale buttons are taken away
     assert (0, 540, 1020) in await hours_of(harness, house.user_id)
 
     # The overview's own buttons start a change again.
-    await chat.press("Edit a day")
-    assert view.text == "Which day of the week do you want to change?"
+    await chat.press("Edit a day", fresh)
+    assert fresh.text == "Which day of the week do you want to change?"
 
-    # A picker in an older message is stale while a change runs in a newer one.
-    old = view
+    # A step's button in an older message, while a change runs in a newer one: the older
+    # message is brought up to where the change is, and nothing else happens.
+    old = fresh
+    old_flow = flow_of(old)
     newer = (await chat.send("/hours"))[-1]
     await chat.press("Edit a day", newer)
-    await chat.press_data("hw:0", old)
-    assert last_answer(harness) == STALE
-    assert newer.text == "Which day of the week do you want to change?"
+    await chat.press("Tuesday", newer)
+    await chat.press_data(HoursWeekday(flow=old_flow, weekday=0).pack(), old)
+    assert last_answer(harness) == OUT_OF_DATE
+    assert old.text == newer.text == "Tuesday (Europe/Madrid): 09:00–17:00"
+    await chat.press_data(HoursClearDay(flow=old_flow).pack(), old)
+    assert last_answer(harness) == OUT_OF_DATE
+    assert await hours_of(harness, house.user_id) == [(d, 540, 1020) for d in range(5)]
 
 
-async def test_typed_text_and_other_commands_at_a_button_step(harness: Harness) -> None:
+async def test_stickers_and_other_commands_at_a_button_step(harness: Harness) -> None:
     house, chat = await doctor_in_chat(harness)
     view = (await chat.send("/hours"))[-1]
     await chat.press("Edit a day")
 
-    assert (await chat.send("Monday"))[-1].text == (
-        "Please choose with the buttons above, or /cancel."
-    )
-    assert (await chat.send_sticker())[-1].text == (
-        "Please choose with the buttons above, or /cancel."
-    )
-    assert (await chat.send("/schedule"))[-1].text == (
-        "Please finish this step first, or send /cancel to leave it."
-    )
+    # Anything that is not an answer gets the choices again; the step is unchanged.
+    again = (await chat.send_sticker())[-1]
+    assert again.text.startswith("I didn't catch that. Please choose one of these")
+    assert again.text.endswith("Which day of the week do you want to change?")
+    assert again.button_texts[:2] == ["Monday", "Tuesday"]
+    # A command that starts no conversation is answered; the change waits where it was.
+    assert (await chat.send("/schedule"))[-1].text.startswith("📋 Dr. Gregory House")
     await chat.press("Monday", view)
     assert view.text == "Monday (Europe/Madrid): 09:00–17:00"
 
     # /hours starts over rather than trapping the doctor.
+    clear = HoursClearDay(flow=flow_of(view)).pack()
     fresh = (await chat.send("/hours"))[-1]
     assert fresh.button_texts == ["Edit a day", "Add time off"]
-    await chat.press_data("hx", view)
+    assert await open_conversation(harness, chat) is None
+    await chat.press_data(clear, view)
     assert last_answer(harness) == STALE
     assert (0, 540, 1020) in await hours_of(harness, house.user_id)
+
+
+async def test_a_command_that_starts_a_conversation_closes_the_change(harness: Harness) -> None:
+    house, chat = await doctor_in_chat(harness)
+    view = (await chat.send("/hours"))[-1]
+    await chat.press("Edit a day")
+    await chat.press("Friday")
+
+    replies = await chat.send("/login")
+
+    assert replies[0].text == "(Your unfinished change of hours was closed.)"
+    assert await open_conversation(harness, chat) == "login"
+    # The change's buttons no longer act: the chat is shown where it now is.
+    shown = await chat.press("Clear day", view)
+    assert last_answer(harness) == OUT_OF_DATE
+    assert [m.text for m in shown] == [replies[-1].text]
+    assert (4, 540, 1020) in await hours_of(harness, house.user_id)
 
 
 async def test_cancel_midway_saves_nothing(harness: Harness) -> None:
@@ -884,10 +1023,11 @@ async def test_cancel_midway_saves_nothing(harness: Harness) -> None:
     await chat.press("Part of the day")
     await chat.press("10")
     await chat.press("10:00")
+    assert await open_conversation(harness, chat) == "hours"
 
     assert (await chat.send("/cancel"))[-1].text == "Cancelled. Nothing was saved."
 
-    assert not [key for key in harness.app.user_data[chat.user_id] if key.startswith("draft")]
+    assert await open_conversation(harness, chat) is None
     await chat.press("12", view)
     assert last_answer(harness) == STALE
     assert await time_off_of(harness, house.user_id) == []
@@ -928,3 +1068,317 @@ async def test_a_logged_out_doctor_cannot_use_old_buttons(harness: Harness) -> N
     await chat.press("Add time off", hours)
     assert last_answer(harness) == "Please /login first."
     assert (await appointment(harness, booked.id)).status == "booked"
+
+
+# --- admins' list of doctors, and what a read costs ---------------------------------------------
+
+
+async def test_admins_see_the_doctors_ten_at_a_time(harness: Harness) -> None:
+    for number in range(23):
+        await make_doctor(
+            harness.services,
+            f"doctor{number:02d}@example.com",
+            name=f"Dr. Number {number:02d}",
+            specialty="Cardiology" if number % 2 else "Oncology",
+            password=None,
+        )
+    await make_user(harness.services, "boss@example.com", name="Lisa Cuddy", role=Role.ADMIN)
+    admin = harness.user("Lisa")
+    await log_in_chat(admin, "boss@example.com")
+
+    listing = (await admin.send("/schedule"))[-1]
+    assert listing.text == "Whose schedule?\nPage 1 of 3."
+    assert listing.button_texts == [
+        *(f"Dr. Number {n:02d} · {'Cardiology' if n % 2 else 'Oncology'}" for n in range(10)),
+        "Next ▶",
+    ]
+    await admin.press("Next ▶")
+    assert listing.text == "Whose schedule?\nPage 2 of 3."
+    assert listing.button_texts[0] == "Dr. Number 10 · Oncology"
+    assert listing.button_texts[-2:] == ["◀ Previous", "Next ▶"]
+    await admin.press("Next ▶")
+    assert listing.button_texts == [
+        "Dr. Number 20 · Oncology",
+        "Dr. Number 21 · Cardiology",
+        "Dr. Number 22 · Oncology",
+        "◀ Previous",
+    ]
+    await admin.press("Dr. Number 21 · Cardiology")
+    assert lines_of(listing)[0] == "📋 Dr. Number 21 — Tuesday 1 December 2026 (Europe/Madrid)"
+    await admin.press("« Doctors")
+    assert listing.text == "Whose schedule?\nPage 1 of 3."
+    assert listing.edits == 4  # one message throughout
+
+
+async def test_reading_a_schedule_costs_the_chats_read_and_one_statement(
+    harness: Harness, connection: AsyncConnection
+) -> None:
+    house, chat = await doctor_in_chat(harness)
+    ana = await patient(harness, "ana@example.com", "Ana García", phone="+34600111222")
+    await book(harness, ana, house, at(1, 10))
+    await book(harness, ana, house, at(3, 10))
+    await make_user(harness.services, "boss@example.com", name="Lisa Cuddy", role=Role.ADMIN)
+    admin = harness.user("Lisa")
+    await log_in_chat(admin, "boss@example.com")
+
+    with statements(connection) as seen:
+        view = (await chat.send("/schedule"))[-1]
+    assert "10:00–10:30 · Ana García" in view.text
+    # The chat's own read (its conversation, session and user), then the doctor and the day's
+    # appointments together; nothing is written.
+    assert len(seen) == 2, seen
+    for label in ("Next 7 days", "Thu 3 Dec", "Tomorrow"):
+        with statements(connection) as seen:
+            await chat.press(label, view)
+        assert len(seen) == 2, seen
+    assert lines_of(view)[0].endswith("Wednesday 2 December 2026 (Europe/Madrid)")
+
+    with statements(connection) as seen:
+        listing = (await admin.send("/schedule"))[-1]
+        await admin.press("Dr. Gregory House · Cardiology", listing)
+    assert len(seen) == 4, seen
+
+    # Forged data is refused after the chat's read alone, before any use case.
+    with statements(connection) as seen:
+        await chat.press_data("sc:99999999999:20261201:1", view)
+        await chat.press_data(f"at:{house.user_id}:maybe", view)
+    assert last_answer(harness) == STALE
+    assert len(seen) == 2, seen
+
+
+# --- typed answers ------------------------------------------------------------------------------
+
+
+async def test_typed_weekdays_hours_and_times_in_english(harness: Harness) -> None:
+    house, chat = await doctor_in_chat(harness)
+    ana = await patient(harness, "ana@example.com", "Ana García")
+    await book(harness, ana, house, at(8, 16))  # next Tuesday, 16:00
+    await chat.send("/hours")
+    await chat.press("Edit a day")
+
+    # A unique prefix, any case, in either language; an ambiguous one asks which.
+    assert (await chat.send("t"))[-1].text.startswith("Which one do you mean: Tuesday, Thursday?")
+    unknown = (await chat.send("whenever"))[-1]
+    assert unknown.text.startswith("I didn't catch that. Choose a day of the week")
+    assert unknown.text.endswith("Which day of the week do you want to change?")
+    assert (await chat.send("LUNES"))[-1].text == "Monday (Europe/Madrid): 09:00–17:00"
+    await chat.send("Done")
+    await chat.press("Edit a day")
+    assert (await chat.send("tue"))[-1].text == "Tuesday (Europe/Madrid): 09:00–17:00"
+
+    # Hours typed as ranges replace the day's.
+    assert lines_of((await chat.send("9-13, 14:30–15:30"))[-1]) == [
+        "✅ Tuesday: 09:00–13:00, 14:30–15:30.",
+        "ℹ️ 1 upcoming appointment(s) on Tuesday now fall outside your hours. "
+        "They stay booked: see /schedule.",
+        "",
+        "Tuesday (Europe/Madrid): 09:00–13:00, 14:30–15:30",
+    ]
+    assert [r for r in await hours_of(harness, house.user_id) if r[0] == 1] == [
+        (1, 540, 780), (1, 870, 930),
+    ]  # fmt: skip
+
+    # Bad or overlapping ranges get a short answer; the step stays and nothing changes.
+    for typed, answer in (
+        ("13-9", "I can't use “13-9” as hours: type ranges such as 9-13, 14:30-18."),
+        ("25-30", "I can't use “25-30” as hours"),
+        ("9-13, 12-18", "09:00–13:00 and 12:00–18:00 overlap: type each range once."),
+        ("when I can", "I didn't catch that. Choose a button, or type Tuesday's hours"),
+    ):
+        reply = (await chat.send(typed))[-1]
+        assert reply.text.startswith(answer), reply.text
+        assert reply.text.endswith("Tuesday (Europe/Madrid): 09:00–13:00, 14:30–15:30")
+    assert [r for r in await hours_of(harness, house.user_id) if r[0] == 1] == [
+        (1, 540, 780), (1, 870, 930),
+    ]  # fmt: skip
+
+    # The buttons' labels, and times as the picker offers them ("9.30", "1pm", "45").
+    assert lines_of((await chat.send("clear"))[0])[0] == "✅ Tuesday cleared."
+    assert "Pick the start hour" in (await chat.send("add a range"))[-1].text
+    assert "Starts at 09:30. Pick the end hour" in (await chat.send("9.30"))[-1].text
+    assert lines_of((await chat.send("1pm"))[-1])[0] == "✅ Added 09:30–13:00."
+    await chat.send("add")
+    assert "Start at 12:…? Pick the minutes" in (await chat.send("12"))[-1].text
+    not_offered = (await chat.send("12:10"))[-1]
+    assert not_offered.text.startswith("12:10 can't be chosen here. Choose one of these:")
+    assert not_offered.button_texts == ["12:00", "12:15", "12:30", "12:45", "« Back"]
+    assert "Starts at 12:45" in (await chat.send("45"))[-1].text
+    assert (await chat.send("noon-ish"))[-1].text.startswith(
+        "I didn't catch that. Choose with the buttons, or type a time such as 13:00 or 1pm."
+    )
+    assert (await chat.send("8:00"))[-1].text.startswith("08:00 can't be chosen here.")
+    # Merged with the range it overlaps: the appointment at 16:00 is inside again.
+    assert lines_of((await chat.send("24:00"))[-1]) == [
+        "✅ Added 12:45–24:00.",
+        "",
+        "Tuesday (Europe/Madrid): 09:30–24:00",
+    ]
+    overview = (await chat.send("done"))[-1]
+    assert "Tue 09:30–13:00, 12:45–24:00" not in overview.text
+    assert "Tue 09:30–24:00" in lines_of(overview)
+
+    # A weekday with its hours, at once.
+    await chat.press("Edit a day", overview)
+    friday = (await chat.send("friday 8-12"))[-1]
+    assert lines_of(friday) == [
+        "✅ Friday: 08:00–12:00.",
+        "",
+        "Friday (Europe/Madrid): 08:00–12:00",
+    ]
+    assert [r for r in await hours_of(harness, house.user_id) if r[0] == 4] == [(4, 480, 720)]
+
+
+async def test_typed_dates_times_and_yes_for_time_off_in_english(harness: Harness) -> None:
+    house, chat = await doctor_in_chat(harness)
+    ana, ana_chat = await patient_in_chat(harness, "ana@example.com", "Ana García")
+    booked = await book(harness, ana, house, at(24, 10))
+    await chat.send("/hours")
+    await chat.press("Add time off")
+
+    unknown = (await chat.send("some day soon"))[-1]
+    assert unknown.text.startswith("I didn't catch that. Choose a day, or type a date")
+    assert unknown.button_texts[0] == "Tue 1 Dec"
+    for typed, answer in (
+        ("2026-11-30", "That day can't be chosen here."),  # yesterday
+        ("2/12/2027", "That day can't be chosen here."),  # past the year ahead
+        ("31/11", "I didn't catch that."),  # no such day
+    ):
+        reply = (await chat.send(typed))[-1]
+        assert reply.text.startswith(answer), (typed, reply.text)
+        assert reply.text.endswith("🏖 Time off (Europe/Madrid): pick the first day.")
+    assert (await chat.send("later"))[-1].button_texts[0] == "Tue 8 Dec"
+    # A day not on the page shown, typed.
+    assert "Time off from Wednesday 2 December 2026" in (await chat.send("tomorrow"))[-1].text
+    assert "pick the first day" in (await chat.send("back"))[-1].text
+    assert "Time off from Thursday 24 December 2026" in (await chat.send("24/12"))[-1].text
+    assert "Whole days from Thursday 24 December 2026" in (await chat.send("whole"))[-1].text
+    conflicts = (await chat.send("25 dec"))[-1]
+    assert lines_of(conflicts)[:2] == [
+        "⚠️ 1 appointment(s) fall in Thu 24 Dec – Fri 25 Dec (whole days) (Europe/Madrid):",
+        "• Thu 24 Dec 10:00 — Ana García",
+    ]
+    assert (await chat.send("perhaps"))[-1].text.startswith("I didn't catch that.")
+    done = (await chat.send("yes"))[-1]
+    assert lines_of(done)[0] == (
+        "✅ Time off added: Thu 24 Dec – Fri 25 Dec (whole days). 1 appointment(s) cancelled; "
+        "the patients were told."
+    )
+    assert (await appointment(harness, booked.id)).status == "cancelled"
+    assert "cancelled your appointment" in ana_chat.last.text
+
+    # Part of a day: the times typed as offered.
+    await chat.press("Add time off", done)
+    await chat.send("fri")
+    await chat.send("part")
+    assert "Starts at 10:00. Pick the end hour" in (await chat.send("10:00"))[-1].text
+    added = (await chat.send("12.30"))[-1]
+    assert lines_of(added)[0] == "✅ Time off added: Fri 4 Dec, 10:00–12:30."
+    assert await time_off_of(harness, house.user_id) == [
+        (datetime(2026, 12, 4, 9, tzinfo=UTC), datetime(2026, 12, 4, 11, 30, tzinfo=UTC), False),
+        (at(24, 0), at(26, 0), True),
+    ]
+
+    # Removing, by a date typed.
+    await chat.press("Remove time off", added)
+    removed = (await chat.send("4/12"))[-1]
+    assert lines_of(removed)[0] == "✅ Time off removed: Fri 4 Dec, 10:00–12:30."
+    assert await time_off_of(harness, house.user_id) == [(at(24, 0), at(26, 0), True)]
+
+
+async def test_typed_answers_in_spanish(harness: Harness) -> None:
+    house, chat = await doctor_in_chat(harness, language="es")
+    ana = await patient(harness, "ana@example.com", "Ana García")
+    booked = await book(harness, ana, house, at(24, 10))
+    view = (await chat.send("/hours"))[-1]
+    assert view.button_texts == ["Editar un día", "Añadir ausencia"]
+    await chat.press("Editar un día")
+
+    assert (await chat.send("miércoles"))[-1].text == "miércoles (Europe/Madrid): 09:00–17:00"
+    assert lines_of((await chat.send("de 9 a 14 y de 16 a 19"))[-1])[0] == (
+        "✅ miércoles: 09:00–14:00, 16:00–19:00."
+    )
+    overlap = (await chat.send("9-15, 14-18"))[-1]
+    assert overlap.text.startswith("09:00–15:00 y 14:00–18:00 se solapan")
+    wrong = (await chat.send("quizá por la tarde"))[-1]
+    assert wrong.text.startswith("No te he entendido. Elige un botón, o escribe el horario")
+    assert wrong.text.endswith("miércoles (Europe/Madrid): 09:00–14:00, 16:00–19:00")
+    overview = (await chat.send("hecho"))[-1]
+    assert "mié 09:00–14:00, 16:00–19:00" in lines_of(overview)
+
+    await chat.press("Añadir ausencia", overview)
+    assert "Ausencia desde el miércoles 2 de diciembre de 2026" in (
+        (await chat.send("mañana"))[-1].text
+    )
+    assert "Elige la hora de inicio" in (await chat.send("parte"))[-1].text
+    await chat.send("9:00")
+    assert lines_of((await chat.send("1pm"))[-1])[0] == (
+        "✅ Ausencia añadida: mié 2 dic, 09:00–13:00."
+    )
+
+    await chat.press("Añadir ausencia")
+    assert "jueves 24 de diciembre de 2026" in (await chat.send("24 de diciembre"))[-1].text
+    assert "elige el último día" in (await chat.send("días completos"))[-1].text
+    conflicts = (await chat.send("24/12"))[-1]
+    assert conflicts.button_texts == ["Bloquear y cancelar 1", "« Volver"]
+    done = (await chat.send("sí"))[-1]
+    assert lines_of(done)[0] == (
+        "✅ Ausencia añadida: jue 24 dic (día completo). 1 cita(s) cancelada(s); se ha avisado "
+        "a los pacientes."
+    )
+    assert (await appointment(harness, booked.id)).status == "cancelled"
+
+
+async def test_time_off_that_ended_meanwhile_is_not_removed(harness: Harness) -> None:
+    house, chat = await doctor_in_chat(harness)
+    async with harness.services.transaction() as s:
+        now = harness.clock.now()
+        await add_time_off(
+            s, doctor_id=house.user_id, starts_at=at(1, 8), ends_at=at(1, 9, 15),
+            whole_days=False, now=now,
+        )  # fmt: skip
+    view = (await chat.send("/hours"))[-1]
+    await chat.press("Remove time off")
+    assert view.button_texts == ["Tue 1 Dec, 08:00–09:15", "« Back"]
+
+    harness.clock.set(at(1, 9, 15))  # over while the list is open
+    await chat.press("Tue 1 Dec, 08:00–09:15", view)
+
+    assert last_answer(harness) == "That time off no longer exists."
+    assert await time_off_of(harness, house.user_id) == [(at(1, 8), at(1, 9, 15), False)]
+
+
+async def test_many_entries_of_time_off_are_listed_a_page_at_a_time(harness: Harness) -> None:
+    house, chat = await doctor_in_chat(harness)
+    async with harness.services.transaction() as s:
+        for number in range(20):  # the 2nd to the 21st of December, one morning each
+            await add_time_off(
+                s, doctor_id=house.user_id, starts_at=at(2 + number, 9),
+                ends_at=at(2 + number, 10), whole_days=False, now=harness.clock.now(),
+            )  # fmt: skip
+
+    view = (await chat.send("/hours"))[-1]
+    entries = [line for line in lines_of(view) if line.startswith("• ")]
+    assert entries[0] == "• Wed 2 Dec, 09:00–10:00"
+    assert entries[-2:] == [
+        "• Wed 16 Dec, 09:00–10:00",
+        "• … and 5 more (Remove time off lists them all)",
+    ]
+
+    await chat.press("Remove time off")
+    assert view.text == "🏖 Which time off do you want to remove? (Europe/Madrid)\nPage 1 of 3."
+    assert view.button_texts[-2:] == ["Later ▶", "« Back"]
+    assert len(view.buttons) == 8 + 2
+    await chat.press("Later ▶")
+    await chat.press("Later ▶")
+    assert view.text.endswith("Page 3 of 3.")
+    assert view.button_texts == [
+        "Fri 18 Dec, 09:00–10:00",
+        "Sat 19 Dec, 09:00–10:00",
+        "Sun 20 Dec, 09:00–10:00",
+        "Mon 21 Dec, 09:00–10:00",
+        "◀ Earlier",
+        "« Back",
+    ]
+    removed = (await chat.send("sun"))[-1]  # typed: the entry on this page that day
+    assert lines_of(removed)[0] == "✅ Time off removed: Sun 20 Dec, 09:00–10:00."
+    assert len(await time_off_of(harness, house.user_id)) == 19

@@ -15,6 +15,7 @@ from db.clock import FrozenClock
 from db.doctors import (
     DEFAULT_HOURS,
     INVITE_TTL,
+    DoctorInactive,
     InvalidHours,
     InvalidSlotLength,
     InvalidSpecialty,
@@ -24,12 +25,17 @@ from db.doctors import (
     add_hours,
     add_time_off,
     create_invite,
+    doctors_page,
+    find_specialty,
     get_doctor,
     get_or_create_specialty,
+    hours_overview,
     list_doctors,
     list_specialties,
     open_invite,
+    reactivate_doctor,
     remove_time_off,
+    renew_invite,
     replace_hours,
     set_doctor_active,
     upcoming_time_off,
@@ -111,6 +117,17 @@ async def test_a_specialty_needs_a_real_name(services: Services, name: str) -> N
         with pytest.raises(InvalidSpecialty):
             await get_or_create_specialty(s, name)
         assert await s.scalar(select(func.count()).select_from(Specialty)) == 0
+
+
+async def test_finding_a_specialty_by_name_creates_nothing(services: Services) -> None:
+    spec = await specialty_id(services, "Sleep medicine")
+    async with services.transaction() as s:
+        found = await find_specialty(s, "  SLEEP   Medicine ")
+        assert found is not None and (found.id, found.name) == (spec, "Sleep medicine")
+        assert await find_specialty(s, "Sleep") is None
+        with pytest.raises(InvalidSpecialty):
+            await find_specialty(s, "x")
+        assert await s.scalar(select(func.count()).select_from(Specialty)) == 1
 
 
 async def test_bookable_specialties_have_an_active_doctor(services: Services) -> None:
@@ -201,6 +218,68 @@ async def test_a_doctor_needs_an_existing_specialty(services: Services) -> None:
             )
 
 
+async def _add_with_new_specialty(
+    services: Services, email: str, specialty: str
+) -> tuple[int, str]:
+    async with services.transaction() as s:
+        doctor, _ = await add_doctor(
+            s,
+            name="Eva Lind",
+            email=email,
+            new_specialty=specialty,
+            slot_minutes=30,
+            created_by=None,
+            now=START_UTC,
+        )
+    return doctor.specialty_id, doctor.specialty
+
+
+async def test_a_new_specialty_is_created_with_the_doctor_or_reused(services: Services) -> None:
+    cardiology = await specialty_id(services, "Cardiology")
+    created = await _add_with_new_specialty(services, "eva@example.com", "  Sports   medicine ")
+    reused = await _add_with_new_specialty(services, "max@example.com", "CARDIOLOGY")
+    assert created[1] == "Sports medicine" and created[0] != cardiology
+    assert reused == (cardiology, "Cardiology")
+    async with services.session_factory() as s:
+        names = (await s.scalars(select(Specialty.name).order_by(Specialty.name))).all()
+    assert names == ["Cardiology", "Sports medicine"]
+
+
+async def test_a_refused_doctor_leaves_no_new_specialty(services: Services) -> None:
+    await new_doctor(services, "taken@example.com")
+    async with services.transaction() as s:
+        with pytest.raises(EmailTaken):
+            await add_doctor(
+                s,
+                name="Eva Lind",
+                email="TAKEN@example.com",
+                new_specialty="Neurology",
+                slot_minutes=30,
+                created_by=None,
+                now=START_UTC,
+            )
+        # The same transaction goes on (a handler keeps the conversation), without any of it.
+        names = (await s.scalars(select(Specialty.name))).all()
+        assert list(names) == ["Cardiology"]
+        assert await s.scalar(select(func.count()).select_from(User)) == 1
+
+
+async def test_a_doctor_has_one_specialty_source(services: Services) -> None:
+    spec = await specialty_id(services)
+    async with services.transaction() as s:
+        for given in ({}, {"specialty_id": spec, "new_specialty": "Neurology"}):
+            with pytest.raises(TypeError):
+                await add_doctor(
+                    s,
+                    name="Eva Lind",
+                    email="eva@example.com",
+                    slot_minutes=30,
+                    created_by=None,
+                    now=START_UTC,
+                    **given,
+                )
+
+
 async def test_listing_doctors(services: Services) -> None:
     cuddy = await make_doctor(
         services, "c@example.com", name="Lisa Cuddy", specialty="Dermatology", password=None
@@ -265,6 +344,21 @@ async def test_only_doctors_can_be_deactivated(services: Services) -> None:
             await set_doctor_active(s, doctor_id=patient.id, active=False, now=START_UTC)
     async with services.session_factory() as s:
         assert await s.scalar(select(User.active).where(User.id == patient.id)) is True
+
+
+async def test_reactivating_a_doctor(services: Services) -> None:
+    doctor_id, _ = await new_doctor(services)
+    async with services.transaction() as s:
+        await set_doctor_active(s, doctor_id=doctor_id, active=False, now=START_UTC)
+    async with services.transaction() as s:
+        first = await reactivate_doctor(s, doctor_id=doctor_id, now=START_UTC)
+    async with services.transaction() as s:
+        again = await reactivate_doctor(s, doctor_id=doctor_id, now=START_UTC)
+        assert (await get_doctor(s, doctor_id, bookable=True)).active
+        with pytest.raises(NotFound):
+            await reactivate_doctor(s, doctor_id=987654, now=START_UTC)
+    assert (first.was_active, first.doctor.active) == (False, True)
+    assert (again.was_active, again.doctor.active) == (True, True)
 
 
 # --- weekly hours -------------------------------------------------------------------------------
@@ -377,18 +471,48 @@ async def test_time_off_belongs_to_its_doctor(services: Services) -> None:
         )
     async with services.transaction() as s:
         with pytest.raises(NotFound):
-            await remove_time_off(s, doctor_id=cuddy.user_id, time_off_id=off.id)
+            await remove_time_off(s, doctor_id=cuddy.user_id, time_off_id=off.id, now=START_UTC)
         with pytest.raises(NotFound):
-            await remove_time_off(s, doctor_id=house.user_id, time_off_id=off.id + 1000)
+            await remove_time_off(
+                s, doctor_id=house.user_id, time_off_id=off.id + 1000, now=START_UTC
+            )
     async with services.session_factory() as s:
         assert await s.get(TimeOff, off.id) is not None
 
     async with services.transaction() as s:
-        await remove_time_off(s, doctor_id=house.user_id, time_off_id=off.id)
+        removed = await remove_time_off(
+            s, doctor_id=house.user_id, time_off_id=off.id, now=START_UTC
+        )
+    assert (removed.id, removed.starts_at, removed.ends_at, removed.whole_days) == (
+        off.id, dec(3, 12), dec(3, 14), False,
+    )  # fmt: skip
     async with services.transaction() as s:
         assert await s.get(TimeOff, off.id) is None
         with pytest.raises(NotFound):
-            await remove_time_off(s, doctor_id=house.user_id, time_off_id=off.id)
+            await remove_time_off(s, doctor_id=house.user_id, time_off_id=off.id, now=START_UTC)
+
+
+async def test_time_off_that_is_over_is_not_removed(services: Services) -> None:
+    doctor = await make_doctor(services, "h@example.com", password=None)
+    async with services.transaction() as s:
+        off = await add_time_off(
+            s,
+            doctor_id=doctor.user_id,
+            starts_at=dec(3, 12),
+            ends_at=dec(3, 14),
+            whole_days=False,
+            now=START_UTC,
+        )
+    async with services.transaction() as s:
+        with pytest.raises(NotFound):
+            await remove_time_off(s, doctor_id=doctor.user_id, time_off_id=off.id, now=dec(3, 14))
+    async with services.session_factory() as s:
+        assert await s.get(TimeOff, off.id) is not None
+    # Under way, it can still be removed (the rest of it is given back).
+    async with services.transaction() as s:
+        await remove_time_off(s, doctor_id=doctor.user_id, time_off_id=off.id, now=dec(3, 13))
+    async with services.session_factory() as s:
+        assert await s.get(TimeOff, off.id) is None
 
 
 @pytest.mark.parametrize(
@@ -494,6 +618,35 @@ async def test_a_newer_invite_voids_the_older_one(services: Services) -> None:
     assert invite is not None and invite.expires_at == services.clock.now() + INVITE_TTL
 
 
+async def test_renewing_an_invite(services: Services) -> None:
+    doctor_id, first = await new_doctor(services)
+    frozen(services).advance(timedelta(hours=3))
+    now = services.clock.now()
+    async with services.transaction() as s:
+        renewed = await renew_invite(s, doctor_id=doctor_id, created_by=None, now=now)
+    assert renewed.doctor.user_id == doctor_id and renewed.expires_at == now + INVITE_TTL
+    async with services.transaction() as s:
+        with pytest.raises(InviteInvalid):
+            await open_invite(s, token=first, now=now)
+        assert (await open_invite(s, token=renewed.token, now=now)).id == doctor_id
+        with pytest.raises(NotFound):
+            await renew_invite(s, doctor_id=987654, created_by=None, now=now)
+
+
+async def test_an_inactive_doctor_gets_no_new_invite(services: Services) -> None:
+    doctor_id, token = await new_doctor(services)
+    async with services.transaction() as s:
+        await set_doctor_active(s, doctor_id=doctor_id, active=False, now=START_UTC)
+    async with services.transaction() as s:
+        with pytest.raises(DoctorInactive) as refused:
+            await renew_invite(s, doctor_id=doctor_id, created_by=None, now=START_UTC)
+        assert refused.value.doctor.name == "Gregory House"
+        invites = (await s.scalars(select(Invite).where(Invite.user_id == doctor_id))).all()
+    assert [invite.token_hash for invite in invites] == [
+        hashlib.sha256(token.encode()).hexdigest()
+    ]
+
+
 @pytest.mark.parametrize("token", ["", "nope", "x" * 64])
 async def test_unknown_invites_are_invalid(services: Services, token: str) -> None:
     await new_doctor(services)
@@ -527,3 +680,51 @@ async def test_a_new_invite_for_a_lost_password_ends_the_old_sessions(services: 
     async with services.session_factory() as s:
         sessions = (await s.scalars(select(ChatSession).where(ChatSession.chat_id == 4242))).all()
     assert [row.revoked_at for row in sessions] == [START_UTC]
+
+
+async def test_hours_overview_has_the_weekly_hours_and_time_off_not_yet_over(
+    services: Services,
+) -> None:
+    doctor = await make_doctor(
+        services, "dr@example.com", password=None, hours=(hhmm(WED, "09:00", "13:00"),)
+    )
+    async with services.transaction() as s:
+        for start, end in ((dec(1, 8), dec(1, 9)), (dec(10, 9), dec(10, 12))):
+            await add_time_off(
+                s,
+                doctor_id=doctor.user_id,
+                starts_at=start,
+                ends_at=end,
+                whole_days=False,
+                now=dec(1, 7),
+            )
+        overview = await hours_overview(s, doctor_id=doctor.user_id, now=START_UTC)
+        await replace_hours(s, doctor_id=doctor.user_id, ranges=[])
+        bare = await hours_overview(s, doctor_id=doctor.user_id, now=START_UTC)
+        with pytest.raises(NotFound):
+            await hours_overview(s, doctor_id=doctor.user_id + 1000, now=START_UTC)
+    assert overview.hours == [hhmm(WED, "09:00", "13:00")]
+    assert [(t.starts_at, t.ends_at, t.whole_days) for t in overview.time_off] == [
+        (dec(10, 9), dec(10, 12), False)
+    ]
+    assert bare.hours == [] and bare.time_off == overview.time_off
+
+
+async def test_doctors_come_a_page_at_a_time(services: Services) -> None:
+    names = ["Dr. Eve", "dr. alan", "Dr. Carol", "Dr. Bob", "Dr. Dan"]
+    for number, name in enumerate(names):
+        await make_doctor(services, f"d{number}@example.com", name=name, password=None)
+    async with services.transaction() as s:
+        pages = [await doctors_page(s, page=page, per_page=2) for page in range(3)]
+        past_the_end = await doctors_page(s, page=7, per_page=2)
+    assert [[d.name for d in page.doctors] for page in pages] == [
+        ["dr. alan", "Dr. Bob"], ["Dr. Carol", "Dr. Dan"], ["Dr. Eve"],
+    ]  # fmt: skip
+    assert [(p.page, p.pages, p.total) for p in pages] == [(0, 3, 5), (1, 3, 5), (2, 3, 5)]
+    assert (past_the_end.page, [d.name for d in past_the_end.doctors]) == (2, ["Dr. Eve"])
+
+
+async def test_no_doctors_is_one_empty_page(services: Services) -> None:
+    async with services.transaction() as s:
+        empty = await doctors_page(s, page=3, per_page=10)
+    assert (empty.doctors, empty.page, empty.pages, empty.total) == ([], 0, 1, 0)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from email.header import decode_header, make_header
 from email.message import EmailMessage
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,7 +26,7 @@ from bot.mailer import (
     build_email,
     build_ics,
 )
-from tests.smtp_server import DEFAULT_PASSWORD, SmtpTestServer
+from tests.smtp_server import DEFAULT_PASSWORD, ReceivedMessage, SmtpTestServer
 
 MADRID = ZoneInfo("Europe/Madrid")
 SENDER = "clinic@clinic.test"
@@ -126,6 +128,70 @@ async def test_tls_and_auth_deliver_the_email(smtp_server: ServerFactory, securi
     assert got["Message-ID"].endswith("@clinic.test>")
     assert got["Date"].datetime == NOW
     assert got["Content-Language"] == "en"
+
+
+# Folded by the email library without its quotes, this name used to read as two recipients.
+FOLDED = "A very long patient name that will surely be folded <attacker@evil.example>, Bob"
+QUOTED = 'The "quoted" \\ one, with a backslash and a long tail <x@evil.example>; Bcc: y@evil.test'
+
+
+def _unfolded(raw: bytes, header: str) -> str:
+    """The one ``header`` of a raw message, unfolded."""
+    head = re.sub(rb"\r\n(?=[ \t])", b"", raw.split(b"\r\n\r\n", 1)[0]).decode("ascii")
+    [value] = [
+        line.partition(":")[2].strip()
+        for line in head.split("\r\n")
+        if line.lower().startswith(f"{header.lower()}:")
+    ]
+    return value
+
+
+async def _deliver_with_names(factory: ServerFactory, name: str) -> ReceivedMessage:
+    """A confirmation to a patient called ``name`` from a clinic called ``name``."""
+    server = await started(factory, security="starttls")
+    config = server.config(from_name=name)
+    await Mailer(config).send(
+        build_email(EmailKind.BOOKED, appointment(patient_name=name), sender=config)
+    )
+    [received] = server.messages
+    headers = received.raw.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+    assert any(line.startswith(b" ") for line in headers), "the long headers were not folded"
+    assert all(len(line) <= 78 for line in headers)
+    return received
+
+
+@pytest.mark.parametrize("name", [FOLDED, QUOTED])
+async def test_a_display_name_never_adds_a_recipient(
+    smtp_server: ServerFactory, name: str
+) -> None:
+    received = await _deliver_with_names(smtp_server, name)
+
+    assert received.rcpt_tos == ("bob@patients.test",)
+    got = received.message
+    assert [(a.display_name, a.addr_spec) for a in got["To"].addresses] == [
+        (name, "bob@patients.test")
+    ]
+    assert [(a.display_name, a.addr_spec) for a in got["From"].addresses] == [(name, SENDER)]
+    assert got["Cc"] is None and got["Bcc"] is None
+
+
+async def test_a_long_non_ascii_display_name_never_adds_a_recipient(
+    smtp_server: ServerFactory,
+) -> None:
+    name = f"Dr. Íñigo Núñez-{FOLDED}"
+    received = await _deliver_with_names(smtp_server, name)
+
+    assert received.rcpt_tos == ("bob@patients.test",)
+    got = received.message
+    [patient] = got["To"].addresses
+    assert patient.addr_spec == "bob@patients.test"
+    [sender] = got["From"].addresses
+    assert sender.addr_spec == SENDER
+    # Mail programs join adjacent encoded words as RFC 2047 says (Python's own parser keeps a
+    # space between them): read that way, each header is the name and its one address.
+    for header, address in (("To", "bob@patients.test"), ("From", SENDER)):
+        value = str(make_header(decode_header(_unfolded(received.raw, header))))
+        assert value == f"{name} <{address}>"
 
 
 @pytest.mark.parametrize("with_login", [False, True])

@@ -90,7 +90,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "There are no doctors yet. /adddoctor adds one.",
         "Todavía no hay médicos. /adddoctor para dar de alta uno.",
     ),
-    "admin.list.page": ("{notice}{title}\n\n{items}", "{notice}{title}\n\n{items}"),
+    "admin.list.page": ("{title}\n\n{items}", "{title}\n\n{items}"),
     "admin.list.title": (
         "<b>Doctors</b> ({count})",
         "<b>Médicos</b> ({count})",
@@ -141,9 +141,9 @@ TEXTS: dict[str, tuple[str, str]] = {
         "✅ {name} vuelve a estar activo: los pacientes pueden reservar y puede usar /login.",
     ),
     "admin.off.confirm": (
-        "{notice}{name} has upcoming appointments: {count}\n{items}\n(times in {zone})\n\n"
+        "{name} has upcoming appointments: {count}\n{items}\n(times in {zone})\n\n"
         "Deactivating cancels all of them and tells each patient. Deactivate {name}?",
-        "{notice}{name} tiene citas próximas: {count}\n{items}\n(horas en {zone})\n\n"
+        "{name} tiene citas próximas: {count}\n{items}\n(horas en {zone})\n\n"
         "Al desactivarlo se cancelan todas y se avisa a cada paciente. ¿Desactivar a {name}?",
     ),
     "admin.off.changed": (

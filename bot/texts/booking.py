@@ -141,9 +141,14 @@ TEXTS: dict[str, tuple[str, str]] = {
         "No tienes citas pendientes. /book para pedir una.",
     ),
     "appts.header": (
-        "<b>Your upcoming appointments</b> ({count})",
-        "<b>Tus próximas citas</b> ({count})",
+        "<b>Your upcoming appointments</b> ({count}), times in {zone}:",
+        "<b>Tus próximas citas</b> ({count}), horas de {zone}:",
     ),
+    "appts.list_item": (
+        "{number}. {when} — {doctor} ({specialty})",
+        "{number}. {when} — {doctor} ({specialty})",
+    ),
+    "appts.btn.list": ("« All appointments", "« Todas las citas"),
     "appts.card": (
         "<b>{doctor}</b> ({specialty})\n{when}\nStatus: {status}",
         "<b>{doctor}</b> ({specialty})\n{when}\nEstado: {status}",

@@ -16,70 +16,39 @@ TEXTS: dict[str, tuple[str, str]] = {
         "This link is not valid. Ask the clinic for a new one.",
         "Este enlace no es válido. Pide uno nuevo a la clínica.",
     ),
-    "help.guest": (
-        "<b>Commands</b>\n"
-        "/register — create a patient account\n"
-        "/login — log in\n"
-        "/language — English or Spanish\n"
-        "/cancel — leave what you are doing",
-        "<b>Comandos</b>\n"
-        "/register — crear una cuenta de paciente\n"
-        "/login — iniciar sesión\n"
-        "/language — inglés o español\n"
-        "/cancel — salir de lo que estás haciendo",
+    "help.title": ("<b>Commands</b>", "<b>Comandos</b>"),
+    "help.line.register": ("create a patient account", "crear una cuenta de paciente"),
+    "help.line.login": ("log in", "iniciar sesión"),
+    "help.line.logout": ("log out of this chat", "cerrar sesión en este chat"),
+    "help.line.me": ("your account", "tu cuenta"),
+    "help.line.language": ("English or Spanish", "inglés o español"),
+    "help.line.cancel": ("leave what you are doing", "salir de lo que estás haciendo"),
+    "help.line.book": ("book an appointment", "pedir una cita"),
+    "help.line.appointments": (
+        "your appointments (cancel, reschedule)",
+        "tus citas (cancelar, cambiar)",
     ),
-    "help.patient": (
-        "<b>Commands</b>\n"
-        "/book — book an appointment\n"
-        "/appointments — your appointments (cancel, reschedule)\n"
-        "/me — your account\n"
-        "/language — English or Spanish\n"
-        "/logout — log out of this chat\n"
-        "/cancel — leave what you are doing",
-        "<b>Comandos</b>\n"
-        "/book — pedir una cita\n"
-        "/appointments — tus citas (cancelar, cambiar)\n"
-        "/me — tu cuenta\n"
-        "/language — inglés o español\n"
-        "/logout — cerrar sesión en este chat\n"
-        "/cancel — salir de lo que estás haciendo",
+    "help.line.schedule": (
+        "your appointments today, tomorrow and this week",
+        "tus citas de hoy, mañana y esta semana",
     ),
-    "help.doctor": (
-        "<b>Commands</b>\n"
-        "/schedule — your appointments today, tomorrow and this week\n"
-        "/hours — your weekly hours and time off\n"
-        "/me — your account\n"
-        "/language — English or Spanish\n"
-        "/logout — log out of this chat\n"
-        "/cancel — leave what you are doing",
-        "<b>Comandos</b>\n"
-        "/schedule — tus citas de hoy, mañana y esta semana\n"
-        "/hours — tu horario semanal y tus ausencias\n"
-        "/me — tu cuenta\n"
-        "/language — inglés o español\n"
-        "/logout — cerrar sesión en este chat\n"
-        "/cancel — salir de lo que estás haciendo",
+    "help.line.schedule.admin": (
+        "any doctor's appointments",
+        "las citas de cualquier médico",
     ),
-    "help.admin": (
-        "<b>Commands</b>\n"
-        "/adddoctor — add a doctor and get their invite link\n"
-        "/doctors — list, deactivate and reactivate doctors\n"
-        "/schedule — any doctor's appointments\n"
-        "/reminders — reminder delivery\n"
-        "/me — your account\n"
-        "/language — English or Spanish\n"
-        "/logout — log out of this chat\n"
-        "/cancel — leave what you are doing",
-        "<b>Comandos</b>\n"
-        "/adddoctor — dar de alta a un médico y obtener su enlace de invitación\n"
-        "/doctors — ver, desactivar y reactivar médicos\n"
-        "/schedule — las citas de cualquier médico\n"
-        "/reminders — envío de recordatorios\n"
-        "/me — tu cuenta\n"
-        "/language — inglés o español\n"
-        "/logout — cerrar sesión en este chat\n"
-        "/cancel — salir de lo que estás haciendo",
+    "help.line.hours": (
+        "your weekly hours and time off",
+        "tu horario semanal y tus ausencias",
     ),
+    "help.line.adddoctor": (
+        "add a doctor and get their invite link",
+        "dar de alta a un médico y obtener su enlace de invitación",
+    ),
+    "help.line.doctors": (
+        "list, deactivate and reactivate doctors",
+        "ver, desactivar y reactivar médicos",
+    ),
+    "help.line.reminders": ("reminder delivery", "envío de recordatorios"),
     "menu.start": ("Welcome", "Bienvenida"),
     "menu.help": ("What I can do", "Qué puedo hacer"),
     "menu.register": ("Create a patient account", "Crear una cuenta de paciente"),
@@ -120,10 +89,39 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "common.cancelled": ("Cancelled. Nothing was saved.", "Cancelado. No se ha guardado nada."),
     "common.nothing_to_cancel": ("There is nothing to cancel.", "No hay nada que cancelar."),
-    "common.busy": (
-        "Please finish this step first, or send /cancel to leave it.",
-        "Termina este paso primero, o envía /cancel para salir.",
+    "common.pick_one": (
+        "I didn't catch that. Please choose one of these (a button, or type it):",
+        "No te he entendido. Elige una de estas opciones (un botón, o escríbela):",
     ),
+    "common.which_one": (
+        "Which one do you mean: {choices}?",
+        "¿Cuál de estas: {choices}?",
+    ),
+    "common.stale_step": (
+        "That screen was out of date: here is where you are.",
+        "Esa pantalla estaba desactualizada: aquí es donde estás.",
+    ),
+    "common.conversation_replaced": (
+        "(Your unfinished {what} was closed.)",
+        "(He cerrado tu {what} sin terminar.)",
+    ),
+    "common.conversation_expired": (
+        "Your unfinished {what} was closed after {minutes} minutes without an answer. "
+        "Nothing was saved.",
+        "He cerrado tu {what} sin terminar tras {minutes} minutos sin respuesta. No se ha "
+        "guardado nada.",
+    ),
+    "common.slow_down": (
+        "You are sending messages faster than I can answer. I skipped some; please slow down.",
+        "Envías mensajes más rápido de lo que puedo responder. He omitido algunos; ve más "
+        "despacio, por favor.",
+    ),
+    "conversation.register": ("registration", "registro"),
+    "conversation.login": ("login", "inicio de sesión"),
+    "conversation.invite": ("invite", "invitación"),
+    "conversation.booking": ("booking", "reserva"),
+    "conversation.hours": ("change of hours", "cambio de horario"),
+    "conversation.adddoctor": ("new doctor", "alta de médico"),
     "common.expects_text": (
         "Please type your answer as a text message, or /cancel.",
         "Escribe tu respuesta como mensaje de texto, o /cancel.",
@@ -147,6 +145,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "common.conversation_lost": (
         "Sorry, I lost track of this conversation. Please start again.",
         "Lo siento, he perdido el hilo de esta conversación. Empieza de nuevo, por favor.",
+    ),
+    "common.error_after_change": (
+        "Your change was saved, but I could not show the result. Please send the command "
+        "again to see it.",
+        "Tu cambio se ha guardado, pero no he podido mostrar el resultado. Envía el comando "
+        "de nuevo para verlo.",
     ),
     "common.internal_error": (
         "Sorry, something went wrong on our side. Nothing was changed; please try again.",

@@ -1,6 +1,7 @@
 """Texts of the doctor commands: /schedule, attendance, /hours and time off."""
 
 TEXTS: dict[str, tuple[str, str]] = {
+    "doctor.page": ("Page {page} of {pages}.", "Página {page} de {pages}."),
     # --- /schedule ------------------------------------------------------------------------------
     "schedule.day": (
         "📋 <b>{doctor}</b> — {date} ({zone})\n\n{body}",
@@ -39,6 +40,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "schedule.back_to_doctors": ("« Doctors", "« Médicos"),
     "schedule.pick_doctor": ("Whose schedule?", "¿La agenda de qué médico?"),
     "schedule.inactive": ("(inactive)", "(inactivo)"),
+    "schedule.prev_page": ("◀ Previous", "◀ Anteriores"),
+    "schedule.next_page": ("Next ▶", "Siguientes ▶"),
     "schedule.no_doctors": (
         "There are no doctors yet. /adddoctor adds one.",
         "Aún no hay médicos. /adddoctor da de alta uno.",
@@ -80,16 +83,14 @@ TEXTS: dict[str, tuple[str, str]] = {
         "🕘 <b>Tu horario semanal</b> ({zone})\n{hours}\n\n"
         "🏖 <b>Ausencias</b> ({zone})\n{time_off}",
     ),
-    "hours.overview_with_note": (
-        "{note}\n\n🕘 <b>Your weekly hours</b> ({zone})\n{hours}\n\n"
-        "🏖 <b>Time off</b> ({zone})\n{time_off}",
-        "{note}\n\n🕘 <b>Tu horario semanal</b> ({zone})\n{hours}\n\n"
-        "🏖 <b>Ausencias</b> ({zone})\n{time_off}",
-    ),
     "hours.weekday_line": ("{weekday} {ranges}", "{weekday} {ranges}"),
     "hours.no_ranges": ("—", "—"),
     "hours.no_time_off": ("No upcoming time off.", "No hay ausencias próximas."),
     "hours.time_off_line": ("• {what}", "• {what}"),
+    "hours.time_off_more": (
+        "• … and {count} more (Remove time off lists them all)",
+        "• … y {count} más (Quitar ausencia las muestra todas)",
+    ),
     "hours.edit_day": ("Edit a day", "Editar un día"),
     "hours.add_time_off": ("Add time off", "Añadir ausencia"),
     "hours.remove_time_off": ("Remove time off", "Quitar ausencia"),
@@ -108,10 +109,6 @@ TEXTS: dict[str, tuple[str, str]] = {
         "<b>{weekday}</b> ({zone}): {ranges}",
         "<b>{weekday}</b> ({zone}): {ranges}",
     ),
-    "hours.day_with_note": (
-        "{note}\n\n<b>{weekday}</b> ({zone}): {ranges}",
-        "{note}\n\n<b>{weekday}</b> ({zone}): {ranges}",
-    ),
     "hours.day_off": ("no hours (day off)", "sin horario (día libre)"),
     "hours.clear_day": ("Clear day", "Vaciar el día"),
     "hours.add_range": ("Add a range", "Añadir un tramo"),
@@ -123,6 +120,28 @@ TEXTS: dict[str, tuple[str, str]] = {
         "ℹ️ {count} cita(s) próxima(s) del {weekday} quedan ahora fuera de tu horario. "
         "Siguen reservadas: consulta /schedule.",
     ),
+    "hours.weekday_hint": (
+        "I didn't catch that. Choose a day of the week (or type one, e.g. monday), or type a "
+        "day with its hours, e.g. monday 9-13, 15-18.",
+        "No te he entendido. Elige un día de la semana (o escríbelo, p. ej. lunes), o escribe "
+        "un día con su horario, p. ej. lunes 9-13, 15-18.",
+    ),
+    "hours.day_hint": (
+        "I didn't catch that. Choose a button, or type {weekday}'s hours, e.g. 9-13, 14:30-18 "
+        "(they replace the ones it has).",
+        "No te he entendido. Elige un botón, o escribe el horario del {weekday}, p. ej. "
+        "9-13, 14:30-18 (sustituye al que tiene).",
+    ),
+    "hours.typed_invalid": (
+        "I can't use “{text}” as hours: type ranges such as 9-13, 14:30-18. Nothing was changed.",
+        "No puedo usar «{text}» como horario: escribe tramos como 9-13, 14:30-18. "
+        "No se ha cambiado nada.",
+    ),
+    "hours.typed_overlap": (
+        "{first} and {second} overlap: type each range once. Nothing was changed.",
+        "{first} y {second} se solapan: escribe cada tramo una vez. No se ha cambiado nada.",
+    ),
+    "hours.day_set": ("✅ {weekday}: {ranges}.", "✅ {weekday}: {ranges}."),
     "hours.invalid": (
         "That range is not valid; nothing was changed.",
         "Ese tramo no es válido; no se ha cambiado nada.",
@@ -149,6 +168,14 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{title}\nStarts at {start}, ends at {hour}:…? Pick the minutes:",
         "{title}\nEmpieza a las {start} y termina a las {hour}:…? Elige los minutos:",
     ),
+    "pick.hint": (
+        "I didn't catch that. Choose with the buttons, or type a time such as 13:00 or 1pm.",
+        "No te he entendido. Elige con los botones, o escribe una hora como 13:00 o 1pm.",
+    ),
+    "pick.not_offered": (
+        "{time} can't be chosen here. Choose one of these:",
+        "No se puede elegir {time} aquí. Elige una de estas:",
+    ),
     # --- adding time off ------------------------------------------------------------------------
     "off.pick_first": (
         "🏖 Time off ({zone}): pick the first day.",
@@ -166,6 +193,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "off.earlier": ("◀ Earlier", "◀ Antes"),
     "off.later": ("Later ▶", "Después ▶"),
+    "off.day_hint": (
+        "I didn't catch that. Choose a day, or type a date such as 24/12.",
+        "No te he entendido. Elige un día, o escribe una fecha como 24/12.",
+    ),
     "off.day_out_of_range": (
         "That day can't be chosen here.",
         "Ese día no se puede elegir aquí.",

@@ -1,0 +1,222 @@
+"""/appointments: one message listing the upcoming visits (paged), each opening its card with
+Cancel and Reschedule; past visits on request.
+
+Its buttons carry ids only and act on the server's state when pressed, wherever they are shown
+(an older copy of the list, a reminder): every id is checked against the presser's session.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.callbacks import (
+    AppointmentsPage,
+    AskCancel,
+    ConfirmCancel,
+    KeepAppointment,
+    PastAppointments,
+    Reschedule,
+    ShowAppointment,
+)
+from bot.choices import Choice, Screen
+from bot.context import ClinicContext
+from bot.formatting import policy_of, when_short
+from bot.handlers.booking.shared import change_refusal, described
+from bot.jobs import kick_deliveries
+from bot.notify import tell_doctor
+from bot.routes import Button, Command, Routes, roles
+from db.booking import (
+    Actor,
+    AppointmentView,
+    NotChangeable,
+    TooLateToChange,
+    appointment_view,
+    cancel,
+    check_changeable,
+    past_for_patient,
+    upcoming_for_patient,
+)
+from db.errors import NotFound
+from db.models import AppointmentStatus, Role
+
+PATIENTS = roles(Role.PATIENT)
+PER_PAGE = 6
+
+
+def _status(context: ClinicContext, appt: AppointmentView) -> str:
+    if appt.status == AppointmentStatus.CANCELLED:
+        who = "you" if appt.cancelled_by == appt.patient_id else "clinic"
+        return context.t(f"appts.status.cancelled_{who}")
+    if appt.status == AppointmentStatus.BOOKED and appt.starts_at <= context.now:
+        return context.t("appts.status.unmarked")
+    return context.t(f"appts.status.{appt.status}")
+
+
+def _to_list(context: ClinicContext) -> Choice:
+    return Choice(context.t("appts.btn.list"), AppointmentsPage(page=0))
+
+
+def _actor(context: ClinicContext) -> Actor:
+    return Actor(context.me.user_id, context.me.role)
+
+
+async def _list_screen(context: ClinicContext, page: int) -> Screen:
+    upcoming = await upcoming_for_patient(
+        context.db, patient_id=context.me.user_id, now=context.now
+    )
+    past = Choice(context.t("appts.btn.past"), PastAppointments())
+    if not upcoming:
+        return Screen(context.t("appts.none"), [[past]])
+    tz, language = context.settings.timezone, context.lang
+    pages = -(-len(upcoming) // PER_PAGE)
+    page = min(max(page, 0), pages - 1)
+    first = page * PER_PAGE
+    shown = upcoming[first : first + PER_PAGE]
+    lines = [context.t("appts.header", count=len(upcoming), zone=tz.key)]
+    rows: list[list[Choice]] = []
+    for number, appt in enumerate(shown, start=first + 1):
+        moment = when_short(language, appt.starts_at, tz)
+        lines.append(
+            context.t(
+                "appts.list_item",
+                number=number,
+                when=moment,
+                doctor=appt.doctor_name,
+                specialty=appt.specialty,
+            )
+        )
+        rows.append([Choice(f"{number}. {moment} · {appt.doctor_name}", ShowAppointment(appt.id))])
+    nav = []
+    if page > 0:
+        nav.append(Choice(context.t("book.btn.prev"), AppointmentsPage(page=page - 1)))
+    if page < pages - 1:
+        nav.append(Choice(context.t("book.btn.next"), AppointmentsPage(page=page + 1)))
+    if nav:
+        rows.append(nav)
+    if pages > 1:
+        lines.append(context.t("book.page", page=page + 1, pages=pages))
+    rows.append([past])
+    return Screen("\n".join(lines), rows)
+
+
+def _card(context: ClinicContext, appt: AppointmentView) -> Screen:
+    """An appointment, with Cancel and Reschedule while it may still change."""
+    text = context.t("appts.card", status=_status(context, appt), **described(context, appt))
+    rows = []
+    if appt.status == AppointmentStatus.BOOKED and appt.starts_at > context.now:
+        rows.append(
+            [
+                Choice(context.t("appts.btn.cancel"), AskCancel(appointment=appt.id)),
+                Choice(context.t("appts.btn.reschedule"), Reschedule(appointment=appt.id)),
+            ]
+        )
+    rows.append([_to_list(context)])
+    return Screen(text, rows)
+
+
+async def _own(context: ClinicContext, appointment_id: int) -> AppointmentView | None:
+    try:
+        appt = await appointment_view(context.db, appointment_id)
+    except NotFound:
+        return None
+    return appt if appt.patient_id == context.me.user_id else None
+
+
+async def show_appointments(update: Update, context: ClinicContext) -> None:
+    """/appointments: the upcoming ones, one line and one button each; past ones on request."""
+    context.show(await _list_screen(context, 0))
+
+
+async def show_page(update: Update, context: ClinicContext) -> None:
+    """Another page of the list (or back to it from a card)."""
+    context.show(await _list_screen(context, context.payload(AppointmentsPage).page))
+
+
+async def show_card(update: Update, context: ClinicContext) -> None:
+    """One appointment's card."""
+    appt = await _own(context, context.payload(ShowAppointment).appointment)
+    if appt is None:
+        context.alert("appts.not_found")
+        return
+    context.show(_card(context, appt))
+
+
+async def show_past(update: Update, context: ClinicContext) -> None:
+    """Past appointments: the latest ones, with what became of them."""
+    past = await past_for_patient(context.db, patient_id=context.me.user_id, now=context.now)
+    back = [[_to_list(context)]]
+    if not past:
+        context.show(Screen(context.t("appts.past_none"), back))
+        return
+    lines = [context.t("appts.past_title")]
+    lines += [
+        context.t("appts.past_item", status=_status(context, appt), **described(context, appt))
+        for appt in past
+    ]
+    context.show(Screen("\n".join(lines), back))
+
+
+async def ask_cancel(update: Update, context: ClinicContext) -> None:
+    """Cancel: if the appointment may be cancelled, ask to confirm on its message."""
+    try:
+        appt = await check_changeable(
+            context.db,
+            appointment_id=context.payload(AskCancel).appointment,
+            actor=_actor(context),
+            policy=policy_of(context.settings),
+            now=context.now,
+        )
+    except (NotFound, NotChangeable, TooLateToChange) as exc:
+        key, values = change_refusal(context, exc)
+        context.alert(key, **values)
+        return
+    rows = [
+        [
+            Choice(context.t("appts.btn.yes_cancel"), ConfirmCancel(appointment=appt.id)),
+            Choice(context.t("appts.btn.keep"), KeepAppointment(appointment=appt.id)),
+        ]
+    ]
+    context.show(Screen(context.t("appts.confirm_cancel", **described(context, appt)), rows))
+
+
+async def confirm_cancel(update: Update, context: ClinicContext) -> None:
+    """Yes, cancel: cancel it (never deleted) and tell the doctor."""
+    try:
+        cancelled = await cancel(
+            context.db,
+            appointment_id=context.payload(ConfirmCancel).appointment,
+            actor=_actor(context),
+            policy=policy_of(context.settings),
+            now=context.now,
+        )
+    except (NotFound, NotChangeable, TooLateToChange) as exc:
+        key, values = change_refusal(context, exc)
+        context.alert(key, **values)
+        return
+    text = context.t("appts.cancelled", **described(context, cancelled))
+    context.show(Screen(text, [[_to_list(context)]]))
+    bot, services = context.bot, context.services
+    context.after_commit(lambda: tell_doctor(bot, services, cancelled, "cancelled"))
+    context.after_commit(lambda: kick_deliveries(context))
+
+
+async def keep_appointment(update: Update, context: ClinicContext) -> None:
+    """Keep it: the appointment's card again, as it now stands."""
+    appt = await _own(context, context.payload(KeepAppointment).appointment)
+    if appt is None:
+        context.alert("appts.not_found")
+        return
+    context.show(_card(context, appt))
+
+
+ROUTES = Routes(
+    commands=[Command("appointments", show_appointments, roles=PATIENTS)],
+    buttons=[
+        Button(AppointmentsPage, show_page, roles=PATIENTS),
+        Button(ShowAppointment, show_card, roles=PATIENTS),
+        Button(PastAppointments, show_past, roles=PATIENTS),
+        Button(AskCancel, ask_cancel, roles=PATIENTS),
+        Button(ConfirmCancel, confirm_cancel, roles=PATIENTS),
+        Button(KeepAppointment, keep_appointment, roles=PATIENTS),
+    ],
+)

@@ -1,0 +1,303 @@
+"""The booking conversation's states, draft and screens (what each step shows).
+
+The step handlers that move between these screens are in :mod:`bot.handlers.booking.flow`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from telegram import Update
+
+from bot.callbacks import (
+    BookAbandon,
+    BookBack,
+    BookChangeTime,
+    BookConfirm,
+    BookDay,
+    BookDaysPage,
+    BookDoctor,
+    BookSpecialty,
+    BookTime,
+)
+from bot.choices import NO, YES, Choice, Screen, day_keys, rows_of, time_key
+from bot.context import ClinicContext
+from bot.conversation import Ended
+from bot.formatting import clock, day_label, long_date, policy_of, when, when_short
+from db.booking import available_days, next_free_slots
+from db.doctors import DoctorView, get_doctor, get_specialty, list_doctors, list_specialties
+from db.errors import NotFound
+from db.slots import Slot
+
+DAYS_PER_PAGE = 7
+DAYS_PER_ROW = 3
+TIMES_PER_ROW = 4
+ALTERNATIVES = 6
+
+
+class BookState(StrEnum):
+    SPECIALTY = "specialty"
+    DOCTOR = "doctor"
+    DAY = "day"
+    TIME = "time"
+    TAKEN = "taken"  # the chosen time was just taken: the next free ones
+    CONFIRM = "confirm"
+
+
+class Mode(StrEnum):
+    BOOK = "book"
+    MOVE = "move"
+
+
+@dataclass
+class BookingDraft:
+    mode: Mode = Mode.BOOK
+    specialty: int | None = None
+    doctor: int | None = None
+    page: int = 0
+    day: date | None = None
+    start: datetime | None = None
+    taken: datetime | None = None  # the time someone else just booked
+    # When moving: the appointment and its current time.
+    appointment: int | None = None
+    current_start: datetime | None = None
+    current_end: datetime | None = None
+
+
+Result = BookState | Ended | None
+
+
+# --- look-ups -----------------------------------------------------------------------------------
+
+
+async def doctor_of(context: ClinicContext, draft: BookingDraft) -> DoctorView | None:
+    """The draft's doctor, if still taking appointments."""
+    if draft.doctor is None:
+        return None
+    try:
+        return await get_doctor(context.db, draft.doctor, bookable=True)
+    except NotFound:
+        return None
+
+
+async def free_days(
+    context: ClinicContext, draft: BookingDraft, doctor: DoctorView, day: date | None = None
+) -> dict[date, list[Slot]]:
+    """The doctor's free slots by day (only ``day`` when given) for this patient; when moving,
+    the appointment's own time is not offered as a new one."""
+    days = await available_days(
+        context.db,
+        doctor=doctor,
+        policy=policy_of(context.settings),
+        now=context.now,
+        patient_id=context.me.user_id,
+        ignore_appointment=draft.appointment,
+        first_day=day,
+        last_day=day,
+    )
+    if draft.mode is Mode.MOVE:
+        days = {
+            d: [x for x in slots if x.starts_at != draft.current_start]
+            for d, slots in days.items()
+        }
+    return {d: slots for d, slots in days.items() if slots}
+
+
+def _current_when(context: ClinicContext, draft: BookingDraft) -> str:
+    assert draft.current_start is not None and draft.current_end is not None
+    return when(context.lang, draft.current_start, draft.current_end, context.settings.timezone)
+
+
+def _time_labels(slots: Sequence[Slot], context: ClinicContext) -> list[str]:
+    """``09:30`` for each slot; a wall time that occurs twice (the night clocks go back) also
+    shows its UTC offset, so the two buttons differ."""
+    tz = context.settings.timezone
+    labels = [clock(slot.starts_at, tz) for slot in slots]
+    repeated = {label for label in labels if labels.count(label) > 1}
+    return [
+        f"{label} ({slot.starts_at.astimezone(tz).strftime('%z')[:3]})"
+        if label in repeated
+        else label
+        for label, slot in zip(labels, slots, strict=True)
+    ]
+
+
+def _time_choice(context: ClinicContext, label: str, slot: Slot) -> Choice:
+    local = slot.starts_at.astimezone(context.settings.timezone)
+    key = time_key(local.hour * 60 + local.minute)
+    return Choice(label, BookTime(flow=context.turn.flow, starts_at=slot.starts_at), (key,))
+
+
+# --- screens ------------------------------------------------------------------------------------
+
+
+async def specialty_screen(update: Update, context: ClinicContext, draft: BookingDraft) -> Screen:
+    specialties = await list_specialties(context.db, bookable_only=True)
+    if not specialties:
+        return Screen(context.t("book.no_specialties"))
+    flow = context.turn.flow
+    choices = [Choice(sp.name, BookSpecialty(flow=flow, specialty=sp.id)) for sp in specialties]
+    return Screen(context.t("book.choose_specialty"), rows_of(choices, 2))
+
+
+async def doctor_screen(update: Update, context: ClinicContext, draft: BookingDraft) -> Screen:
+    flow = context.turn.flow
+    back = [Choice(context.t("book.btn.back"), BookBack(flow=flow, to="specialty"), ("back",))]
+    assert draft.specialty is not None
+    specialty = await get_specialty(context.db, draft.specialty)
+    doctors = await list_doctors(context.db, specialty_id=specialty.id, bookable_only=True)
+    if not doctors:
+        return Screen(context.t("book.no_doctors", specialty=specialty.name), [back])
+    rows = [[Choice(d.name, BookDoctor(flow=flow, doctor=d.user_id))] for d in doctors]
+    return Screen(context.t("book.choose_doctor", specialty=specialty.name), [*rows, back])
+
+
+async def day_screen(update: Update, context: ClinicContext, draft: BookingDraft) -> Screen:
+    flow, language = context.turn.flow, context.lang
+    doctor = await doctor_of(context, draft)
+    if doctor is None:
+        return Screen(context.t("book.doctor_gone"))
+    days = list(await free_days(context, draft, doctor))
+    zone = context.settings.timezone.key
+    moving = draft.mode is Mode.MOVE
+    values: dict[str, object] = {"doctor": doctor.name, "specialty": doctor.specialty}
+    cancel = Choice(context.t("book.btn.cancel"), BookAbandon(flow=flow), NO)
+    doctors = Choice(context.t("book.btn.doctors"), BookBack(flow=flow, to="doctor"), ("back",))
+    if not days:
+        horizon = context.settings.booking_horizon_days
+        if moving:
+            return Screen(context.t("move.no_days", days=horizon, **values), [[cancel]])
+        return Screen(context.t("book.no_days", days=horizon, **values), [[doctors]])
+    pages = -(-len(days) // DAYS_PER_PAGE)
+    page = min(max(draft.page, 0), pages - 1)
+    draft.page = page
+    shown = days[page * DAYS_PER_PAGE : (page + 1) * DAYS_PER_PAGE]
+    today = context.now.astimezone(context.settings.timezone).date()
+    rows = rows_of(
+        [
+            Choice(day_label(language, d), BookDay(flow=flow, day=d), day_keys(d, today))
+            for d in shown
+        ],
+        DAYS_PER_ROW,
+    )
+    nav = []
+    if page > 0:
+        nav.append(
+            Choice(
+                context.t("book.btn.prev"),
+                BookDaysPage(flow=flow, page=page - 1),
+                ("previous", "earlier", "anterior"),
+            )
+        )
+    if page < pages - 1:
+        nav.append(
+            Choice(
+                context.t("book.btn.next"),
+                BookDaysPage(flow=flow, page=page + 1),
+                ("next", "more", "later", "siguiente", "mas"),
+            )
+        )
+    if nav:
+        rows.append(nav)
+    if moving:
+        rows.append([cancel])
+        text = context.t(
+            "move.choose_day", when=_current_when(context, draft), zone=zone, **values
+        )
+    else:
+        rows.append([doctors])
+        text = context.t("book.choose_day", zone=zone, **values)
+    if pages > 1:
+        text += "\n" + context.t("book.page", page=page + 1, pages=pages)
+    return Screen(text, rows)
+
+
+async def time_screen(update: Update, context: ClinicContext, draft: BookingDraft) -> Screen:
+    flow = context.turn.flow
+    doctor = await doctor_of(context, draft)
+    if doctor is None or draft.day is None:
+        return Screen(context.t("book.doctor_gone"))
+    other_days = Choice(
+        context.t("book.btn.other_days"), BookBack(flow=flow, to="days"), ("back", "days")
+    )
+    slots = (await free_days(context, draft, doctor, draft.day)).get(draft.day, [])
+    if not slots:
+        return Screen(context.t("book.day_full"), [[other_days]])
+    choices = [
+        _time_choice(context, label, slot)
+        for label, slot in zip(_time_labels(slots, context), slots, strict=True)
+    ]
+    rows = rows_of(choices, TIMES_PER_ROW)
+    rows.append([other_days])
+    key = "move.choose_time" if draft.mode is Mode.MOVE else "book.choose_time"
+    text = context.t(
+        key,
+        doctor=doctor.name,
+        specialty=doctor.specialty,
+        day=long_date(context.lang, draft.day),
+        zone=context.settings.timezone.key,
+    )
+    return Screen(text, rows)
+
+
+async def taken_screen(update: Update, context: ClinicContext, draft: BookingDraft) -> Screen:
+    """The time was just taken by someone else: the next free ones, as buttons."""
+    flow, tz = context.turn.flow, context.settings.timezone
+    doctor = await doctor_of(context, draft)
+    if doctor is None or draft.taken is None:
+        return Screen(context.t("book.doctor_gone"))
+    slots = await next_free_slots(
+        context.db,
+        doctor=doctor,
+        policy=policy_of(context.settings),
+        now=context.now,
+        after=draft.taken,
+        patient_id=context.me.user_id,
+        limit=ALTERNATIVES + 1,
+    )
+    if draft.mode is Mode.MOVE:
+        slots = [slot for slot in slots if slot.starts_at != draft.current_start]
+    slots = slots[:ALTERNATIVES]
+    other_days = Choice(
+        context.t("book.btn.other_days"), BookBack(flow=flow, to="days"), ("back", "days")
+    )
+    cancel = Choice(context.t("book.btn.cancel"), BookAbandon(flow=flow), NO)
+    if not slots:
+        return Screen(context.t("book.slot_taken_none"), [[other_days], [cancel]])
+    choices = []
+    for slot in slots:
+        local = slot.starts_at.astimezone(tz)
+        keys = (time_key(local.hour * 60 + local.minute),)
+        label = when_short(context.lang, slot.starts_at, tz)
+        choices.append(Choice(label, BookTime(flow=flow, starts_at=slot.starts_at), keys))
+    rows = rows_of(choices, 2)
+    rows += [[other_days], [cancel]]
+    return Screen(context.t("book.slot_taken", doctor=doctor.name, zone=tz.key), rows)
+
+
+async def confirm_screen(update: Update, context: ClinicContext, draft: BookingDraft) -> Screen:
+    flow, tz = context.turn.flow, context.settings.timezone
+    doctor = await doctor_of(context, draft)
+    if doctor is None or draft.start is None:
+        return Screen(context.t("book.doctor_gone"))
+    end = draft.start + timedelta(minutes=doctor.slot_minutes)
+    values: dict[str, object] = {
+        "doctor": doctor.name,
+        "specialty": doctor.specialty,
+        "when": when(context.lang, draft.start, end, tz),
+    }
+    if draft.mode is Mode.MOVE:
+        text = context.t("move.confirm", old=_current_when(context, draft), **values)
+    else:
+        text = context.t("book.confirm", **values)
+    rows = [
+        [Choice(context.t("book.btn.confirm"), BookConfirm(flow=flow), YES)],
+        [
+            Choice(context.t("book.btn.change_time"), BookChangeTime(flow=flow), ("change",)),
+            Choice(context.t("book.btn.cancel"), BookAbandon(flow=flow), NO),
+        ],
+    ]
+    return Screen(text, rows)

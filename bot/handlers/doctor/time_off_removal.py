@@ -1,0 +1,103 @@
+"""/hours, removing time off: one button per entry not yet over, a page at a time.
+
+Whether an entry is this doctor's and not yet over is checked by the use case that removes it,
+in the same statement, whatever the button says.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.callbacks import HoursDone, OffRemove, OffRemovePage
+from bot.choices import Choice, Screen, day_keys
+from bot.context import ClinicContext
+from bot.conversation import Step
+from bot.handlers.doctor.shared import (
+    EARLIER_KEYS,
+    LATER_KEYS,
+    HoursDraft,
+    HoursState,
+    Result,
+    back_choice,
+    describe_off,
+    finish_change,
+    leave_change,
+    today,
+)
+from db.doctors import remove_time_off, upcoming_time_off
+from db.errors import NotFound
+
+REMOVE_PER_PAGE = 8
+
+
+async def remove_screen(update: Update, context: ClinicContext, draft: HoursDraft) -> Screen:
+    """One button per time off not yet over, a page at a time."""
+    flow, this_day, tz = context.turn.flow, today(context), context.settings.timezone
+    entries = await upcoming_time_off(context.db, doctor_id=context.me.user_id, now=context.now)
+    pages = max(1, -(-len(entries) // REMOVE_PER_PAGE))
+    page = min(max(draft.remove_page, 0), pages - 1)
+    rows = [
+        [
+            Choice(
+                describe_off(context, row.starts_at, row.ends_at, row.whole_days),
+                OffRemove(flow=flow, time_off=row.id),
+                day_keys(row.starts_at.astimezone(tz).date(), this_day),
+            )
+        ]
+        for row in entries[page * REMOVE_PER_PAGE : (page + 1) * REMOVE_PER_PAGE]
+    ]
+    paging = []
+    if page > 0:
+        earlier = OffRemovePage(flow=flow, page=page - 1)
+        paging.append(Choice(context.t("off.earlier"), earlier, EARLIER_KEYS))
+    if page < pages - 1:
+        later = OffRemovePage(flow=flow, page=page + 1)
+        paging.append(Choice(context.t("off.later"), later, LATER_KEYS))
+    if paging:
+        rows.append(paging)
+    rows.append([back_choice(context, HoursDone(flow=flow))])
+    if not entries:
+        return Screen(context.t("off.none_to_remove"), rows)
+    text = context.t("off.pick_remove", zone=tz.key)
+    if pages > 1:
+        text += "\n" + context.t("doctor.page", page=page + 1, pages=pages)
+    return Screen(text, rows)
+
+
+async def start_removing(context: ClinicContext) -> HoursState | None:
+    """Remove time off: begin a change at the list of entries, if there are any."""
+    if not await upcoming_time_off(context.db, doctor_id=context.me.user_id, now=context.now):
+        await leave_change(context, context.t("off.none_to_remove"))
+        return None
+    context.begin(HoursDraft())
+    return HoursState.OFF_REMOVE
+
+
+async def turn_remove_page(update: Update, context: ClinicContext, draft: HoursDraft) -> Result:
+    """◀ Earlier / Later ▶ in the list of time off to remove."""
+    draft.remove_page = context.payload(OffRemovePage).page
+    return HoursState.OFF_REMOVE
+
+
+async def remove_entry(update: Update, context: ClinicContext, draft: HoursDraft) -> Result:
+    """One time off: removed, if it is this doctor's and not over."""
+    try:
+        removed = await remove_time_off(
+            context.db,
+            doctor_id=context.me.user_id,
+            time_off_id=context.payload(OffRemove).time_off,
+            now=context.now,
+        )
+    except NotFound:
+        context.alert("off.not_found")
+        return None
+    what = describe_off(context, removed.starts_at, removed.ends_at, removed.whole_days)
+    return await leave_change(context, context.t("off.removed", what=what))
+
+
+STEPS: dict[HoursState, Step[HoursDraft]] = {
+    HoursState.OFF_REMOVE: Step(
+        remove_screen,
+        {OffRemove: remove_entry, OffRemovePage: turn_remove_page, HoursDone: finish_change},
+    ),
+}

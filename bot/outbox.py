@@ -1,0 +1,178 @@
+"""What an update's handler says, sent only after its transaction committed.
+
+Handlers queue messages, edits, button answers, deletions and menu changes here; the dispatcher
+flushes them once the update's changes (the conversation's new state included) are stored, so
+a crash right after an answer never loses a step, and a rolled-back change never shows as done.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeChat,
+    InlineKeyboardMarkup,
+    Update,
+)
+from telegram.constants import MessageLimit
+from telegram.error import BadRequest, Forbidden, TelegramError
+
+from bot.choices import ReplyMarkup
+from bot.texts import t
+
+log = logging.getLogger(__name__)
+
+_TAG = re.compile(r"<[^>]+>")
+ELLIPSIS = "…"
+
+
+def visible_length(text: str) -> int:
+    """How many characters Telegram shows for ``text`` in HTML parse mode."""
+    return len(html.unescape(_TAG.sub("", text)))
+
+
+def fit(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> str:
+    """``text`` within Telegram's limit: whole lines kept from the top, then an ellipsis. Every
+    view is paged to fit well within it; this only guards against the unforeseen."""
+    if len(text) <= limit or visible_length(text) <= limit:
+        return text
+    kept: list[str] = []
+    for line in text.split("\n"):
+        if visible_length("\n".join([*kept, line, ELLIPSIS])) > limit:
+            break
+        kept.append(line)
+    return "\n".join([*kept, ELLIPSIS])
+
+
+@dataclass
+class Send:
+    text: str
+    markup: ReplyMarkup | None = None
+
+
+@dataclass
+class Show:
+    """Edit the message whose button was pressed; send a new one for a typed update."""
+
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+
+
+@dataclass
+class Delete:
+    message_id: int
+    carries_secret: bool
+
+
+@dataclass
+class Menu:
+    commands: list[tuple[str, str]] | None  # None: back to the default menu
+
+
+@dataclass
+class StripButtons:
+    """Remove the buttons of the message whose (stale) button was pressed."""
+
+
+Action = Send | Show | Delete | Menu | StripButtons
+
+
+@dataclass
+class Outbox:
+    """The queued replies of one update."""
+
+    actions: list[Action] = field(default_factory=list)
+    answer_text: str | None = None
+    answer_alert: bool = False
+    answered: bool = False
+    # Whether the update's transaction committed, and changed something the user did: an
+    # error after that point must say the change was made.
+    committed: bool = False
+    changed: bool = False
+    after_commit: list[Callable[[], Awaitable[None] | None]] = field(default_factory=list)
+
+    def clear(self) -> None:
+        self.actions.clear()
+        self.answer_text, self.answer_alert = None, False
+        self.after_commit.clear()
+        self.committed = self.changed = False
+
+    def prepend(self, action: Action) -> None:
+        self.actions.insert(0, action)
+
+    async def flush(self, bot: Bot, update: Update) -> None:
+        """Send everything queued, in order (the button press is answered first)."""
+        query = update.callback_query
+        chat = update.effective_chat
+        if query is not None and not self.answered:
+            self.answered = True
+            try:
+                await query.answer(self.answer_text, show_alert=self.answer_alert)
+            except BadRequest as exc:  # a query older than Telegram keeps them
+                log.debug("callback query not answered: %s", exc)
+        if chat is None:
+            return
+        actions, self.actions = self.actions, []
+        for action in actions:
+            await self._do(bot, update, chat.id, action)
+        hooks, self.after_commit = self.after_commit, []
+        for hook in hooks:
+            result = hook()
+            if result is not None:
+                await result
+
+    async def _do(self, bot: Bot, update: Update, chat_id: int, action: Action) -> None:
+        query = update.callback_query
+        if isinstance(action, Show):
+            text = fit(action.text)
+            if query is not None and query.message is not None:
+                try:
+                    await bot.edit_message_text(
+                        text, chat_id, query.message.message_id, reply_markup=action.markup
+                    )
+                    return
+                except BadRequest as exc:
+                    if "not modified" in str(exc).lower():
+                        return
+                    log.debug("could not edit, sending instead: %s", exc)
+            await bot.send_message(chat_id, text, reply_markup=action.markup)
+        elif isinstance(action, Send):
+            await bot.send_message(chat_id, fit(action.text), reply_markup=action.markup)
+        elif isinstance(action, Delete):
+            try:
+                await bot.delete_message(chat_id, action.message_id)
+            except (BadRequest, Forbidden) as exc:
+                level = logging.WARNING if action.carries_secret else logging.DEBUG
+                log.log(level, "could not delete a message: %s", exc)
+        elif isinstance(action, StripButtons):
+            if query is not None and query.message is not None:
+                try:
+                    await bot.edit_message_reply_markup(chat_id, query.message.message_id)
+                except BadRequest as exc:
+                    log.debug("could not remove stale buttons: %s", exc)
+        elif isinstance(action, Menu):
+            await show_menu(bot, chat_id, action.commands)
+
+
+async def show_menu(bot: Bot, chat_id: int, commands: list[tuple[str, str]] | None) -> None:
+    """Make the chat's command menu ``commands`` (``None``: the default one)."""
+    try:
+        if commands is None:
+            await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id))
+        else:
+            await bot.set_my_commands(
+                [BotCommand(name, description) for name, description in commands],
+                scope=BotCommandScopeChat(chat_id),
+            )
+    except TelegramError as exc:  # the menu is a convenience: never fail the action over it
+        log.warning("could not update the command menu of a chat: %s", exc)
+
+
+def menu_entries(commands: list[str], language: str) -> list[tuple[str, str]]:
+    return [(name, t(language, f"menu.{name}")) for name in commands]

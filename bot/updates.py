@@ -1,0 +1,95 @@
+"""How updates are scheduled: each chat's one at a time, chats side by side, and fairly.
+
+A chat's updates run in order (its conversation never races itself), different chats run
+concurrently, and a chat that floods the bot cannot starve the others: it waits for its own
+turn before taking one of the shared slots, and beyond a few queued updates its extra ones are
+dropped, with one "slow down" notice per burst.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseUpdateProcessor
+
+log = logging.getLogger(__name__)
+
+# Updates handled at once (each holds one database connection only while it runs, never while
+# Telegram answers): enough to keep two CPUs busy, within the connection pool.
+MAX_CONCURRENT_UPDATES = 16
+MAX_QUEUED_PER_CHAT = 10
+# PTB's own per-update slot: out of reach, the real limit is taken per chat turn.
+UNBOUNDED = 1_000_000
+
+
+@dataclass
+class _ChatQueue:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    waiting: int = 0
+    warned: bool = False
+
+
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    """See the module docstring. ``on_dropped`` is told of the first update dropped in a
+    burst (to send the notice).
+
+    PTB takes its own slot for every update before handing it over; that limit is set out of
+    reach here and the real one is taken only once the chat's turn has come, so a backlog of
+    one chat holds a single slot.
+    """
+
+    def __init__(
+        self,
+        max_concurrent_updates: int = MAX_CONCURRENT_UPDATES,
+        max_queued_per_chat: int = MAX_QUEUED_PER_CHAT,
+    ) -> None:
+        super().__init__(UNBOUNDED)
+        self.max_queued_per_chat = max_queued_per_chat
+        self.on_dropped: Callable[[Update], Awaitable[None]] | None = None
+        self._slots = asyncio.BoundedSemaphore(max_concurrent_updates)
+        self._chats: dict[int, _ChatQueue] = {}
+        self.dropped = 0
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            async with self._slots:
+                await coroutine
+            return
+        queue = self._chats.setdefault(chat.id, _ChatQueue())
+        if queue.waiting >= self.max_queued_per_chat:
+            self.dropped += 1
+            if isinstance(coroutine, Coroutine):
+                coroutine.close()
+            if not queue.warned and isinstance(update, Update):
+                queue.warned = True
+                await self._tell_dropped(update)
+            return
+        queue.waiting += 1
+        try:
+            # The chat's turn first, then a shared slot: a backlog holds at most one slot.
+            async with queue.lock, self._slots:
+                await coroutine
+        finally:
+            queue.waiting -= 1
+            if queue.waiting == 0:
+                del self._chats[chat.id]
+
+    async def _tell_dropped(self, update: Update) -> None:
+        if self.on_dropped is None:
+            return
+        try:
+            await self.on_dropped(update)
+        except Exception:  # a notice about dropping must never fail the bot
+            log.warning("could not tell a flooding chat to slow down", exc_info=True)
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
