@@ -42,6 +42,7 @@ class Base(DeclarativeBase):
 class Role(enum.StrEnum):
     PATIENT = "patient"
     DOCTOR = "doctor"
+    STAFF = "staff"  # the front desk
     ADMIN = "admin"
 
 
@@ -130,7 +131,7 @@ class Chat(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     conversation: Mapped[str | None] = mapped_column(String(32))
     state: Mapped[str | None] = mapped_column(String(48))
-    draft: Mapped[Any] = mapped_column(JSONB)
+    draft: Mapped[Any] = mapped_column(JSONB, nullable=True)
     # Numbers the chat's conversations: a step's buttons carry it, so a button of an ended or
     # replaced conversation is told apart from the open one's.
     flow: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))

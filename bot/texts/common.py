@@ -70,6 +70,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "language.es": ("Español", "Español"),
     "role.patient": ("patient", "paciente"),
     "role.doctor": ("doctor", "médico"),
+    "role.staff": ("front desk", "recepción"),
     "role.admin": ("admin", "administrador"),
     "auth.login_required": (
         "Please /login first.",
