@@ -23,8 +23,11 @@ def driver_url(url: str | URL) -> URL:
 
 
 def make_engine(url: str | URL, **options: Any) -> AsyncEngine:
-    """An async engine for ``url``; connections are checked on checkout (survives restarts)."""
+    """An async engine for ``url``; connections are checked on checkout (survives restarts),
+    and a server that does not answer fails a connection attempt after 10 s instead of
+    hanging it."""
     options.setdefault("pool_pre_ping", True)
+    options.setdefault("connect_args", {}).setdefault("connect_timeout", 10)
     options.setdefault("pool_size", 10)
     options.setdefault("max_overflow", 20)
     return create_async_engine(driver_url(url), **options)
