@@ -124,6 +124,8 @@ class FakeTelegram:
         # the HTTP status every call answers with until cleared (an outage); how many more
         # calls are acted on and then left unanswered, their connection cut (HTTP front only).
         self.delays: dict[str, float] = {}
+        # Calls of a method with a gate wait (after their delay) until the gate is set.
+        self.gates: dict[str, asyncio.Event] = {}
         self.outages: dict[str, int] = {}
         self.cuts: dict[str, int] = {}
         # Calls received and not answered yet, by method.
@@ -148,6 +150,9 @@ class FakeTelegram:
             delay = self.delays.get(method)
             if delay:
                 await asyncio.sleep(delay)
+            gate = self.gates.get(method)
+            if gate is not None:
+                await gate.wait()
             return await self._answer(method, params)
         finally:
             self.in_flight[method] -= 1
@@ -412,6 +417,7 @@ class FakeBotApiServer:
         self.token = token
         self.port = 0
         self._server: asyncio.Server | None = None
+        self._clients: set[asyncio.Task[Any]] = set()
         self.requests = 0
 
     @property
@@ -423,11 +429,19 @@ class FakeBotApiServer:
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
+        """Stop listening and drop every connection (calls still waiting are abandoned)."""
         if self._server is not None:
             self._server.close()
+            for task in list(self._clients):
+                task.cancel()
+            await asyncio.gather(*self._clients, return_exceptions=True)
             await self._server.wait_closed()
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._clients.add(task)
+            task.add_done_callback(self._clients.discard)
         try:
             while True:
                 request_line = await reader.readline()

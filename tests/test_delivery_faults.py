@@ -248,7 +248,7 @@ async def test_database_dying_mid_batch_sends_nothing_twice(
     telegram: tuple[FakeTelegram, FakeBotApiServer], tmp_path: Path
 ) -> None:
     fake, server = telegram
-    fake.delays["sendMessage"] = 5.0  # the answers come back while the database is down
+    answers = fake.gates["sendMessage"] = asyncio.Event()  # Telegram holds its answers
     with PrivatePostgres() as pg:
         url = pg.url()
         await asyncio.to_thread(upgrade_to_head, url)
@@ -262,7 +262,7 @@ async def test_database_dying_mid_batch_sends_nothing_twice(
             first, second = BotProcess(env, tmp_path, "first"), BotProcess(env, tmp_path, "second")
             async with first:
                 await until(
-                    lambda: len(fake.calls_of("sendMessage")) >= 10,
+                    lambda: fake.in_flight["sendMessage"] >= 10,
                     within=60,
                     what=f"ten sends\n{first.log()}",
                 )
@@ -272,6 +272,7 @@ async def test_database_dying_mid_batch_sends_nothing_twice(
                     outage = asyncio.get_running_loop().time()
                     # Telegram answers every send while the database is down: the first
                     # process keeps those outcomes.
+                    answers.set()
                     await until(
                         lambda: fake.in_flight["sendMessage"] == 0, within=30, what="answers"
                     )
