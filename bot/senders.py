@@ -29,7 +29,7 @@ from db.accounts import live_chats_for
 from db.booking import AppointmentView, appointment_views, schedule
 from db.deliveries import Claimed, Outcome, Result, failure, languages
 from db.doctors import day_bounds
-from db.models import Channel, DeliveryKind
+from db.models import AppointmentStatus, Channel, DeliveryKind
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +180,7 @@ async def send_chat(bot: Any, worker: DeliveryWorker, claimed: list[Claimed]) ->
             if item.kind is DeliveryKind.AGENDA and item.agenda_day is not None:
                 start, end = day_bounds(item.agenda_day, item.agenda_day, tz)
                 day = await schedule(s, doctor_id=item.recipient_id, start=start, end=end)
-                if any(a.status == "booked" and a.starts_at > now for a in day):
+                if any(a.status == AppointmentStatus.BOOKED and a.starts_at > now for a in day):
                     agendas[item.id] = day
     gate = asyncio.Semaphore(TELEGRAM_CONCURRENCY)
 
@@ -198,7 +198,8 @@ async def send_chat(bot: Any, worker: DeliveryWorker, claimed: list[Claimed]) ->
         text, markup = message
         targets = chats.get(item.recipient_id, [])
         if not targets:
-            worker.keep(Outcome(item.id, Result.SKIPPED, now, error="no chat with the bot"))
+            error = "the recipient has no chat with the bot"
+            worker.keep(Outcome(item.id, Result.SKIPPED, now, error=error))
             return
         async with gate:
             if not worker.may_send():

@@ -176,6 +176,15 @@ class BotProcess:
                 ) from None
         return int(process.returncode)
 
+    async def wait_for_log(self, text: str, *, within: float = 60) -> None:
+        """Wait until the current process has logged ``text``."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while text not in (self._logs[-1].read_text(errors="replace") if self._logs else ""):
+            if loop.time() > deadline:
+                raise AssertionError(f"{self.name} never logged {text!r}:\n{self.log()}")
+            await asyncio.sleep(0.1)
+
     def log(self) -> str:
         """Everything the process wrote, every start so far."""
         parts = []
