@@ -64,9 +64,11 @@ SELECT g, 1 + (g %% 100), 1000 + g,
        %(now)s + interval '1 day' + ((g / 100) * interval '30 minutes') + interval '30 minutes',
        'booked', 0, %(now)s, %(now)s
 FROM generate_series(1, %(n)s) AS g;
-INSERT INTO deliveries (appointment_id, appointment_version, kind, channel, offset_minutes,
-                        due_at, next_attempt_at, status, attempts, created_at, updated_at)
-SELECT a.id, 0, 'reminder', c.channel, 1440, %(now)s, %(now)s, 'pending', 0, %(now)s, %(now)s
+INSERT INTO deliveries (recipient_id, appointment_id, appointment_version, kind, channel,
+                        offset_minutes, due_at, next_attempt_at, status, attempts, created_at,
+                        updated_at)
+SELECT a.patient_id, a.id, 0, 'reminder', c.channel, 1440, %(now)s, %(now)s, 'pending', 0,
+       %(now)s, %(now)s
 FROM appointments a CROSS JOIN (VALUES ('telegram'), ('email')) AS c(channel);
 """
 
@@ -115,7 +117,7 @@ def _serve_fakes(ready: Any, stop: Any, results: Any) -> None:
 async def _channel_run(url: str, *, channel: str, count: int, rate_limited: bool) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(
-            "UPDATE deliveries SET status = 'pending', attempts = 0, lease_until = NULL, "
+            "UPDATE deliveries SET status = 'pending', attempts = 0, claimed_by = NULL, "
             "sent_at = NULL, next_attempt_at = due_at WHERE appointment_version = 0"
         )
         other = "email" if channel == "telegram" else "telegram"
@@ -176,9 +178,10 @@ async def _channel_run(url: str, *, channel: str, count: int, rate_limited: bool
 
 
 HISTORY = """
-INSERT INTO deliveries (appointment_id, appointment_version, kind, channel, offset_minutes,
-                        due_at, next_attempt_at, status, attempts, sent_at, created_at, updated_at)
-SELECT a.id, -v, 'reminder', 'telegram', 1440, %(now)s - v * interval '1 day',
+INSERT INTO deliveries (recipient_id, appointment_id, appointment_version, kind, channel,
+                        offset_minutes, due_at, next_attempt_at, status, attempts, sent_at,
+                        created_at, updated_at)
+SELECT a.patient_id, a.id, -v, 'reminder', 'telegram', 1440, %(now)s - v * interval '1 day',
        %(now)s - v * interval '1 day', 'sent', 1, %(now)s - v * interval '1 day', %(now)s, %(now)s
 FROM appointments AS a CROSS JOIN generate_series(1, %(per)s) AS v
 """
@@ -186,9 +189,9 @@ FROM appointments AS a CROSS JOIN generate_series(1, %(per)s) AS v
 CLAIM = """
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
 SELECT id FROM deliveries
-WHERE status = 'pending' AND next_attempt_at <= %(now)s
-  AND (lease_until IS NULL OR lease_until < %(now)s)
-ORDER BY next_attempt_at LIMIT 200 FOR UPDATE SKIP LOCKED
+WHERE status = 'pending' AND channel = 'telegram' AND next_attempt_at <= %(now)s
+  AND claimed_by IS NULL
+ORDER BY channel, next_attempt_at LIMIT 200 FOR UPDATE SKIP LOCKED
 """
 
 

@@ -17,7 +17,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import jobs
+from bot import jobs, senders
 from bot.context import BotData, ChatData, ClinicContext, Services, UserData
 from bot.dispatch import Dispatcher
 from bot.handlers import common
@@ -94,7 +94,7 @@ def build_application(
         builder = builder.request(request)
     else:
         # Reminders are sent side by side; the rate limiter, not the pool, sets the pace.
-        builder = builder.connection_pool_size(jobs.TELEGRAM_CONCURRENCY).pool_timeout(30)
+        builder = builder.connection_pool_size(senders.TELEGRAM_CONCURRENCY).pool_timeout(30)
     if updates_request is not None:
         builder = builder.get_updates_request(updates_request)
     elif request is not None:
@@ -102,6 +102,7 @@ def build_application(
     if not polling:
         builder = builder.updater(None)
     application: ClinicApplication = builder.build()
+    jobs.attach_worker(application, services)
     application.bot_data.services = services
     routes = route_table()
     application.bot_data.routes = routes
@@ -126,13 +127,20 @@ def _add_jobs(app: ClinicApplication) -> None:
     if queue is None:  # pragma: no cover - the job-queue extra is a dependency
         raise RuntimeError("python-telegram-bot's job queue is not installed")
     once = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
-    queue.run_repeating(
-        jobs.deliver_due,
-        interval=settings.reminder_scan_seconds,
-        first=1,
-        name=jobs.DELIVERY_JOB,
-        job_kwargs=once,
-    )
+    # One scan per channel, each on its own: a slow mail server never holds up chat messages.
+    # A scan that finds its channel's pass running asks it to go round again, and returns.
+    scan = {"max_instances": 2, "coalesce": True, "misfire_grace_time": None}
+    for callback, name in (
+        (jobs.deliver_chat, jobs.CHAT_JOB),
+        (jobs.deliver_email, jobs.EMAIL_JOB),
+    ):
+        queue.run_repeating(
+            callback,
+            interval=settings.reminder_scan_seconds,
+            first=1,
+            name=name,
+            job_kwargs=scan,
+        )
     queue.run_daily(
         jobs.send_agendas,
         time=settings.doctor_agenda_time.replace(tzinfo=settings.timezone),
@@ -145,12 +153,20 @@ def _add_jobs(app: ClinicApplication) -> None:
 
 
 async def start_services(app: ClinicApplication) -> None:
-    """What runs once the bot is initialised: default menus, start-up notices."""
+    """What runs once the bot is initialised: default menus, reminders for the configured
+    offsets, the delivery worker's registration, start-up notices."""
     services = app.bot_data.services
     await set_default_menus(app.bot, app.bot_data.routes)
     await jobs.apply_reminder_offsets(services)
+    await jobs.worker_of(app).start()
     if services.mailer is None:
         log.warning(
             "EMAIL_USER/EMAIL_PASS are not set: the email channel is OFF; "
             "reminders go by Telegram only and email reminders are recorded as skipped"
         )
+
+
+async def stop_services(app: ClinicApplication) -> None:
+    """Before the bot stops: the delivery worker starts no new send, lets the sends under way
+    end, records their outcomes, gives back its other claims and deregisters."""
+    await jobs.worker_of(app).close()

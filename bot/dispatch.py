@@ -27,12 +27,14 @@ from bot.callbacks import CallbackData, StepData, decode
 from bot.choices import Screen
 from bot.context import ClinicContext
 from bot.conversation import END, Conversation, Ended, Step, StepHandler
+from bot.jobs import kick_deliveries
 from bot.outbox import Send
 from bot.routes import Handler, Roles, RouteTable
 from bot.texts import t
 from bot.turn import Turn
 from db.accounts import Principal, SessionProblem
 from db.chats import load_chat, principal_of, save_chat
+from db.deliveries import queued
 from db.engine import wrote
 
 log = logging.getLogger(__name__)
@@ -141,6 +143,9 @@ class Dispatcher:
                     await self._route(update, context)
                     await self._save(context, turn)
                     context.out.changed = wrote(s)
+                    if queued(s):
+                        # Notices and confirmations the change queued go out now.
+                        context.after_commit(lambda: kick_deliveries(context))
             except DBAPIError as exc:
                 if attempt == 1 and exc.connection_invalidated:
                     log.warning("database connection lost; handling the update again")

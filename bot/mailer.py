@@ -396,11 +396,14 @@ def build_email(
     sender: SmtpConfig,
     lead: timedelta | None = None,
     now: datetime | None = None,
+    message_key: str | None = None,
 ) -> EmailMessage:
     """The ``kind`` email for ``appt``: text and HTML alternatives plus ``appointment.ics``.
 
-    ``lead`` (reminders only) is how long before the appointment the reminder goes out. Raises
-    ValueError when the patient's address is not a valid email address.
+    ``lead`` (reminders only) is how long before the appointment the reminder goes out.
+    ``message_key`` makes the Message-ID stable: the same message sent again (after an answer
+    that never came) carries the same ID, which mail services show once. Raises ValueError when
+    the patient's address is not a valid email address.
     """
     lang = language_of(appt.language)
     stamp = (now or datetime.now(UTC)).astimezone(UTC)
@@ -485,7 +488,11 @@ def build_email(
     message["To"] = _mailbox(appt.patient_name, appt.patient_email)
     message["Subject"] = subject
     message["Date"] = format_datetime(stamp)
-    message["Message-ID"] = make_msgid(domain=sender.uid_domain)
+    message["Message-ID"] = (
+        f"<{message_key}@{sender.uid_domain}>"
+        if message_key
+        else make_msgid(domain=sender.uid_domain)
+    )
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(text)
     message.add_alternative(html_body, subtype="html")

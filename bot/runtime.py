@@ -157,6 +157,7 @@ def make_services(settings: Settings, database: Database, clock: Clock | None = 
                 username=settings.email.user,
                 password=settings.email.password.get(),
                 from_name=settings.email.from_name,
+                timeout=settings.email.timeout,
             )
         )
     return Services(

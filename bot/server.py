@@ -17,7 +17,7 @@ from tornado.httpserver import HTTPServer
 from tornado.web import Application as WebApplication
 from tornado.web import RequestHandler
 
-from bot.application import ClinicApplication, start_services
+from bot.application import ClinicApplication, start_services, stop_services
 
 log = logging.getLogger(__name__)
 
@@ -119,5 +119,6 @@ async def serve(
         log.info("Stopping")
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
+        await stop_services(app)
         await app.stop()
     http.stop()

@@ -80,6 +80,8 @@ class EmailSettings:
     port: int
     security: Literal["starttls", "ssl", "none"]
     from_name: str
+    # Seconds to wait for the server to connect or answer one command (DATA included).
+    timeout: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,11 @@ class Settings:
     session_ttl: timedelta = field(default=timedelta(hours=24))
     session_idle: timedelta = timedelta(days=30)
     conversation_timeout: timedelta = timedelta(minutes=30)
+    # How long a delivery send waits for the Bot API's answer before it counts as failed.
+    telegram_send_timeout: float = 30.0
+    # A delivery worker that has not beaten for this long is taken for dead, and its claims
+    # are taken over (it beats four times as often).
+    delivery_takeover: timedelta = timedelta(seconds=10)
 
     @property
     def embedded_database(self) -> bool:
@@ -235,6 +242,7 @@ def _email(env: Mapping[str, str]) -> EmailSettings | None:
         port=_int(env, "SMTP_PORT", 465 if security == "ssl" else 587, 1, 65535),
         security=security,  # type: ignore[arg-type]
         from_name=env.get("EMAIL_FROM_NAME", "").strip() or "Clinic App",
+        timeout=float(_int(env, "SMTP_TIMEOUT_SECONDS", 30, 1, 600)),
     )
 
 
@@ -308,6 +316,8 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         conversation_timeout=timedelta(
             minutes=_int(env, "CONVERSATION_TIMEOUT_MINUTES", 30, 1, 10080)
         ),
+        telegram_send_timeout=float(_int(env, "TELEGRAM_SEND_TIMEOUT_SECONDS", 30, 5, 600)),
+        delivery_takeover=timedelta(seconds=_int(env, "DELIVERY_TAKEOVER_SECONDS", 10, 1, 600)),
     )
 
 

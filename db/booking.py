@@ -2,7 +2,10 @@
 
 No two live appointments of a doctor (or of a patient) overlap: the database's exclusion
 constraints guarantee it under any concurrency; the code here turns a violation into a clear
-domain error. Every function takes an open session and a time, and never commits.
+domain error. Every change queues, in the same transaction, what must be told about it:
+reminders, confirmation emails, and the notices to the doctor or the patient who did not make
+the change (:mod:`db.deliveries`). Every function takes an open session and a time, and never
+commits.
 """
 
 from __future__ import annotations
@@ -443,7 +446,14 @@ async def cancel(
     appointment.version += 1
     appointment.updated_at = now
     await s.flush()
-    await deliveries.on_cancelled(s, appointment, now)
+    # A deactivated doctor is not told of each appointment their deactivation cancels.
+    await deliveries.on_cancelled(
+        s,
+        appointment,
+        now,
+        cancelled_by=actor.user_id,
+        tell_doctor=appointment.cancel_reason != "doctor_inactive",
+    )
     return await appointment_view(s, appointment.id)
 
 
@@ -479,7 +489,14 @@ async def reschedule(
         if error is None:
             raise
         raise error from None
-    await deliveries.on_moved(s, appointment, policy.reminder_offsets, now)
+    await deliveries.on_moved(
+        s,
+        appointment,
+        policy.reminder_offsets,
+        now,
+        previous_starts_at=old_start,
+        moved_by=actor.user_id,
+    )
     return await appointment_view(s, appointment.id), old_start
 
 

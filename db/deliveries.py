@@ -1,21 +1,30 @@
-"""Durable reminders and confirmations: created with the appointment change that causes them,
-claimed with ``FOR UPDATE SKIP LOCKED`` under a lease, and settled with their outcome.
+"""The outbox: every message the clinic sends on its own — patients' reminders and confirmation
+emails, doctors' notices, "the clinic cancelled or moved" notices, doctors' morning agendas —
+created in the same transaction as the change that causes it, claimed by one live worker with
+``FOR UPDATE SKIP LOCKED``, and settled with its outcome.
+
+A claim belongs to the worker (see :mod:`db.workers`) for as long as the worker lives; a row is
+never claimed again while its claimer lives, except by that worker itself, which never claims a
+row whose outcome it still holds (an outcome it could not record yet, e.g. while the database
+was down).
 
 Every function takes an open session and a time, and never commits.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import enum
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, delete, func, literal, select, text, update
+from sqlalchemy import and_, delete, func, literal, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
-    AgendaSent,
+    EMAIL_KINDS,
     Appointment,
     AppointmentStatus,
     Channel,
@@ -23,10 +32,10 @@ from db.models import (
     DeliveryKind,
     DeliveryStatus,
     Doctor,
+    User,
 )
 
 CHANNELS = (Channel.TELEGRAM, Channel.EMAIL)
-LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 6
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=1)
@@ -35,32 +44,66 @@ PENDING = DeliveryStatus.PENDING.value
 BOOKED = AppointmentStatus.BOOKED.value
 # Written into the SQL, so every plan can use the partial index ``ix_deliveries_due``.
 IS_PENDING = Delivery.status == literal(PENDING, literal_execute=True)
+# A patient's reminders and confirmations of an appointment's earlier state.
+_SUPERSEDED_BY_A_CHANGE = (
+    DeliveryKind.REMINDER.value,
+    DeliveryKind.BOOKED.value,
+    DeliveryKind.RESCHEDULED.value,
+)
+NOTICE_KINDS = frozenset(
+    {
+        DeliveryKind.DOCTOR_BOOKED,
+        DeliveryKind.DOCTOR_CANCELLED,
+        DeliveryKind.DOCTOR_RESCHEDULED,
+        DeliveryKind.CLINIC_CANCELLED,
+        DeliveryKind.CLINIC_RESCHEDULED,
+    }
+)
+assert set(EMAIL_KINDS).isdisjoint(NOTICE_KINDS)
 
 
 def _minutes(offset: timedelta) -> int:
     return int(offset.total_seconds() // 60)
 
 
+# Set in a session's info when it queued something to send: once it commits, whoever ran it
+# (a chat update) starts a delivery pass at once instead of waiting for the next scan.
+QUEUED = "clinic.queued_deliveries"
+
+
+def queued(s: AsyncSession) -> bool:
+    """Whether ``s`` queued deliveries (to send them as soon as it has committed)."""
+    return bool(s.sync_session.info.get(QUEUED))
+
+
 async def _insert(s: AsyncSession, rows: list[dict[str, object]]) -> None:
     if rows:
         stmt = insert(Delivery).values(rows)
         await s.execute(stmt.on_conflict_do_nothing())
+        s.sync_session.info[QUEUED] = True
 
 
 def _row(
-    appointment: Appointment,
     kind: DeliveryKind,
     channel: Channel,
+    recipient_id: int,
     due_at: datetime,
     now: datetime,
+    *,
+    appointment: Appointment | None = None,
     offset: int | None = None,
+    agenda_day: date | None = None,
+    previous_starts_at: datetime | None = None,
 ) -> dict[str, object]:
     return {
-        "appointment_id": appointment.id,
-        "appointment_version": appointment.version,
+        "recipient_id": recipient_id,
+        "appointment_id": appointment.id if appointment is not None else None,
+        "appointment_version": appointment.version if appointment is not None else None,
         "kind": kind.value,
         "channel": channel.value,
         "offset_minutes": offset,
+        "agenda_day": agenda_day,
+        "previous_starts_at": previous_starts_at,
         "due_at": due_at,
         "next_attempt_at": due_at,
         "status": PENDING,
@@ -70,12 +113,44 @@ def _row(
     }
 
 
+def _to_patient(
+    appointment: Appointment, kind: DeliveryKind, channel: Channel, now: datetime
+) -> dict[str, object]:
+    return _row(kind, channel, appointment.patient_id, now, now, appointment=appointment)
+
+
+def _notice(
+    appointment: Appointment,
+    kind: DeliveryKind,
+    recipient_id: int,
+    now: datetime,
+    previous_starts_at: datetime | None = None,
+) -> dict[str, object]:
+    return _row(
+        kind,
+        Channel.TELEGRAM,
+        recipient_id,
+        now,
+        now,
+        appointment=appointment,
+        previous_starts_at=previous_starts_at,
+    )
+
+
 def reminder_rows(
     appointment: Appointment, offsets: Sequence[timedelta], now: datetime
 ) -> list[dict[str, object]]:
     """One row per channel and offset; an offset already past is skipped, not sent late."""
     return [
-        _row(appointment, DeliveryKind.REMINDER, channel, due, now, _minutes(offset))
+        _row(
+            DeliveryKind.REMINDER,
+            channel,
+            appointment.patient_id,
+            due,
+            now,
+            appointment=appointment,
+            offset=_minutes(offset),
+        )
         for offset in offsets
         if (due := appointment.starts_at - offset) > now
         for channel in CHANNELS
@@ -83,12 +158,13 @@ def reminder_rows(
 
 
 async def _drop_pending(s: AsyncSession, appointment_id: int) -> None:
-    """Remove unsent reminders and confirmations of the appointment's earlier state."""
+    """Remove unsent reminders and confirmations of the appointment's earlier state (notices
+    stay: each is settled when claimed, as sent or superseded)."""
     await s.execute(
         delete(Delivery).where(
             Delivery.appointment_id == appointment_id,
             Delivery.status == PENDING,
-            Delivery.kind != DeliveryKind.CANCELLED.value,
+            Delivery.kind.in_(_SUPERSEDED_BY_A_CHANGE),
         )
     )
 
@@ -96,33 +172,80 @@ async def _drop_pending(s: AsyncSession, appointment_id: int) -> None:
 async def on_booked(
     s: AsyncSession, appointment: Appointment, offsets: Sequence[timedelta], now: datetime
 ) -> None:
-    """Reminders for a new appointment and its confirmation email."""
+    """Reminders for a new appointment, its confirmation email, and the doctor's notice."""
     rows = reminder_rows(appointment, offsets, now)
-    rows.append(_row(appointment, DeliveryKind.BOOKED, Channel.EMAIL, now, now))
+    rows.append(_to_patient(appointment, DeliveryKind.BOOKED, Channel.EMAIL, now))
+    rows.append(_notice(appointment, DeliveryKind.DOCTOR_BOOKED, appointment.doctor_id, now))
     await _insert(s, rows)
 
 
 async def on_moved(
-    s: AsyncSession, appointment: Appointment, offsets: Sequence[timedelta], now: datetime
+    s: AsyncSession,
+    appointment: Appointment,
+    offsets: Sequence[timedelta],
+    now: datetime,
+    *,
+    previous_starts_at: datetime,
+    moved_by: int,
 ) -> None:
-    """Reminders recomputed for the new time, and a confirmation email with the new time."""
+    """Reminders recomputed for the new time, a confirmation email with the new time, and a
+    notice to the doctor and to the patient, unless they made the move themselves."""
     await _drop_pending(s, appointment.id)
     rows = reminder_rows(appointment, offsets, now)
-    rows.append(_row(appointment, DeliveryKind.RESCHEDULED, Channel.EMAIL, now, now))
+    rows.append(_to_patient(appointment, DeliveryKind.RESCHEDULED, Channel.EMAIL, now))
+    if moved_by != appointment.doctor_id:
+        rows.append(
+            _notice(
+                appointment,
+                DeliveryKind.DOCTOR_RESCHEDULED,
+                appointment.doctor_id,
+                now,
+                previous_starts_at,
+            )
+        )
+    if moved_by != appointment.patient_id:
+        rows.append(
+            _notice(
+                appointment,
+                DeliveryKind.CLINIC_RESCHEDULED,
+                appointment.patient_id,
+                now,
+                previous_starts_at,
+            )
+        )
     await _insert(s, rows)
 
 
-async def on_cancelled(s: AsyncSession, appointment: Appointment, now: datetime) -> None:
-    """Unsent reminders removed; a cancellation email (with the calendar cancellation)."""
+async def on_cancelled(
+    s: AsyncSession,
+    appointment: Appointment,
+    now: datetime,
+    *,
+    cancelled_by: int,
+    tell_doctor: bool = True,
+) -> None:
+    """Unsent reminders removed; a cancellation email (with the calendar cancellation); a
+    notice to the doctor (unless they cancelled, or ``tell_doctor`` is off) and a "the clinic
+    cancelled" notice to the patient (unless they cancelled)."""
     await _drop_pending(s, appointment.id)
-    await _insert(s, [_row(appointment, DeliveryKind.CANCELLED, Channel.EMAIL, now, now)])
+    rows = [_to_patient(appointment, DeliveryKind.CANCELLED, Channel.EMAIL, now)]
+    if tell_doctor and cancelled_by != appointment.doctor_id:
+        rows.append(
+            _notice(appointment, DeliveryKind.DOCTOR_CANCELLED, appointment.doctor_id, now)
+        )
+    if cancelled_by != appointment.patient_id:
+        rows.append(
+            _notice(appointment, DeliveryKind.CLINIC_CANCELLED, appointment.patient_id, now)
+        )
+    await _insert(s, rows)
 
 
 _SYNC = text(
     """
-    INSERT INTO deliveries (appointment_id, appointment_version, kind, channel, offset_minutes,
-                            due_at, next_attempt_at, status, attempts, created_at, updated_at)
-    SELECT a.id, a.version, 'reminder', c.channel, o.minutes,
+    INSERT INTO deliveries (recipient_id, appointment_id, appointment_version, kind, channel,
+                            offset_minutes, due_at, next_attempt_at, status, attempts,
+                            created_at, updated_at)
+    SELECT a.patient_id, a.id, a.version, 'reminder', c.channel, o.minutes,
            a.starts_at - make_interval(mins => o.minutes),
            a.starts_at - make_interval(mins => o.minutes),
            'pending', 0, :now, :now
@@ -150,6 +273,7 @@ async def sync_offsets(
             Delivery.kind == DeliveryKind.REMINDER.value,
             Delivery.status == PENDING,
             Delivery.offset_minutes.not_in(minutes),
+            Delivery.claimed_by.is_(None),
         )
         .returning(Delivery.id)
     )
@@ -160,43 +284,78 @@ async def sync_offsets(
 
 
 @dataclass(frozen=True)
-class _ClaimRow:
-    id: int
-    appointment_id: int
-    appointment_version: int
-    kind: str
-    channel: str
-    offset_minutes: int | None
-    attempts: int
-
-
-@dataclass(frozen=True)
 class Claimed:
-    """A delivery this process holds under lease, with what is needed to send it."""
+    """A delivery this worker holds, with what is needed to send it."""
 
     id: int
-    appointment_id: int
+    recipient_id: int
+    appointment_id: int | None
+    appointment_version: int | None
     kind: DeliveryKind
     channel: Channel
     offset_minutes: int | None
+    agenda_day: date | None
+    previous_starts_at: datetime | None
     attempts: int
+    uncertain: bool
+
+
+_CLAIMED = (
+    Delivery.id,
+    Delivery.recipient_id,
+    Delivery.appointment_id,
+    Delivery.appointment_version,
+    Delivery.kind,
+    Delivery.channel,
+    Delivery.offset_minutes,
+    Delivery.agenda_day,
+    Delivery.previous_starts_at,
+    Delivery.attempts,
+    Delivery.uncertain,
+)
+
+
+def _claimed(row: Any) -> Claimed:
+    return Claimed(
+        id=row.id,
+        recipient_id=row.recipient_id,
+        appointment_id=row.appointment_id,
+        appointment_version=row.appointment_version,
+        kind=DeliveryKind(row.kind),
+        channel=Channel(row.channel),
+        offset_minutes=row.offset_minutes,
+        agenda_day=row.agenda_day,
+        previous_starts_at=row.previous_starts_at,
+        attempts=row.attempts,
+        uncertain=row.uncertain,
+    )
 
 
 async def claim_due(
-    s: AsyncSession, *, now: datetime, limit: int = 200, lease: timedelta = LEASE
+    s: AsyncSession,
+    *,
+    worker: str,
+    channel: Channel,
+    now: datetime,
+    limit: int = 200,
+    held: Collection[int] = (),
 ) -> list[Claimed]:
-    """Take up to ``limit`` due deliveries under a lease (rows other processes hold are
-    skipped). Reminders no longer wanted are settled here instead of being returned: their
-    appointment was cancelled, moved or has begun, or a later reminder of the same channel is
-    also due (after downtime only the nearest one is sent)."""
+    """Claim up to ``limit`` due deliveries of ``channel`` for ``worker``: free ones, and the
+    worker's own claims it no longer works on, except those whose outcome it still ``held``
+    (rows other transactions hold are skipped). Deliveries no longer wanted are settled here
+    instead of being returned (see :func:`_unwanted`)."""
+    mine = Delivery.claimed_by == worker
+    if held:
+        mine = and_(mine, Delivery.id.not_in(list(held)))
     due = (
         select(Delivery.id)
         .where(
             IS_PENDING,
+            Delivery.channel == channel.value,
             Delivery.next_attempt_at <= now,
-            (Delivery.lease_until.is_(None)) | (Delivery.lease_until < now),
+            or_(Delivery.claimed_by.is_(None), mine),
         )
-        .order_by(Delivery.next_attempt_at)
+        .order_by(Delivery.channel, Delivery.next_attempt_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
@@ -204,69 +363,57 @@ async def claim_due(
         await s.execute(
             update(Delivery)
             .where(Delivery.id.in_(due.scalar_subquery()))
-            .values(lease_until=now + lease, attempts=Delivery.attempts + 1, updated_at=now)
-            .returning(
-                Delivery.id,
-                Delivery.appointment_id,
-                Delivery.appointment_version,
-                Delivery.kind,
-                Delivery.channel,
-                Delivery.offset_minutes,
-                Delivery.attempts,
-            )
+            .values(claimed_by=worker, attempts=Delivery.attempts + 1, updated_at=now)
+            .returning(*_CLAIMED)
         )
     ).all()
-    rows = [_ClaimRow(*r) for r in result]
+    rows = sorted((_claimed(r) for r in result), key=lambda r: r.id)
     if not rows:
         return []
+    appointment_ids = {r.appointment_id for r in rows if r.appointment_id is not None}
     appointments = {
         a.id: a
         for a in (
-            await s.scalars(
-                select(Appointment).where(Appointment.id.in_({r.appointment_id for r in rows}))
-            )
+            await s.scalars(select(Appointment).where(Appointment.id.in_(appointment_ids)))
         ).all()
     }
-    claimed: list[Claimed] = []
-    stale: dict[int, str] = {}
-    nearest: dict[tuple[int, str], int] = {}
+    nearest: dict[tuple[int, Channel], int] = {}
     for r in rows:
-        if r.kind == DeliveryKind.REMINDER.value and r.offset_minutes is not None:
-            key = (r.appointment_id, r.channel)
+        if r.kind is DeliveryKind.REMINDER and r.offset_minutes is not None:
+            key = (r.appointment_id or 0, r.channel)
             nearest[key] = min(nearest.get(key, r.offset_minutes), r.offset_minutes)
+    claimed: list[Claimed] = []
+    stale: list[Outcome] = []
     for r in rows:
-        appointment = appointments.get(r.appointment_id)
+        appointment = appointments.get(r.appointment_id) if r.appointment_id else None
         reason = _unwanted(r, appointment, now, nearest)
         if reason:
-            stale[r.id] = reason
-            continue
-        claimed.append(
-            Claimed(
-                id=r.id,
-                appointment_id=r.appointment_id,
-                kind=DeliveryKind(r.kind),
-                channel=Channel(r.channel),
-                offset_minutes=r.offset_minutes,
-                attempts=r.attempts,
-            )
-        )
-    for delivery_id, reason in stale.items():
-        await settle(
-            s, delivery_id=delivery_id, status=DeliveryStatus.SKIPPED, now=now, error=reason
-        )
+            stale.append(Outcome(r.id, Result.SKIPPED, now, error=reason))
+        else:
+            claimed.append(r)
+    await record(s, worker=worker, outcomes=stale)
     return claimed
 
 
 def _unwanted(
-    row: _ClaimRow,
+    row: Claimed,
     appointment: Appointment | None,
     now: datetime,
-    nearest: dict[tuple[int, str], int],
+    nearest: dict[tuple[int, Channel], int],
 ) -> str:
     """Why a claimed delivery must not be sent; empty when it should be."""
+    if row.kind is DeliveryKind.AGENDA:
+        return ""  # whether anything is left to tell is known when it is written
     if appointment is None:
         return "appointment gone"
-    if row.kind == DeliveryKind.CANCELLED.value:
+    if row.kind is DeliveryKind.CANCELLED:
+        return ""
+    if row.kind in NOTICE_KINDS:
+        # A notice tells of one change: a later change of the appointment has its own notice.
+        if appointment.version != row.appointment_version:
+            return "superseded by a later change"
+        if appointment.starts_at <= now:
+            return "appointment has begun"
         return ""
     if appointment.status != BOOKED:
         return f"appointment {appointment.status}"
@@ -275,9 +422,9 @@ def _unwanted(
     if appointment.starts_at <= now:
         return "appointment has begun"
     if (
-        row.kind == DeliveryKind.REMINDER.value
+        row.kind is DeliveryKind.REMINDER
         and row.offset_minutes is not None
-        and nearest[(row.appointment_id, row.channel)] < row.offset_minutes
+        and nearest[(row.appointment_id or 0, row.channel)] < row.offset_minutes
     ):
         return "superseded by a later reminder"
     return ""
@@ -289,52 +436,81 @@ def backoff(attempts: int) -> timedelta:
     return min(delay, LONGEST_RETRY)
 
 
-async def settle(
-    s: AsyncSession,
-    *,
-    delivery_id: int,
-    status: DeliveryStatus,
-    now: datetime,
-    error: str | None = None,
-) -> None:
-    """Record a final outcome: sent, failed (given up) or skipped."""
-    values: dict[str, object] = {
-        "status": status.value,
-        "lease_until": None,
-        "updated_at": now,
-        "last_error": error[:500] if error else None,
-    }
-    if status is DeliveryStatus.SENT:
-        values["sent_at"] = now
-    await s.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
+class Result(enum.Enum):
+    """What became of one claimed delivery."""
+
+    SENT = "sent"
+    FAILED = "failed"  # given up
+    SKIPPED = "skipped"  # not to be sent
+    RETRY = "retry"  # failed for now: try again at ``retry_at``
+    UNTRIED = "untried"  # released without an attempt
 
 
-async def retry_later(
-    s: AsyncSession,
-    *,
-    delivery_id: int,
-    attempts: int,
-    now: datetime,
+@dataclass(frozen=True)
+class Outcome:
+    """The outcome of one claimed delivery, as the worker records it (possibly later)."""
+
+    delivery_id: int
+    result: Result
+    at: datetime
+    error: str | None = None
+    retry_at: datetime | None = None
+    # The attempt may have arrived although it failed (its answer was lost).
+    uncertain: bool = False
+
+
+def failure(
+    claimed: Claimed,
     error: str,
+    now: datetime,
+    *,
     after: timedelta | None = None,
-) -> DeliveryStatus:
-    """A temporary failure: try again with backoff, or give up after :data:`MAX_ATTEMPTS`."""
-    if attempts >= MAX_ATTEMPTS:
-        await settle(
-            s, delivery_id=delivery_id, status=DeliveryStatus.FAILED, now=now, error=error
-        )
-        return DeliveryStatus.FAILED
-    await s.execute(
-        update(Delivery)
-        .where(Delivery.id == delivery_id)
-        .values(
-            lease_until=None,
-            next_attempt_at=now + (after if after is not None else backoff(attempts)),
-            last_error=error[:500],
-            updated_at=now,
-        )
+    uncertain: bool = False,
+) -> Outcome:
+    """The outcome of a failed attempt: try again with backoff (or after ``after``), or give
+    up after :data:`MAX_ATTEMPTS` tries. An attempt that may have arrived is tried once more
+    only, so a message arrives at most twice."""
+    if uncertain and claimed.uncertain:
+        error = f"may have arrived, not sent again: {error}"
+        return Outcome(claimed.id, Result.FAILED, now, error=error)
+    if claimed.attempts >= MAX_ATTEMPTS:
+        return Outcome(claimed.id, Result.FAILED, now, error=error)
+    retry_at = now + (after if after is not None else backoff(claimed.attempts))
+    return Outcome(
+        claimed.id, Result.RETRY, now, error=error, retry_at=retry_at, uncertain=uncertain
     )
-    return DeliveryStatus.PENDING
+
+
+_FINAL = {
+    Result.SENT: DeliveryStatus.SENT,
+    Result.FAILED: DeliveryStatus.FAILED,
+    Result.SKIPPED: DeliveryStatus.SKIPPED,
+}
+
+
+async def record(s: AsyncSession, *, worker: str, outcomes: Iterable[Outcome]) -> None:
+    """Record outcomes and release the claims. A send that went out is recorded even if the
+    row was meanwhile released (this worker had been taken for dead): it is not sent again.
+    Any other outcome is recorded only while the row is this worker's or nobody's."""
+    for outcome in outcomes:
+        row = and_(Delivery.id == outcome.delivery_id, IS_PENDING)
+        ours = and_(row, or_(Delivery.claimed_by == worker, Delivery.claimed_by.is_(None)))
+        error = outcome.error[:500] if outcome.error else None
+        values: dict[str, object] = {"claimed_by": None, "updated_at": outcome.at}
+        if outcome.result is Result.SENT:
+            values.update(status=DeliveryStatus.SENT.value, sent_at=outcome.at, last_error=error)
+            await s.execute(update(Delivery).where(row).values(**values))
+        elif outcome.result is Result.UNTRIED:
+            values["attempts"] = func.greatest(Delivery.attempts - 1, 0)
+            await s.execute(update(Delivery).where(ours).values(**values))
+        elif outcome.result is Result.RETRY:
+            values.update(next_attempt_at=outcome.retry_at or outcome.at, last_error=error)
+            if outcome.uncertain:
+                values["uncertain"] = True
+            await s.execute(update(Delivery).where(ours).values(**values))
+        else:
+            values.update(status=_FINAL[outcome.result].value, last_error=error)
+            await s.execute(update(Delivery).where(ours).values(**values))
 
 
 @dataclass(frozen=True)
@@ -343,7 +519,8 @@ class FailedDelivery:
 
     id: int
     channel: str
-    appointment_id: int
+    kind: str
+    recipient: str  # the name of whom it is for
     attempts: int
     status: str
     last_error: str | None
@@ -367,8 +544,9 @@ async def stats(s: AsyncSession, *, now: datetime, failures: int = 5) -> Deliver
         )
         return {(channel, status): int(n) for channel, status, n in rows.all()}
 
-    latest = await s.scalars(
-        select(Delivery)
+    latest = await s.execute(
+        select(Delivery, User.name)
+        .join(User, User.id == Delivery.recipient_id)
         .where(
             and_(
                 Delivery.last_error.is_not(None),
@@ -385,12 +563,13 @@ async def stats(s: AsyncSession, *, now: datetime, failures: int = 5) -> Deliver
             FailedDelivery(
                 id=d.id,
                 channel=d.channel,
-                appointment_id=d.appointment_id,
+                kind=d.kind,
+                recipient=name,
                 attempts=d.attempts,
                 status=d.status,
                 last_error=d.last_error,
             )
-            for d in latest.all()
+            for d, name in latest.all()
         ],
     )
 
@@ -413,13 +592,33 @@ async def doctors_to_brief(
     return sorted(rows.all())
 
 
-async def claim_agenda(s: AsyncSession, *, doctor_id: int, day: date, now: datetime) -> bool:
-    """Record that the doctor's agenda of ``day`` is being sent; False when it already was
-    (by an earlier run or another process)."""
-    claimed = await s.execute(
-        insert(AgendaSent)
-        .values(doctor_id=doctor_id, day=day, sent_at=now)
-        .on_conflict_do_nothing()
-        .returning(AgendaSent.doctor_id)
+async def enqueue_agendas(
+    s: AsyncSession, *, day: date, start: datetime, end: datetime, now: datetime
+) -> int:
+    """Queue the agenda of ``day`` (from ``start`` to ``end``) for each doctor with
+    appointments still to come, once per doctor and day; how many were queued now."""
+    doctors = await doctors_to_brief(s, start=start, end=end, now=now)
+    if not doctors:
+        return 0
+    rows = [
+        _row(DeliveryKind.AGENDA, Channel.TELEGRAM, doctor_id, now, now, agenda_day=day)
+        for doctor_id in doctors
+    ]
+    queued = await s.execute(
+        insert(Delivery)
+        .values(rows)
+        .on_conflict_do_nothing(
+            index_elements=[Delivery.recipient_id, Delivery.agenda_day],
+            index_where=text("kind = 'agenda'"),
+        )
+        .returning(Delivery.id)
     )
-    return claimed.first() is not None
+    return len(queued.all())
+
+
+async def languages(s: AsyncSession, user_ids: Collection[int]) -> dict[int, str | None]:
+    """Each user's language (None when they never chose one)."""
+    if not user_ids:
+        return {}
+    rows = await s.execute(select(User.id, User.language).where(User.id.in_(set(user_ids))))
+    return {user_id: language for user_id, language in rows.all()}

@@ -32,13 +32,15 @@ POOL_RECYCLE_SECONDS = 1800
 
 
 def make_engine(url: str | URL, **options: Any) -> AsyncEngine:
-    """An async engine for ``url``: a fixed pool, no round trip before each checkout.
+    """An async engine for ``url``: a fixed pool, no round trip before each checkout, and a
+    server that does not answer fails a connection attempt after 10 s instead of hanging it.
 
     Statement parameters (passwords' hashes, tokens, names, emails) are kept out of its log
     lines and out of the text of its errors, which may be logged.
     """
     options.setdefault("pool_pre_ping", False)
     options.setdefault("hide_parameters", True)
+    options.setdefault("connect_args", {}).setdefault("connect_timeout", 10)
     options.setdefault("pool_size", POOL_SIZE)
     options.setdefault("max_overflow", POOL_OVERFLOW)
     options.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)

@@ -277,10 +277,32 @@ class Invite(Base):
 
 
 class DeliveryKind(enum.StrEnum):
+    """What a delivery says, and to whom."""
+
+    # To the patient, by chat and email: before the appointment.
     REMINDER = "reminder"
+    # To the patient, by email, with the calendar file: confirmations of their changes.
     BOOKED = "booked"
     RESCHEDULED = "rescheduled"
     CANCELLED = "cancelled"
+    # To the doctor, by chat: a booking, cancellation or move of theirs someone else made.
+    DOCTOR_BOOKED = "doctor_booked"
+    DOCTOR_CANCELLED = "doctor_cancelled"
+    DOCTOR_RESCHEDULED = "doctor_rescheduled"
+    # To the patient, by chat: the clinic cancelled or moved their appointment.
+    CLINIC_CANCELLED = "clinic_cancelled"
+    CLINIC_RESCHEDULED = "clinic_rescheduled"
+    # To the doctor, by chat: the day's appointments (not tied to one appointment).
+    AGENDA = "agenda"
+
+
+EMAIL_KINDS = (
+    DeliveryKind.REMINDER,
+    DeliveryKind.BOOKED,
+    DeliveryKind.RESCHEDULED,
+    DeliveryKind.CANCELLED,
+)
+MOVE_KINDS = (DeliveryKind.DOCTOR_RESCHEDULED, DeliveryKind.CLINIC_RESCHEDULED)
 
 
 class Channel(enum.StrEnum):
@@ -295,10 +317,28 @@ class DeliveryStatus(enum.StrEnum):
     SKIPPED = "skipped"
 
 
+def _list(kinds: tuple[DeliveryKind, ...]) -> str:
+    return ", ".join(f"'{kind.value}'" for kind in kinds)
+
+
+class DeliveryWorker(Base):
+    """A bot process that sends deliveries, alive while its heartbeat (kept by the database's
+    clock) is fresh. The deliveries it claimed are its own until it stops beating; removing
+    its row releases them."""
+
+    __tablename__ = "delivery_workers"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    label: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime]
+
+
 class Delivery(Base):
-    """A reminder or confirmation to send, kept until it is sent (or given up on): a restart
-    loses none, and rows are claimed with ``FOR UPDATE SKIP LOCKED`` so no two processes send
-    the same one."""
+    """The outbox: a message to send to one person by one channel, kept until it is sent (or
+    given up on), with its retries and last error. Created in the same transaction as the
+    change that causes it, so a restart loses none; claimed with ``FOR UPDATE SKIP LOCKED`` by
+    one live worker at a time, so no two processes send the same one."""
 
     __tablename__ = "deliveries"
     __table_args__ = (
@@ -307,6 +347,19 @@ class Delivery(Base):
         CheckConstraint(f"status IN ({_values(DeliveryStatus)})", name="status_known"),
         CheckConstraint(
             "(kind = 'reminder') = (offset_minutes IS NOT NULL)", name="reminder_has_offset"
+        ),
+        CheckConstraint(
+            f"channel = 'telegram' OR kind IN ({_list(EMAIL_KINDS)})", name="email_kinds"
+        ),
+        CheckConstraint(
+            "(kind = 'agenda') = (appointment_id IS NULL) "
+            "AND (appointment_id IS NULL) = (appointment_version IS NULL)",
+            name="appointment_unless_agenda",
+        ),
+        CheckConstraint("(kind = 'agenda') = (agenda_day IS NOT NULL)", name="agenda_has_day"),
+        CheckConstraint(
+            f"(kind IN ({_list(MOVE_KINDS)})) = (previous_starts_at IS NOT NULL)",
+            name="move_has_previous_start",
         ),
         # One row per appointment version, kind, channel and offset: creating is idempotent.
         Index(
@@ -318,39 +371,56 @@ class Delivery(Base):
             text("coalesce(offset_minutes, -1)"),
             unique=True,
         ),
-        # The due scan reads only pending rows: its cost does not grow with history.
+        # One agenda per doctor and day.
+        Index(
+            "uq_deliveries_agenda",
+            "recipient_id",
+            "agenda_day",
+            unique=True,
+            postgresql_where=text("kind = 'agenda'"),
+        ),
+        # Each channel's due scan reads only its pending rows: its cost does not grow with
+        # history, nor with the other channel's backlog.
         Index(
             "ix_deliveries_due",
+            "channel",
             "next_attempt_at",
             postgresql_where=text("status = 'pending'"),
         ),
         Index("ix_deliveries_due_at", "due_at"),
+        Index("ix_deliveries_recipient_id", "recipient_id"),
+        # Releasing a stopped worker's claims (ON DELETE SET NULL) finds them by this.
+        Index(
+            "ix_deliveries_claimed_by",
+            "claimed_by",
+            postgresql_where=text("claimed_by IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id", ondelete="CASCADE"))
-    appointment_version: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(16))
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    appointment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("appointments.id", ondelete="CASCADE")
+    )
+    appointment_version: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(24))
     channel: Mapped[str] = mapped_column(String(16))
     offset_minutes: Mapped[int | None] = mapped_column(Integer)
+    # The doctor's day an agenda is about (local date).
+    agenda_day: Mapped[date | None] = mapped_column(Date)
+    # Where a moved appointment was before the move.
+    previous_starts_at: Mapped[datetime | None]
     due_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     next_attempt_at: Mapped[datetime]
-    lease_until: Mapped[datetime | None]
+    # The live worker sending it; NULL when nobody holds it.
+    claimed_by: Mapped[str | None] = mapped_column(
+        ForeignKey("delivery_workers.id", ondelete="SET NULL")
+    )
+    # An earlier attempt may have arrived (the Bot API's answer was lost): retried only once.
+    uncertain: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
-
-
-class AgendaSent(Base):
-    """A doctor's daily agenda that has been sent (one per doctor and local day)."""
-
-    __tablename__ = "agendas_sent"
-
-    doctor_id: Mapped[int] = mapped_column(
-        ForeignKey("doctors.user_id", ondelete="CASCADE"), primary_key=True
-    )
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    sent_at: Mapped[datetime]

@@ -17,9 +17,16 @@ import psycopg
 import pytest
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from telegram.ext import TypeHandler
 
-from bot.application import ClinicApplication, build_application, start_services
+from bot.application import (
+    ClinicApplication,
+    build_application,
+    start_services,
+    stop_services,
+)
 from bot.context import Services
+from bot.jobs import KICK_JOB
 from bot.settings import Settings, settings_from_env
 from db.clock import FrozenClock
 from db.engine import make_engine
@@ -77,6 +84,36 @@ def database_url() -> Iterator[str]:
 def migrated_url(database_url: str) -> str:
     upgrade_to_head(database_url)
     return database_url
+
+
+@pytest.fixture(scope="session")
+def template_url(database_url: str) -> Iterator[str]:
+    """A database at the newest schema that :func:`scratch_database` copies."""
+    name = f"{make_url(database_url).database}_template"
+    with psycopg.connect(_conninfo(database_url), autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    upgrade_to_head(url)
+    try:
+        yield url
+    finally:
+        with psycopg.connect(_conninfo(database_url), autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def scratch_database(database_url: str, template_url: str) -> Iterator[str]:
+    """An empty clinic database of the test's own, at the newest schema, dropped afterwards:
+    for real bot processes, which commit and run on the real clock."""
+    name = f"{make_url(database_url).database}_{secrets.token_hex(4)}"
+    template = make_url(template_url).database
+    with psycopg.connect(_conninfo(database_url), autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    try:
+        yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(_conninfo(database_url), autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
@@ -184,6 +221,7 @@ class Harness:
 
     async def restart(self) -> None:
         """Stop the bot and start a new one on the same database."""
+        await stop_services(self.app)
         await self.app.shutdown()
         self.app = _build(self.services, self.telegram, self.errors)
         await self.app.initialize()
@@ -206,7 +244,18 @@ def _build(
     async def record(update: object, context: Any) -> None:
         errors.append(context.error)
 
+    async def deliver_kicked(update: object, context: Any) -> None:
+        """What the job queue does right after an update whose change queued deliveries (it
+        is not running in these tests): one delivery pass, before the test looks."""
+        assert app.job_queue is not None
+        kicked = app.job_queue.get_jobs_by_name(KICK_JOB)
+        for job in kicked:
+            job.schedule_removal()
+        if kicked:
+            await kicked[0].run(app)
+
     app.add_error_handler(record)
+    app.add_handler(TypeHandler(object, deliver_kicked), group=1)
     return app
 
 
@@ -221,5 +270,6 @@ async def harness(services: Services) -> AsyncIterator[Harness]:
     try:
         yield h
     finally:
+        await stop_services(h.app)
         await h.app.shutdown()
     assert not h.errors, f"handlers raised: {h.errors!r}"

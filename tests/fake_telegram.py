@@ -14,6 +14,7 @@ import contextlib
 import itertools
 import json
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -119,6 +120,16 @@ class FakeTelegram:
         self.menus: dict[str, list[dict[str, Any]]] = {}
         self.blocked: set[int] = set()
         self.failures: dict[str, list[tuple[int, str, dict[str, Any] | None]]] = {}
+        # Faults by method: seconds before a call is acted on and answered (a slow Bot API);
+        # the HTTP status every call answers with until cleared (an outage); how many more
+        # calls are acted on and then left unanswered, their connection cut (HTTP front only).
+        self.delays: dict[str, float] = {}
+        # Calls of a method with a gate wait (after their delay) until the gate is set.
+        self.gates: dict[str, asyncio.Event] = {}
+        self.outages: dict[str, int] = {}
+        self.cuts: dict[str, int] = {}
+        # Calls received and not answered yet, by method.
+        self.in_flight: Counter[str] = Counter()
         self._ids = itertools.count(1)
         self._update_ids = itertools.count(1)
         self._pending: list[dict[str, Any]] = []
@@ -134,6 +145,29 @@ class FakeTelegram:
 
     async def handle(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         self.calls.append((method, params))
+        self.in_flight[method] += 1
+        try:
+            delay = self.delays.get(method)
+            if delay:
+                await asyncio.sleep(delay)
+            gate = self.gates.get(method)
+            if gate is not None:
+                await gate.wait()
+            return await self._answer(method, params)
+        finally:
+            self.in_flight[method] -= 1
+
+    def take_cut(self, method: str) -> bool:
+        """Whether this call's connection is to be cut instead of answered."""
+        if self.cuts.get(method, 0) > 0:
+            self.cuts[method] -= 1
+            return True
+        return False
+
+    async def _answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if method in self.outages:
+            code = self.outages[method]
+            return code, _error(code, "Internal Server Error" if code >= 500 else "Error")
         queued = self.failures.get(method)
         if queued:
             code, description, parameters = queued.pop(0)
@@ -383,6 +417,7 @@ class FakeBotApiServer:
         self.token = token
         self.port = 0
         self._server: asyncio.Server | None = None
+        self._clients: set[asyncio.Task[Any]] = set()
         self.requests = 0
 
     @property
@@ -394,11 +429,19 @@ class FakeBotApiServer:
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
+        """Stop listening and drop every connection (calls still waiting are abandoned)."""
         if self._server is not None:
             self._server.close()
+            for task in list(self._clients):
+                task.cancel()
+            await asyncio.gather(*self._clients, return_exceptions=True)
             await self._server.wait_closed()
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._clients.add(task)
+            task.add_done_callback(self._clients.discard)
         try:
             while True:
                 request_line = await reader.readline()
@@ -410,7 +453,12 @@ class FakeBotApiServer:
                     name, _, value = line.decode().partition(":")
                     headers[name.strip().lower()] = value.strip()
                 body = await reader.readexactly(int(headers.get("content-length", "0")))
+                method = path.rsplit("/", 1)[-1]
                 code, payload = await self._dispatch(path, headers.get("content-type", ""), body)
+                if self.telegram.take_cut(method):
+                    # Acted on, never answered: the client cannot tell whether it was taken.
+                    writer.transport.abort()
+                    break
                 data = json.dumps(payload).encode()
                 writer.write(
                     f"HTTP/1.1 {code} X\r\nContent-Type: application/json\r\n"

@@ -20,6 +20,7 @@ import asyncio
 import email
 import email.policy
 import functools
+import math
 import socket
 import ssl
 import threading
@@ -120,6 +121,9 @@ class SmtpTestServer:
         # Faults for the next MAIL commands, one each: "drop" cuts the connection, anything else
         # (e.g. "421 4.7.0 Try again later") is the reply.
         self.mail_faults: list[str] = []
+        # Seconds the server takes to answer each message's data (a slow server); ``math.inf``
+        # never answers it (a hung server). A message counts as received once answered.
+        self.data_delay = 0.0
         self.messages: list[ReceivedMessage] = []
         self.auth_failures = 0
         self._connections = 0
@@ -237,6 +241,10 @@ class SmtpTestServer:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.data_delay == math.inf:
+            await asyncio.Event().wait()
+        elif self.data_delay > 0:
+            await asyncio.sleep(self.data_delay)
         raw = bytes(envelope.original_content or b"")
         parsed = email.message_from_bytes(raw, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from icalendar import Calendar
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from bot.application import build_application
 from bot.formatting import policy_of
@@ -16,7 +16,8 @@ from bot.jobs import deliver_pending, send_agendas_now
 from bot.mailer import Mailer
 from db.booking import Actor, cancel, reschedule
 from db.deliveries import claim_due, sync_offsets
-from db.models import Appointment, Delivery, Role
+from db.models import Appointment, Channel, Delivery, DeliveryKind, DeliveryWorker, Role
+from db.workers import beat, reap
 from tests.conftest import Harness
 from tests.factories import book_directly, log_in_chat, make_doctor, make_user
 from tests.fake_telegram import FakeRequest
@@ -72,6 +73,11 @@ async def test_booking_creates_reminders_for_each_offset_and_channel(harness: Ha
         ("reminder", "telegram", 60, "pending"),
         ("reminder", "email", 60, "pending"),
         ("booked", "email", None, "pending"),
+        ("doctor_booked", "telegram", None, "pending"),
+    }
+    # The doctor's notice goes to the doctor; everything else to the patient.
+    assert {(d.kind, d.recipient_id) for d in rows if d.recipient_id != patient.id} == {
+        ("doctor_booked", doctor.user_id)
     }
     due = {(d.channel, d.offset_minutes): d.due_at for d in rows if d.kind == "reminder"}
     assert due[("telegram", 1440)] == WED_10 - timedelta(hours=24)
@@ -129,12 +135,23 @@ async def test_move_recomputes_and_cancel_removes(harness: Harness) -> None:
     }
     assert ("rescheduled", "email", None, "pending") in _shape(rows)
     assert ("booked", "email", None, "pending") not in _shape(rows)  # the old confirmation
+    moved = next(d for d in rows if d.kind == "doctor_rescheduled")
+    assert (moved.recipient_id, moved.previous_starts_at) == (doctor.user_id, WED_10)
+    # The patient moved it: no "the clinic moved it" notice for them.
+    assert "clinic_rescheduled" not in {d.kind for d in rows}
 
     async with harness.services.transaction() as s:
         await cancel(
             s, appointment_id=appt.id, actor=actor, policy=policy, now=harness.clock.now()
         )
-    assert _shape(await _deliveries(harness, appt.id)) == {("cancelled", "email", None, "pending")}
+    # Unsent reminders and confirmations are gone; each notice to the doctor stays (the older
+    # ones are settled as superseded when claimed).
+    assert _shape(await _deliveries(harness, appt.id)) == {
+        ("cancelled", "email", None, "pending"),
+        ("doctor_booked", "telegram", None, "pending"),
+        ("doctor_rescheduled", "telegram", None, "pending"),
+        ("doctor_cancelled", "telegram", None, "pending"),
+    }
 
 
 async def test_reminders_are_sent_on_time_by_chat_and_email(
@@ -146,7 +163,7 @@ async def test_reminders_are_sent_on_time_by_chat_and_email(
     appt = await book_directly(
         harness.services, patient_id=patient.id, doctor_id=doctor.user_id, starts_at=WED_10
     )
-    assert await _run(harness) == 1  # the booking confirmation only
+    assert await _run(harness) == 2  # the confirmation, and the doctor's notice (no chat)
     confirmation = (await smtp.wait_for_messages(1))[0]
     assert confirmation.rcpt_tos == ("ana@example.com",)
     before = len(chat.texts())
@@ -236,25 +253,40 @@ async def test_nothing_is_sent_for_an_appointment_that_has_begun(harness: Harnes
     assert {d.status for d in reminders} == {"skipped"}
 
 
-async def test_crash_between_claim_and_send_is_retried_after_the_lease(harness: Harness) -> None:
+async def test_a_dead_workers_claims_are_taken_over_and_a_live_ones_never(
+    harness: Harness,
+) -> None:
     doctor = await make_doctor(harness.services, "house@example.com")
     patient, chat = await _patient_in_chat(harness)
     await book_directly(
         harness.services, patient_id=patient.id, doctor_id=doctor.user_id, starts_at=WED_10
     )
+    await _run(harness)  # the booking's confirmation and notice
     harness.clock.set(WED_10 - timedelta(hours=1))
     async with harness.services.transaction() as s:  # a process claims, then dies
-        claimed = await claim_due(s, now=harness.clock.now())
-    assert {c.channel.value for c in claimed} == {"telegram", "email"}
+        await beat(s, worker_id="gone", label="a process that dies")
+        claimed = await claim_due(
+            s, worker="gone", channel=Channel.TELEGRAM, now=harness.clock.now()
+        )
+    assert {c.kind for c in claimed} == {DeliveryKind.REMINDER}
     before = len(chat.texts())
-    assert await _run(harness) == 0  # leased: nobody else sends it
-    harness.clock.advance(timedelta(minutes=6))  # the lease (5 min) has expired
+    await _run(harness)
+    assert len(chat.texts()) == before  # its claim: nobody else sends it
+    takeover = harness.services.settings.delivery_takeover
+    async with harness.services.transaction() as s:  # still beating: not dead
+        assert await reap(s, me="other", takeover=takeover) == []
+        await s.execute(  # its heartbeat stops
+            update(DeliveryWorker)
+            .where(DeliveryWorker.id == "gone")
+            .values(heartbeat_at=func.clock_timestamp() - takeover - timedelta(seconds=1))
+        )
+        assert await reap(s, me="other", takeover=takeover) == ["gone"]
     await _run(harness)
     assert len(chat.texts()) == before + 1
     sent = [
         d for d in await _deliveries(harness) if d.channel == "telegram" and d.status == "sent"
     ]
-    assert len(sent) == 1 and sent[0].attempts == 2
+    assert len(sent) == 1 and sent[0].attempts == 2 and sent[0].claimed_by is None
 
 
 async def test_smtp_down_then_up_while_chat_still_goes(
@@ -420,7 +452,8 @@ async def test_admin_sees_delivery_counts_and_failures(harness: Harness) -> None
     assert "Next 24 h" in report and "Last 24 h" in report
     upcoming, past = report.split("Last 24 h")
     assert "Telegram: 0 pending, 0 sent, 1 failed, 0 skipped" in upcoming  # due now: blocked
-    assert "Telegram: 0 pending, 0 sent, 0 failed, 1 skipped" in past  # the superseded 24 h one
+    # The superseded 24 h reminder, and the doctor's notice of the booking (no chat with us).
+    assert "Telegram: 0 pending, 0 sent, 0 failed, 2 skipped" in past
     assert "blocked" in report
     assert "Email is not configured" in report
     other = harness.user("Pat")
@@ -472,9 +505,9 @@ async def test_booking_in_chat_sends_the_confirmation_email_at_once(
     await chat.press("House")
     await chat.press("Wed 2 Dec")
     await chat.press("10:00")
+    # Confirming queued the email and started a delivery pass at once (the harness runs the
+    # job the queue would have run).
     await chat.press("Confirm")
-    (job,) = harness.app.job_queue.get_jobs_by_name("deliveries-now")
-    await job.run(harness.app)
     (message,) = await smtp.wait_for_messages(1)
     assert message.rcpt_tos == ("ana@example.com",)
     ics = next(

@@ -61,6 +61,12 @@ async def test_the_chat_menu_and_help_follow_the_route_table(harness: Harness, r
         await chat.send("/cancel")
 
 
+def test_every_delivery_kind_has_a_name_for_the_admins_report() -> None:
+    from db.models import DeliveryKind
+
+    assert [k for k in DeliveryKind if f"delivery_kind.{k.value}" not in CATALOG] == []
+
+
 def test_the_default_menus_exist_in_every_language() -> None:
     routes = route_table()
     for language in LANGUAGES:

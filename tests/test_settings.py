@@ -39,6 +39,24 @@ def test_defaults() -> None:
     assert settings.booking_horizon_days == 30
     assert settings.min_notice == timedelta(hours=1)
     assert settings.cancel_window == timedelta(hours=2)
+    assert settings.telegram_send_timeout == 30
+    assert settings.delivery_takeover == timedelta(seconds=10)
+
+
+def test_delivery_timeouts() -> None:
+    settings = settings_from_env(
+        {
+            **GOOD,
+            "EMAIL_USER": "c@gmail.com",
+            "EMAIL_PASS": "p",
+            "SMTP_TIMEOUT_SECONDS": "12",
+            "TELEGRAM_SEND_TIMEOUT_SECONDS": "45",
+            "DELIVERY_TAKEOVER_SECONDS": "20",
+        }
+    )
+    assert settings.email is not None and settings.email.timeout == 12
+    assert settings.telegram_send_timeout == 45
+    assert settings.delivery_takeover == timedelta(seconds=20)
 
 
 def test_secrets_never_print() -> None:
@@ -81,6 +99,13 @@ def test_secrets_never_print() -> None:
             "starttls",
         ),
         ({"DOCTOR_AGENDA_TIME": "7h"}, "DOCTOR_AGENDA_TIME", "07:30"),
+        ({"TELEGRAM_SEND_TIMEOUT_SECONDS": "1"}, "TELEGRAM_SEND_TIMEOUT_SECONDS", "between"),
+        ({"DELIVERY_TAKEOVER_SECONDS": "0"}, "DELIVERY_TAKEOVER_SECONDS", "between"),
+        (
+            {"EMAIL_USER": "c@gmail.com", "EMAIL_PASS": "p", "SMTP_TIMEOUT_SECONDS": "soon"},
+            "SMTP_TIMEOUT_SECONDS",
+            "whole number",
+        ),
     ],
 )
 def test_bad_values_name_the_variable_and_the_fix(

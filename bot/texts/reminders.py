@@ -28,9 +28,19 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "deliveries.none": ("nothing", "nada"),
     "deliveries.failure": (
-        "#{id} {channel} for appointment {appointment}, {attempts} attempt(s), {status}: {error}",
-        "#{id} {channel} de la cita {appointment}, {attempts} intento(s), {status}: {error}",
+        "#{id} {kind} by {channel} to {recipient}, {attempts} attempt(s), {status}: {error}",
+        "#{id} {kind} por {channel} a {recipient}, {attempts} intento(s), {status}: {error}",
     ),
+    "delivery_kind.reminder": ("reminder", "recordatorio"),
+    "delivery_kind.booked": ("booking confirmation", "confirmación de reserva"),
+    "delivery_kind.rescheduled": ("change confirmation", "confirmación de cambio"),
+    "delivery_kind.cancelled": ("cancellation confirmation", "confirmación de cancelación"),
+    "delivery_kind.doctor_booked": ("notice of a booking", "aviso de reserva"),
+    "delivery_kind.doctor_cancelled": ("notice of a cancellation", "aviso de cancelación"),
+    "delivery_kind.doctor_rescheduled": ("notice of a change", "aviso de cambio"),
+    "delivery_kind.clinic_cancelled": ("clinic cancellation", "cancelación de la clínica"),
+    "delivery_kind.clinic_rescheduled": ("clinic change", "cambio de la clínica"),
+    "delivery_kind.agenda": ("daily agenda", "agenda del día"),
     "deliveries.email_off": (
         "\n\n⚠️ Email is not configured (EMAIL_USER/EMAIL_PASS): email reminders are skipped.",
         "\n\n⚠️ El correo no está configurado (EMAIL_USER/EMAIL_PASS): los recordatorios por "

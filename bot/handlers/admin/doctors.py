@@ -23,8 +23,6 @@ from bot.choices import Choice, Screen
 from bot.context import ClinicContext
 from bot.formatting import moment, policy_of, when_short
 from bot.invites import invite_link
-from bot.jobs import kick_deliveries
-from bot.notify import tell_patient
 from bot.routes import Button, Command, Routes, roles
 from bot.texts import Raw
 from db.booking import Actor, AppointmentView, deactivate_and_cancel
@@ -175,20 +173,6 @@ def _confirmation(
     return Screen(text, rows)
 
 
-def _tell_patients(context: ClinicContext, cancelled: Sequence[AppointmentView]) -> None:
-    """Once the deactivation is stored: tell each patient the clinic cancelled their visit."""
-    if not cancelled:
-        return
-    bot, services = context.bot, context.services
-
-    async def tell() -> None:
-        for appointment in cancelled:
-            await tell_patient(bot, services, appointment, "cancelled")
-        kick_deliveries(context)
-
-    context.after_commit(tell)
-
-
 async def _deactivate(context: ClinicContext, doctor_id: int, newest_shown: int | None) -> None:
     """Deactivate the doctor and cancel their upcoming appointments once the admin has seen
     every one of them (up to the appointment ``newest_shown``); otherwise show them and ask."""
@@ -215,7 +199,6 @@ async def _deactivate(context: ClinicContext, doctor_id: int, newest_shown: int 
             screen = screen.with_lead(context.t("admin.off.changed"))
         context.show(screen)
         return
-    _tell_patients(context, outcome.cancelled)
     if newest_shown is None:
         notice = context.t("admin.list.deactivated", name=doctor.name)
     else:

@@ -22,8 +22,6 @@ from bot.choices import Choice, Screen
 from bot.context import ClinicContext
 from bot.formatting import policy_of, when_short
 from bot.handlers.booking.shared import change_refusal, described
-from bot.jobs import kick_deliveries
-from bot.notify import tell_doctor
 from bot.routes import Button, Command, Routes, roles
 from db.booking import (
     Actor,
@@ -195,9 +193,6 @@ async def confirm_cancel(update: Update, context: ClinicContext) -> None:
         return
     text = context.t("appts.cancelled", **described(context, cancelled))
     context.show(Screen(text, [[_to_list(context)]]))
-    bot, services = context.bot, context.services
-    context.after_commit(lambda: tell_doctor(bot, services, cancelled, "cancelled"))
-    context.after_commit(lambda: kick_deliveries(context))
 
 
 async def keep_appointment(update: Update, context: ClinicContext) -> None:

@@ -42,8 +42,6 @@ from bot.handlers.booking.screens import (
     time_screen,
 )
 from bot.handlers.booking.shared import change_refusal, described
-from bot.jobs import kick_deliveries
-from bot.notify import tell_doctor
 from bot.routes import Button, Command, Routes, roles
 from db.booking import (
     Actor,
@@ -236,9 +234,6 @@ async def _book(context: ClinicContext, draft: BookingDraft, starts_at: datetime
     except NotFound:
         return _gone(context, draft)
     context.show_text("book.done", **described(context, booked))
-    bot, services = context.bot, context.services
-    context.after_commit(lambda: tell_doctor(bot, services, booked, "booked"))
-    context.after_commit(lambda: kick_deliveries(context))
     return END
 
 
@@ -273,11 +268,6 @@ async def _move(context: ClinicContext, draft: BookingDraft, starts_at: datetime
     values = described(context, moved)
     values["old"] = when(context.lang, old_start, old_end, context.settings.timezone)
     context.show_text("move.done", **values)
-    bot, services = context.bot, context.services
-    context.after_commit(
-        lambda: tell_doctor(bot, services, moved, "rescheduled", old_start=old_start)
-    )
-    context.after_commit(lambda: kick_deliveries(context))
     return END
 
 

@@ -43,8 +43,6 @@ from bot.handlers.doctor.shared import (
     today,
 )
 from bot.handlers.doctor.time_picker import open_picker
-from bot.jobs import kick_deliveries
-from bot.notify import tell_patient
 from bot.texts import Raw
 from db.booking import Actor, appointment_views, block_time
 from db.doctors import InvalidHours, day_bounds
@@ -310,14 +308,6 @@ async def _block(context: ClinicContext, draft: HoursDraft) -> Result:
     cancelled = outcome.cancelled
     if not cancelled:
         return await leave_change(context, context.t("off.added", what=what))
-    bot, services = context.bot, context.services
-
-    async def tell_patients() -> None:
-        for appt in cancelled:
-            await tell_patient(bot, services, appt, "cancelled")
-
-    context.after_commit(tell_patients)
-    context.after_commit(lambda: kick_deliveries(context))
     note = context.t("off.added_cancelled", what=what, count=len(cancelled))
     return await leave_change(context, note)
 

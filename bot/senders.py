@@ -1,0 +1,364 @@
+"""What each delivery says, and how it goes out: chat messages through the Bot API, emails
+through SMTP. Each sender tells the worker every row's outcome as soon as it is known.
+
+A chat send waits ``TELEGRAM_SEND_TIMEOUT_SECONDS`` for the Bot API's answer: a slow answer is
+waited for, not taken for a failure. Only a send that surely failed is tried again; when the
+connection is lost after the request went out, Telegram may have taken the message, and that
+row is tried once more only (so it arrives at most twice).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date, timedelta
+from functools import partial
+from typing import Any, Final
+
+import httpx
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.callbacks import AskCancel, Reschedule
+from bot.context import Services
+from bot.delivery import DeliveryWorker, Sender
+from bot.formatting import clock, long_date, when
+from bot.mailer import EmailAppointment, EmailKind, MailError, build_email
+from bot.texts import language_of, t
+from db.accounts import live_chats_for
+from db.booking import AppointmentView, appointment_views, schedule
+from db.deliveries import Claimed, Outcome, Result, failure, languages
+from db.doctors import day_bounds
+from db.models import AppointmentStatus, Channel, DeliveryKind
+
+log = logging.getLogger(__name__)
+
+# Chat sends in flight at once; the rate limiter paces them to Telegram's limits.
+TELEGRAM_CONCURRENCY: Final = 32
+CHAT_BATCH: Final = 200
+# Emails go one after another on one connection: small batches, so several processes share a
+# backlog and no process holds many rows while a slow server answers.
+EMAIL_BATCH: Final = 20
+BATCHES: Final = {Channel.TELEGRAM: CHAT_BATCH, Channel.EMAIL: EMAIL_BATCH}
+
+_EMAIL_KINDS = {
+    DeliveryKind.REMINDER: EmailKind.REMINDER,
+    DeliveryKind.BOOKED: EmailKind.BOOKED,
+    DeliveryKind.RESCHEDULED: EmailKind.RESCHEDULED,
+    DeliveryKind.CANCELLED: EmailKind.CANCELLED,
+}
+_NOTICE_TEXTS = {
+    DeliveryKind.DOCTOR_BOOKED: "notice.doctor.booked",
+    DeliveryKind.DOCTOR_CANCELLED: "notice.doctor.cancelled",
+    DeliveryKind.DOCTOR_RESCHEDULED: "notice.doctor.rescheduled",
+    DeliveryKind.CLINIC_CANCELLED: "notice.patient.cancelled",
+    DeliveryKind.CLINIC_RESCHEDULED: "notice.patient.rescheduled",
+}
+
+
+def senders(bot: Any) -> dict[Channel, Sender]:
+    """The sender of each channel, chat through ``bot``."""
+    return {Channel.TELEGRAM: partial(send_chat, bot), Channel.EMAIL: send_email}
+
+
+# --- texts --------------------------------------------------------------------------------------
+
+
+def lead_text(lang: str, remaining: timedelta) -> str:
+    """``24 hours``, ``1 hour``, ``45 minutes``: how far off the appointment is, rounded."""
+    minutes = max(1, round(remaining.total_seconds() / 60))
+    if minutes < 60:
+        rounded = max(5, round(minutes / 5) * 5) if minutes >= 5 else minutes
+        return t(lang, "reminder.minutes", n=rounded)
+    hours = round(minutes / 60)
+    if hours < 48:
+        return t(lang, "reminder.hour" if hours == 1 else "reminder.hours", n=hours)
+    return t(lang, "reminder.days", n=round(hours / 24))
+
+
+def reminder_buttons(lang: str, appointment_id: int) -> InlineKeyboardMarkup:
+    """Cancel / Reschedule: the same buttons as in /appointments."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t(lang, "reminder.cancel"),
+                    callback_data=AskCancel(appointment=appointment_id).pack(),
+                ),
+                InlineKeyboardButton(
+                    t(lang, "reminder.reschedule"),
+                    callback_data=Reschedule(appointment=appointment_id).pack(),
+                ),
+            ]
+        ]
+    )
+
+
+def _reminder(lang: str, view: AppointmentView, services: Services) -> str:
+    return t(
+        lang,
+        "reminder.chat",
+        lead=lead_text(lang, view.starts_at - services.clock.now()),
+        doctor=view.doctor_name,
+        specialty=view.specialty,
+        when=when(lang, view.starts_at, view.ends_at, services.settings.timezone),
+    )
+
+
+def _notice(lang: str, item: Claimed, view: AppointmentView, services: Services) -> str:
+    tz = services.settings.timezone
+    values = {
+        "when": when(lang, view.starts_at, view.ends_at, tz),
+        "patient": view.patient_name,
+        "phone": view.patient_phone or "—",
+        "doctor": view.doctor_name,
+        "specialty": view.specialty,
+    }
+    if item.previous_starts_at is not None:
+        old_end = item.previous_starts_at + (view.ends_at - view.starts_at)
+        values["old"] = when(lang, item.previous_starts_at, old_end, tz)
+    return t(lang, _NOTICE_TEXTS[item.kind], **values)
+
+
+def _agenda(lang: str, day: date, items: list[AppointmentView], services: Services) -> str:
+    tz = services.settings.timezone
+    header = t(
+        lang,
+        "agenda.header",
+        name=items[0].doctor_name,
+        date=long_date(lang, day),
+        zone=tz.key,
+        count=len(items),
+    )
+    lines = [
+        t(
+            lang,
+            "agenda.line",
+            start=clock(item.starts_at, tz),
+            end=clock(item.ends_at, tz),
+            patient=item.patient_name,
+            phone=item.patient_phone or "—",
+        )
+        for item in items
+    ]
+    return "\n".join([header, *lines])
+
+
+# --- chat ---------------------------------------------------------------------------------------
+
+
+def may_have_arrived(exc: TelegramError) -> bool:
+    """Whether Telegram may have taken a message whose send raised ``exc``: the request went
+    out and its answer was lost (read timeout, connection dropped). An error Telegram answered
+    with, or one raised before the request was sent, means it surely did not."""
+    if not isinstance(exc, NetworkError) or isinstance(exc, BadRequest):
+        return False
+    cause = exc.__cause__
+    if cause is None or isinstance(cause, TelegramError):
+        return False  # Telegram (or a proxy before it) answered with an error status
+    return not isinstance(
+        cause,
+        httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout | httpx.WriteError
+        | httpx.WriteTimeout | httpx.UnsupportedProtocol,
+    )  # fmt: skip
+
+
+async def send_chat(bot: Any, worker: DeliveryWorker, claimed: list[Claimed]) -> None:
+    """Send a batch of chat deliveries, ``TELEGRAM_CONCURRENCY`` at a time."""
+    services = worker.services
+    now = services.clock.now()
+    tz = services.settings.timezone
+    async with services.transaction() as s:
+        views = await appointment_views(
+            s, [c.appointment_id for c in claimed if c.appointment_id is not None]
+        )
+        recipients = {c.recipient_id for c in claimed}
+        chats = await live_chats_for(s, user_ids=list(recipients), now=now)
+        langs = await languages(s, recipients)
+        agendas: dict[int, list[AppointmentView]] = {}
+        for item in claimed:
+            if item.kind is DeliveryKind.AGENDA and item.agenda_day is not None:
+                start, end = day_bounds(item.agenda_day, item.agenda_day, tz)
+                day = await schedule(s, doctor_id=item.recipient_id, start=start, end=end)
+                if any(a.status == AppointmentStatus.BOOKED and a.starts_at > now for a in day):
+                    agendas[item.id] = day
+    gate = asyncio.Semaphore(TELEGRAM_CONCURRENCY)
+
+    async def one(item: Claimed) -> None:
+        lang = language_of(langs.get(item.recipient_id))
+        try:
+            message = _compose(item, lang, views, agendas, services)
+        except Exception:  # one bad row never stops the batch
+            log.exception("could not write delivery %s", item.id)
+            worker.keep(failure(item, "internal: could not write the message", now))
+            return
+        if isinstance(message, str):
+            worker.keep(Outcome(item.id, Result.SKIPPED, now, error=message))
+            return
+        text, markup = message
+        targets = chats.get(item.recipient_id, [])
+        if not targets:
+            error = "the recipient has no chat with the bot"
+            worker.keep(Outcome(item.id, Result.SKIPPED, now, error=error))
+            return
+        async with gate:
+            if not worker.may_send():
+                worker.release([item])
+                return
+            try:
+                outcome = await _send_to_chats(bot, services, item, targets, text, markup)
+            except Exception as exc:  # one bad row never stops the batch
+                log.exception("telegram delivery %s failed", item.id)
+                outcome = failure(item, f"internal: {type(exc).__name__}", services.clock.now())
+        worker.keep(outcome)
+
+    await asyncio.gather(*(one(item) for item in claimed))
+
+
+def _compose(
+    item: Claimed,
+    lang: str,
+    views: dict[int, AppointmentView],
+    agendas: dict[int, list[AppointmentView]],
+    services: Services,
+) -> tuple[str, InlineKeyboardMarkup | None] | str:
+    """The message of ``item``, or why there is nothing to send."""
+    if item.kind is DeliveryKind.AGENDA:
+        items = agendas.get(item.id)
+        if not items or item.agenda_day is None:
+            return "no appointment left that day"
+        return _agenda(lang, item.agenda_day, items, services), None
+    view = views.get(item.appointment_id or 0)
+    if view is None:
+        return "appointment gone"
+    if item.kind is DeliveryKind.REMINDER:
+        return _reminder(lang, view, services), reminder_buttons(lang, view.id)
+    return _notice(lang, item, view, services), None
+
+
+async def _send_to_chats(
+    bot: Any,
+    services: Services,
+    item: Claimed,
+    chats: list[int],
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+) -> Outcome:
+    sent, blocked, errors = 0, 0, []
+    retry_after: float | None = None
+    uncertain = False
+    for chat_id in chats:
+        try:
+            await bot.send_message(
+                chat_id,
+                text,
+                reply_markup=markup,
+                read_timeout=services.settings.telegram_send_timeout,
+            )
+            sent += 1
+        except Forbidden as exc:
+            blocked += 1
+            errors.append(f"chat blocked the bot: {exc.message}")
+        except RetryAfter as exc:
+            retry_after = max(retry_after or 0, _seconds(exc.retry_after))
+            errors.append(f"rate limited: retry after {exc.retry_after}")
+        except BadRequest as exc:
+            errors.append(f"refused: {exc.message}")
+        except TelegramError as exc:
+            if may_have_arrived(exc):
+                uncertain = True
+                errors.append(f"no answer, may have arrived: {exc.message}")
+            else:
+                errors.append(f"{type(exc).__name__}: {exc.message}")
+    now = services.clock.now()
+    error = "; ".join(errors)
+    if sent:
+        return Outcome(item.id, Result.SENT, now, error=error or None)
+    if blocked == len(chats):
+        # Not retried: the recipient blocked the bot. Email still goes on its own row.
+        return Outcome(item.id, Result.FAILED, now, error=errors[0])
+    after = timedelta(seconds=retry_after) if retry_after is not None else None
+    return failure(item, error, now, after=after, uncertain=uncertain)
+
+
+def _seconds(value: Any) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+# --- email --------------------------------------------------------------------------------------
+
+
+def email_appointment(view: AppointmentView, services: Services) -> EmailAppointment:
+    """The appointment as the mailer writes about it."""
+    return EmailAppointment(
+        appointment_id=view.id,
+        sequence=view.version,
+        patient_name=view.patient_name,
+        patient_email=view.patient_email,
+        doctor_name=view.doctor_name,
+        specialty=view.specialty,
+        starts_at=view.starts_at,
+        ends_at=view.ends_at,
+        timezone=services.settings.timezone,
+        language=language_of(view.patient_language),
+    )
+
+
+async def send_email(worker: DeliveryWorker, claimed: list[Claimed]) -> None:
+    """Send a batch of emails, one after another on one SMTP connection."""
+    services = worker.services
+    mailer = services.mailer
+    if mailer is None:
+        now = services.clock.now()
+        for item in claimed:
+            worker.keep(Outcome(item.id, Result.SKIPPED, now, error="email is not configured"))
+        return
+    async with services.transaction() as s:
+        views = await appointment_views(
+            s, [c.appointment_id for c in claimed if c.appointment_id is not None]
+        )
+    remaining = list(claimed)
+    try:
+        async with mailer.connection() as conn:
+            while remaining:
+                item = remaining[0]
+                if not worker.may_send():
+                    break
+                view = views.get(item.appointment_id or 0)
+                now = services.clock.now()
+                if view is None:
+                    worker.keep(Outcome(item.id, Result.SKIPPED, now, error="appointment gone"))
+                    remaining.pop(0)
+                    continue
+                message = build_email(
+                    _EMAIL_KINDS[item.kind],
+                    email_appointment(view, services),
+                    sender=mailer.config,
+                    lead=view.starts_at - now if item.kind is DeliveryKind.REMINDER else None,
+                    now=now,
+                    message_key=f"delivery-{item.id}",
+                )
+                try:
+                    await conn.send(message)
+                except MailError as exc:
+                    remaining.pop(0)
+                    now = services.clock.now()
+                    if exc.permanent:
+                        worker.keep(Outcome(item.id, Result.FAILED, now, error=str(exc)))
+                    else:
+                        worker.keep(failure(item, str(exc), now))
+                    if exc.code is None and not exc.permanent:
+                        # No answer at all (timeout, connection lost): the server is unwell;
+                        # the rest of the batch waits for the next try.
+                        raise
+                    continue
+                remaining.pop(0)
+                worker.keep(Outcome(item.id, Result.SENT, services.clock.now()))
+    except MailError as exc:
+        # The server could not be reached, or stopped answering: the rest waits.
+        log.warning("email delivery unavailable: %s", exc)
+        now = services.clock.now()
+        for item in remaining:
+            worker.keep(failure(item, str(exc), now))
+        return
+    worker.release(remaining)

@@ -1,0 +1,110 @@
+"""The migrations on databases holding older data, both ways; the models agree with them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, make_url, pool
+
+from db.engine import driver_url
+from db.migrate import alembic_config
+from db.models import Base
+
+NOW = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
+
+OLD_DATA = """
+INSERT INTO specialties (id, name) VALUES (1, 'Cardiology');
+INSERT INTO users (id, email, name, role) VALUES
+  (1, 'house@example.com', 'Dr. House', 'doctor'), (2, 'ana@example.com', 'Ana', 'patient');
+INSERT INTO doctors (user_id, display_name, specialty_id, slot_minutes) VALUES (1, 'House', 1, 30);
+INSERT INTO appointments (id, doctor_id, patient_id, starts_at, ends_at, status, version,
+                          created_at, updated_at)
+VALUES (1, 1, 2, %(start)s, %(start)s + interval '30 minutes', 'booked', 0, %(now)s, %(now)s);
+INSERT INTO deliveries (appointment_id, appointment_version, kind, channel, offset_minutes,
+                        due_at, next_attempt_at, status, attempts, lease_until, created_at,
+                        updated_at)
+VALUES (1, 0, 'reminder', 'telegram', 60, %(now)s, %(now)s, 'pending', 1,
+        %(now)s + interval '5 minutes', %(now)s, %(now)s);
+INSERT INTO agendas_sent (doctor_id, day, sent_at) VALUES (1, '2026-11-30', %(now)s);
+"""
+
+
+@pytest.fixture
+def at_0006(scratch_database: str) -> str:
+    """A scratch database taken back to the schema before the outbox, with data in it."""
+    config = alembic_config(scratch_database)
+    command.downgrade(config, "0006")
+    with psycopg.connect(scratch_database, autocommit=True) as conn:
+        for statement in OLD_DATA.split(";"):
+            if statement.strip():
+                conn.execute(statement, {"now": NOW, "start": NOW + timedelta(hours=3)})
+    return scratch_database
+
+
+def _rows(url: str, sql: str) -> list[tuple[Any, ...]]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_upgrade_keeps_deliveries_and_agendas_and_releases_leases(at_0006: str) -> None:
+    command.upgrade(alembic_config(at_0006), "0007")
+    assert _rows(
+        at_0006,
+        "SELECT kind, recipient_id, appointment_id, status, claimed_by, uncertain "
+        "FROM deliveries ORDER BY id",
+    ) == [
+        ("reminder", 2, 1, "pending", None, False),  # the patient; the old lease released
+        ("agenda", 1, None, "sent", None, False),  # already sent today: not sent again
+    ]
+    assert _rows(at_0006, "SELECT to_regclass('agendas_sent')") == [(None,)]
+
+    engine = create_engine(
+        driver_url(make_url(at_0006)).render_as_string(hide_password=False),
+        poolclass=pool.NullPool,
+    )
+    with engine.connect() as conn:
+        differences = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    engine.dispose()
+    outbox = {"deliveries", "delivery_workers"}
+    assert [d for d in differences if _table_of(d) in outbox] == []
+
+
+def test_downgrade_and_upgrade_again(at_0006: str) -> None:
+    config = alembic_config(at_0006)
+    command.upgrade(config, "0007")
+    command.downgrade(config, "0006")
+    assert _rows(
+        at_0006, "SELECT kind, appointment_id, status, lease_until FROM deliveries ORDER BY id"
+    ) == [("reminder", 1, "pending", None)]
+    assert _rows(at_0006, "SELECT doctor_id, day::text FROM agendas_sent") == [(1, "2026-11-30")]
+    command.upgrade(config, "head")
+
+
+def _table_of(difference: Any) -> str:
+    """The table an autogenerate difference is about."""
+    item = difference[0] if isinstance(difference, list) else difference
+    kind = item[0]
+    if kind in ("add_table", "remove_table"):
+        return str(item[1].name)
+    if kind in ("add_column", "remove_column") or kind.startswith("modify_"):
+        return str(item[2])
+    return str(item[1].table.name)  # an index or a constraint
+
+
+def test_the_models_and_the_migrations_agree(scratch_database: str) -> None:
+    """Every table, column, index and constraint the models declare is what the migrations
+    built (a scratch database at head)."""
+    engine = create_engine(
+        driver_url(make_url(scratch_database)).render_as_string(hide_password=False),
+        poolclass=pool.NullPool,
+    )
+    with engine.connect() as conn:
+        differences = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    engine.dispose()
+    assert differences == []
