@@ -32,7 +32,7 @@ from bot.outbox import Send
 from bot.routes import Handler, Roles, RouteTable
 from bot.texts import t
 from bot.turn import Turn
-from db.accounts import Principal, SessionProblem
+from db.accounts import Principal, SessionProblem, renew_session
 from db.chats import load_chat, principal_of, save_chat
 from db.deliveries import queued
 from db.engine import wrote
@@ -134,7 +134,20 @@ class Dispatcher:
                         timeout=services.settings.conversation_timeout,
                     )
                     context.bind(s, turn)
-                    found = principal_of(record, secret=services.jwt_secret, now=now)
+                    settings = services.settings
+                    found = principal_of(
+                        record, secret=services.jwt_secret, now=now, idle=settings.session_idle
+                    )
+                    if isinstance(found, Principal) and found.renew:
+                        found = await renew_session(
+                            s,
+                            principal=found,
+                            chat_id=chat.id,
+                            secret=services.jwt_secret,
+                            now=now,
+                            ttl=settings.session_ttl,
+                            idle=settings.session_idle,
+                        )
                     if isinstance(found, Principal):
                         context.principal = found
                     else:

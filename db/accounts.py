@@ -8,18 +8,19 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.engine import BOOKKEEPING
 from db.errors import EmailTaken, InvalidEmail, InvalidName, InvalidPhone, NotFound
 from db.models import ChatSession, LoginFailure, Role, User
 from db.passwords import verify_password
-from db.tokens import TokenExpired, TokenInvalid, decode_token, issue_token
+from db.tokens import TokenInvalid, decode_token, issue_token
 
 log = logging.getLogger(__name__)
 
@@ -315,6 +316,10 @@ class Principal:
     session_id: int
     expires_at: datetime
     phone: str | None = None
+    # Until when the chat stays signed in without being used (renewed whenever it is).
+    stays_until: datetime | None = None
+    # The token is old or expired: this update renews it (a new token, the old one revoked).
+    renew: bool = False
 
 
 @dataclass(frozen=True)
@@ -343,19 +348,33 @@ class SessionRecord:
     user: UserRecord | None
 
 
+# A session's token is renewed by the first update after this much of its life has passed
+# (so a chat in use renews it at most a few times a day, and never on every update).
+RENEW_AFTER = timedelta(hours=12)
+
+
 def verify_session(
-    record: SessionRecord, *, secret: str, now: datetime
+    record: SessionRecord,
+    *,
+    secret: str,
+    now: datetime,
+    idle: timedelta = timedelta(days=30),
 ) -> Principal | SessionProblem:
-    """The principal of a stored session: token signature and expiry, the row's jti and owner,
-    and the user's *current* role and active flag (not the token's)."""
+    """The principal of a stored session: the token's signature, the row's jti and owner, and
+    the user's *current* role and active flag (not the token's).
+
+    The token itself lives 24 hours, but a chat in use stays signed in: a session whose token
+    was issued within ``idle`` is valid, and once the token is older than :data:`RENEW_AFTER`
+    (or expired) the principal says to renew it. Revoked sessions are never read."""
     try:
-        claims = decode_token(record.token, secret, now=now)
-    except TokenExpired:
-        return SessionProblem.EXPIRED
+        claims = decode_token(record.token, secret, now=now, allow_expired=True)
     except TokenInvalid:
         return SessionProblem.INVALID
-    if claims.jti != record.jti or claims.user_id != record.user_id or record.expires_at <= now:
+    if claims.jti != record.jti or claims.user_id != record.user_id:
         return SessionProblem.INVALID
+    stays_until = record.issued_at + idle
+    if stays_until <= now:
+        return SessionProblem.EXPIRED
     user = record.user
     if user is None:
         return SessionProblem.INVALID
@@ -370,6 +389,56 @@ def verify_session(
         session_id=record.id,
         expires_at=record.expires_at,
         phone=user.phone,
+        stays_until=stays_until,
+        renew=now - record.issued_at >= RENEW_AFTER or record.expires_at <= now,
+    )
+
+
+async def renew_session(
+    s: AsyncSession,
+    *,
+    principal: Principal,
+    chat_id: int,
+    secret: str,
+    now: datetime,
+    ttl: timedelta = SESSION_TTL,
+    idle: timedelta = timedelta(days=30),
+) -> Principal:
+    """Replace the chat's session with a fresh token (the old jti revoked): two statements."""
+    await s.execute(
+        update(ChatSession)
+        .where(ChatSession.id == principal.session_id, ChatSession.revoked_at.is_(None))
+        .values(revoked_at=now),
+        execution_options=BOOKKEEPING,
+    )
+    token, claims = issue_token(
+        secret,
+        user_id=principal.user_id,
+        email=principal.email,
+        role=principal.role.value,
+        now=now,
+        ttl=ttl,
+    )
+    session_id = await s.scalar(
+        insert(ChatSession)
+        .values(
+            chat_id=chat_id,
+            user_id=principal.user_id,
+            jti=claims.jti,
+            token=token,
+            issued_at=claims.issued_at,
+            expires_at=claims.expires_at,
+        )
+        .returning(ChatSession.id),
+        execution_options=BOOKKEEPING,
+    )
+    assert session_id is not None
+    return replace(
+        principal,
+        session_id=session_id,
+        expires_at=claims.expires_at,
+        stays_until=claims.issued_at + idle,
+        renew=False,
     )
 
 

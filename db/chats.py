@@ -7,7 +7,7 @@ Every function takes an open session and never commits.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import BigInteger, Integer, String, bindparam, text
@@ -160,8 +160,10 @@ async def save_chat(
     )
 
 
-def principal_of(record: ChatRecord, *, secret: str, now: datetime) -> Principal | SessionProblem:
+def principal_of(
+    record: ChatRecord, *, secret: str, now: datetime, idle: timedelta = timedelta(days=30)
+) -> Principal | SessionProblem:
     """The chat's verified principal from what :func:`load_chat` read."""
     if record.session is None:
         return SessionProblem.NONE
-    return verify_session(record.session, secret=secret, now=now)
+    return verify_session(record.session, secret=secret, now=now, idle=idle)

@@ -60,8 +60,14 @@ BOOKKEEPING_TABLES = frozenset({"chats"})
 _WROTE = "clinic.wrote"
 
 
+# Execution options of a statement that is bookkeeping (e.g. renewing a session's token).
+BOOKKEEPING = {"clinic_bookkeeping": True}
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _note_statement(state: ORMExecuteState) -> None:
+    if state.execution_options.get("clinic_bookkeeping"):
+        return
     if state.is_insert or state.is_update or state.is_delete:
         table = getattr(state.statement, "table", None)
         if getattr(table, "name", None) not in BOOKKEEPING_TABLES:

@@ -54,8 +54,9 @@ def issue_token(
     return jwt.encode(payload, secret, algorithm=ALGORITHM), claims
 
 
-def decode_token(token: str, secret: str, *, now: datetime) -> Claims:
-    """Verify the signature (HS256 only), the required claims and expiry against ``now``."""
+def decode_token(token: str, secret: str, *, now: datetime, allow_expired: bool = False) -> Claims:
+    """Verify the signature (HS256 only), the required claims and expiry against ``now``
+    (with ``allow_expired``, a genuine token past its expiry is returned, to be renewed)."""
     try:
         header = jwt.get_unverified_header(token)
         if header.get("alg") != ALGORITHM:
@@ -77,7 +78,7 @@ def decode_token(token: str, secret: str, *, now: datetime) -> Claims:
         )
     except (jwt.PyJWTError, ValueError, TypeError, KeyError) as exc:
         raise TokenInvalid(type(exc).__name__) from None
-    if claims.expires_at <= now:
+    if claims.expires_at <= now and not allow_expired:
         raise TokenExpired("expired")
     if claims.issued_at > now + timedelta(minutes=5):
         raise TokenInvalid("issued in the future")

@@ -63,11 +63,62 @@ def test_token_round_trip_and_claims() -> None:
         decode_token(token, "another-secret-another-secret-xx", now=START)
 
 
-async def test_expired_session_asks_to_log_in_again(harness: Harness) -> None:
+async def test_a_session_unused_for_the_idle_period_asks_to_log_in_again(
+    harness: Harness,
+) -> None:
     chat = await _logged_in(harness, "exp@example.com")
     assert "Pat Doe" in (await chat.send("/me"))[-1].text
-    harness.clock.advance(timedelta(hours=24))
+    harness.clock.advance(timedelta(days=30))
     assert (await chat.send("/me"))[-1].text == "Your session has expired. Please /login again."
+
+
+async def test_a_chat_in_use_stays_signed_in_with_short_lived_tokens(harness: Harness) -> None:
+    chat = await _logged_in(harness, "busy@example.com")
+    first = await harness.scalar(
+        "SELECT jti FROM chat_sessions WHERE chat_id = :c AND revoked_at IS NULL", c=chat.chat_id
+    )
+    # A day and a half later the 24-hour token has expired, but the chat was used recently
+    # enough: it is renewed silently — a new token, the old one revoked.
+    harness.clock.advance(timedelta(hours=36))
+    me = (await chat.send("/me"))[-1].text
+    assert "Pat Doe" in me
+    assert "Signed in here until 2027-01-01 21:00 (Europe/Madrid)" in me  # 30 days from now
+    rows = await _sessions(harness, chat.chat_id)
+    assert [(r.jti == first, r.revoked_at is not None) for r in rows] == [
+        (True, True), (False, False),
+    ]  # fmt: skip
+    live = rows[-1]
+    assert live.expires_at - live.issued_at == timedelta(hours=24)
+    assert live.issued_at == harness.clock.now()
+    # Used every 20 days for two months: still signed in, one renewal per use.
+    for _ in range(3):
+        harness.clock.advance(timedelta(days=20))
+        assert "Pat Doe" in (await chat.send("/me"))[-1].text
+    assert len(await _sessions(harness, chat.chat_id)) == 5
+    # An update soon after a renewal writes nothing.
+    harness.clock.advance(timedelta(hours=1))
+    await chat.send("/me")
+    assert len(await _sessions(harness, chat.chat_id)) == 5
+
+
+async def test_logout_and_deactivation_still_end_a_session_at_once(harness: Harness) -> None:
+    chat = await _logged_in(harness, "out@example.com")
+    harness.clock.advance(timedelta(hours=30))
+    await chat.send("/logout")
+    assert (await chat.send("/me"))[-1].text == "Please /login first."
+    other = await _logged_in(harness, "off@example.com")
+    async with harness.services.transaction() as s:
+        await s.execute(update(User).where(User.email == "off@example.com").values(active=False))
+    harness.clock.advance(timedelta(hours=30))
+    assert "disabled" in (await other.send("/me"))[-1].text
+
+
+async def _sessions(h: Harness, chat_id: int) -> list[ChatSession]:
+    async with h.services.session_factory() as s:
+        rows = await s.scalars(
+            select(ChatSession).where(ChatSession.chat_id == chat_id).order_by(ChatSession.id)
+        )
+        return list(rows.all())
 
 
 async def test_token_signed_with_another_secret_is_refused(harness: Harness) -> None:

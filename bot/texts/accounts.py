@@ -73,9 +73,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "logout.none": ("You were not logged in.", "No habías iniciado sesión."),
     "me.card": (
         "<b>{name}</b>\nEmail: {email}\nRole: {role}\nPhone: {phone}\nLanguage: {language}\n"
-        "Session valid until {until} ({zone})",
+        "Signed in here until {until} ({zone}) if unused; every use extends it.",
         "<b>{name}</b>\nCorreo: {email}\nRol: {role}\nTeléfono: {phone}\nIdioma: {language}\n"
-        "Sesión válida hasta el {until} ({zone})",
+        "Sesión abierta aquí hasta el {until} ({zone}) si no la usas; cada uso la alarga.",
     ),
     "me.no_phone": ("not given", "no indicado"),
 }

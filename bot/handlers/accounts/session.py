@@ -19,7 +19,7 @@ async def show_me(update: Update, context: ClinicContext) -> None:
         role=context.t(f"role.{me.role.value}"),
         phone=me.phone or context.t("me.no_phone"),
         language=context.t(f"language.{context.lang}"),
-        until=me.expires_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+        until=(me.stays_until or me.expires_at).astimezone(tz).strftime("%Y-%m-%d %H:%M"),
         zone=tz.key,
     )
 
