@@ -134,13 +134,14 @@ INSERT INTO chats (chat_id, language, conversation, state, draft, flow, expires_
 SELECT last_chat_id, NULL, NULL, NULL, NULL, 1 + id %% 7, NULL, %(now)s - interval '1 hour'
 FROM users;
 
--- Each flow patient holds two upcoming appointments (days 3 and 4 from today, from 10:00).
+-- Each flow patient holds two upcoming appointments (days 8 and 9 from today, from 10:00:
+-- after the storm's days).
 INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at, status, version,
                           created_at, updated_at)
 SELECT 1 + (p - %(first_patient)s) %% %(doctors)s, p, t, t + %(slot)s * interval '1 minute',
        'booked', 0, %(now)s, %(now)s
 FROM generate_series(%(first_patient)s, %(first_patient)s + %(chats)s - 1) AS p
-CROSS JOIN generate_series(3, 4) AS d
+CROSS JOIN generate_series(8, 9) AS d
 CROSS JOIN LATERAL (
     SELECT ((%(today)s::date + d) + time '10:00'
             + ((p - %(first_patient)s) / %(doctors)s) * %(slot)s * interval '1 minute')
@@ -549,7 +550,8 @@ def _storm(
             {"flow": "storm", "chats": chats, "rounds": 1, "timeout": 120, "echo": True}
         )
     print()
-    print(f"booking storm, {len(chats)} patients at once, {title}")
+    walls = ", ".join(f"{name} {result['wall']:.1f} s" for name, result in results.items())
+    print(f"booking storm, {len(chats)} patients at once, {title} (all done in: {walls})")
     header = f"{'step':<10} {'bot p50':>9} {'bot p95':>9}"
     if echo is not None:
         header += f" {'echo p50':>9} {'echo p95':>9}"

@@ -252,12 +252,17 @@ async def flow_storm(chat: ChatLoop, params: dict[str, Any]) -> None:
         return
     wanted = f":{params['time']}"
     for _ in range(3):
-        data = chat.button("time", "bk.t:", wanted) if wanted else chat.button("time", "bk.t:")
+        try:
+            data = chat.button("time", "bk.t:", wanted)
+        except StepFailed:
+            # Not offered (taken before the day was shown): the first time offered instead.
+            chat.record.retries += 1
+            data = chat.button("time", "bk.t:")
+        wanted = ""
         screen = await chat.press("time", data)
         if not any(b.startswith("bk.ok:") for b in screen.buttons):
             # The time went while the day was shown: the day's remaining times are offered.
             chat.record.retries += 1
-            wanted = ""
             continue
         screen = await chat.press("confirm", chat.button("confirm", "bk.ok:"))
         if not any(b.startswith("bk.t:") for b in screen.buttons):
@@ -266,7 +271,6 @@ async def flow_storm(chat: ChatLoop, params: dict[str, Any]) -> None:
             return
         # Taken at the last moment: the next free times are offered.
         chat.record.retries += 1
-        wanted = ""
     raise StepFailed("confirm: no time could be booked in three tries")
 
 
