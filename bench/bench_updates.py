@@ -252,6 +252,12 @@ def _appointments_of(url: str, patients: list[int]) -> dict[int, int]:
 # --- the processes ------------------------------------------------------------------------------
 
 
+def _load() -> str:
+    """The machine's CPUs and load average (one, five, fifteen minutes)."""
+    one, five, fifteen = Path("/proc/loadavg").read_text().split()[:3]
+    return f"{os.cpu_count()} CPUs, load average {one} {five} {fifteen}"
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -756,6 +762,7 @@ def main() -> None:
                 f"conversation; {DOCTORS} doctors in {len(SPECIALTIES)} specialties "
                 f"(loaded in {time.perf_counter() - started:.0f} s)"
             )
+            print(f"machine: {_load()} at the start")
             print(
                 f"REMINDER_SCAN_SECONDS={REMINDER_SCAN_SECONDS} during the measurements, so the "
                 "reminder scan does not run inside them; statements outside updates (jobs) "
@@ -827,6 +834,8 @@ def main() -> None:
                     url,
                     "without the rate limiter (a diagnostic: the bot's own latency)",
                 )
+            print()
+            print(f"machine: {_load()} at the end")
     finally:
         for process in running:
             process.stop()
