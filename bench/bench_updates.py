@@ -621,7 +621,10 @@ def _print_profile(stats: pstats.Stats, updates: int, top: int = 25) -> None:
     for (filename, line, name), entry in rows:
         where = f"{_module_of(filename)}:{Path(filename).name}:{line}({name})"
         print(f"  {100 * entry[2] / total:5.1f} %  {entry[1]:>8} calls  {where}")
-    print(f"top {top} of our functions by cumulative time (per update):")
+    print(
+        f"top {top} of our functions by cumulative time per update (rough for coroutines: "
+        "cProfile counts each resumption as a call):"
+    )
     ours = [
         item for item in raw.items() if str(ROOT) in item[0][0] and "/bench/" not in item[0][0]
     ]
