@@ -2,7 +2,9 @@
 
 Long polling: exactly one process polls (the holder of the receiver lock), the others stand by
 and never call ``getUpdates``; when the receiver is killed, or loses the lock's connection, a
-process standing by takes over within 15 s and the conversation goes on at its step.
+process standing by takes over within 15 s and the conversation goes on at its step. Webhook:
+two replicas serve one chat's updates one at a time, either replica carrying on its
+conversation.
 
 Calls to the Bot API stand-in are counted by process (each has a root URL of its own).
 """
@@ -24,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.receiver import RETRY_SECONDS
 from bot.server import WEBHOOK_PATH, webhook_secret
+from db.chats import CHAT_LOCK_NAMESPACE
 from db.engine import driver_url, make_engine
 from db.receiver import (
     APPLICATION_NAME,
@@ -289,6 +292,65 @@ async def _cut_receiver(engine: AsyncEngine) -> int:
 
 async def _both(first: BotProcess, second: BotProcess, state: str) -> bool:
     return await updates_of(first) == state and await updates_of(second) == state
+
+
+async def test_webhook_replicas_handle_a_chats_updates_one_at_a_time(
+    telegram: tuple[FakeTelegram, FakeBotApiServer],
+    scratch_database: str,
+    scratch_engine: AsyncEngine,
+    tmp_path: Path,
+) -> None:
+    fake, server = telegram
+    first, second = two_processes(
+        scratch_database, server, tmp_path, WEBHOOK_URL="https://clinic.example.org/"
+    )
+    wes = Person(fake, 561_003, "Wes")
+    async with first, second:
+        assert await updates_of(first) == "receiving"
+        assert await updates_of(second) == "receiving"
+        assert polls(server, "first") == polls(server, "second") == 0
+        assert "full name" in (await wes.post_and_wait(first, "/register")).text
+
+        # The test holds the chat's lock while the same answer reaches both replicas at once.
+        async with await psycopg.AsyncConnection.connect(
+            _dsn(scratch_database), autocommit=True
+        ) as holder:
+            await holder.execute(
+                "SELECT pg_advisory_lock(%s, hashtext(%s))",
+                (CHAT_LOCK_NAMESPACE, str(wes.chat_id)),
+            )
+            count = len(wes.replies())
+            statuses = await asyncio.gather(
+                wes.post(first, "Wes Webhook"), wes.post(second, "Wes Webhook")
+            )
+            assert statuses == [200, 200]
+            # Each replica waits for the chat's turn.
+            await until(lambda: _chat_waiters(scratch_engine, 2), 15, "both replicas waiting")
+            assert len(wes.replies()) == count
+        await until(lambda: len(wes.replies()) == count + 2, 15, "both answers")
+        # One after the other: the first answer took the name, the second met the email step.
+        answers = [m.text for m in wes.replies()[count:]]
+        took_name = [a for a in answers if ASKS_EMAIL in a and "Wes Webhook" in a]
+        at_email_step = [a for a in answers if a.startswith(NOT_AN_EMAIL)]
+        assert len(took_name) == len(at_email_step) == 1, answers
+        assert await stored_step(scratch_engine, wes.chat_id) == ("register", "email")
+
+        # Either replica carries the conversation on.
+        assert ASKS_PASSWORD in (await wes.post_and_wait(second, "wes@example.org")).text
+        assert await stored_step(scratch_engine, wes.chat_id) == ("register", "password")
+
+
+async def _chat_waiters(engine: AsyncEngine, expected: int) -> bool:
+    async with engine.connect() as conn:
+        waiting = await conn.scalar(
+            text(
+                "SELECT count(*) FROM pg_locks JOIN pg_database d ON d.oid = pg_locks.database "
+                "WHERE d.datname = current_database() AND locktype = 'advisory' "
+                "AND classid = :ns AND objsubid = 2 AND NOT granted"
+            ),
+            {"ns": CHAT_LOCK_NAMESPACE},
+        )
+    return int(waiting or 0) == expected
 
 
 # --- the lock itself -----------------------------------------------------------------------------
