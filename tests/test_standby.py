@@ -4,7 +4,8 @@ Long polling: exactly one process polls (the holder of the receiver lock), the o
 and never call ``getUpdates``; when the receiver is killed, or loses the lock's connection, a
 process standing by takes over within 15 s and the conversation goes on at its step. Webhook:
 two replicas serve one chat's updates one at a time, either replica carrying on its
-conversation.
+conversation. And a conversation's step is stored before its reply is sent: ``kill -9`` right
+after the reply loses nothing.
 
 Calls to the Bot API stand-in are counted by process (each has a root URL of its own).
 """
@@ -351,6 +352,45 @@ async def _chat_waiters(engine: AsyncEngine, expected: int) -> bool:
             {"ns": CHAT_LOCK_NAMESPACE},
         )
     return int(waiting or 0) == expected
+
+
+async def test_a_step_answered_just_before_kill_9_is_kept(
+    telegram: tuple[FakeTelegram, FakeBotApiServer],
+    scratch_database: str,
+    scratch_engine: AsyncEngine,
+    tmp_path: Path,
+) -> None:
+    fake, server = telegram
+    bot = BotProcess(bot_env(scratch_database, server.url), tmp_path)
+    kira = Person(fake, 561_004, "Kira")
+    async with bot:
+        await bot.wait_for_log(RECEIVING)
+        assert "full name" in (await kira.say("/register")).text
+        # The bot's reply to the name is held at Telegram; the bot is killed the moment it
+        # has sent it (and has fetched the name, so Telegram will not hand it out again).
+        replied = fake.gates["sendMessage"] = asyncio.Event()
+        name = kira.write("Kira Kill")
+        await until(
+            lambda: fake.in_flight["sendMessage"] == 1 and _fetched(fake, name["update_id"]),
+            30,
+            f"the reply to the name on its way\n{bot.log()}",
+        )
+        bot.kill()
+        replied.set()  # Telegram delivers the reply the dead process sent
+        await until(lambda: ASKS_EMAIL in kira.replies()[-1].text, 10, "the reply shown")
+        assert await stored_step(scratch_engine, kira.chat_id) == ("register", "email")
+
+        await bot.start()
+        reply = await kira.say("kira.kill@example.org", what=f"an answer\n{bot.log()}")
+        assert ASKS_PASSWORD in reply.text
+    texts = [m.text for m in kira.replies()]
+    assert not [t for t in texts if "didn't understand" in t]
+    assert len([t for t in texts if ASKS_EMAIL in t]) == 1  # the name was taken once
+
+
+def _fetched(fake: FakeTelegram, update_id: int) -> bool:
+    """Whether the bot has confirmed ``update_id`` to Telegram (asked for later ones)."""
+    return any(int(p.get("offset") or 0) > update_id for p in fake.calls_of("getUpdates"))
 
 
 # --- the lock itself -----------------------------------------------------------------------------
