@@ -79,7 +79,7 @@ class ReceiverLock:
         while True:
             try:
                 connection = await self._connect()
-                row = await (await connection.execute(_TRY, self._keys())).fetchone()
+                row = await asyncio.wait_for(self._try(connection), ANSWER_SECONDS)
             except CONNECTION_ERRORS:
                 await self.release()
                 if fresh:
@@ -136,6 +136,10 @@ class ReceiverLock:
             keepalives_count=3,
         )
         return self._connection
+
+    async def _try(self, connection: psycopg.AsyncConnection[Any]) -> tuple[Any, ...] | None:
+        cursor = await connection.execute(_TRY, self._keys())
+        return await cursor.fetchone()
 
     @staticmethod
     def _keys() -> tuple[int, int]:
