@@ -1,4 +1,5 @@
-"""Running the bot: long polling or a webhook, with a health endpoint on ``PORT`` either way."""
+"""Running the bot: long polling (while this process holds the receiver lock, see
+:mod:`bot.receiver`) or a webhook, with a health endpoint on ``PORT`` either way."""
 
 from __future__ import annotations
 
@@ -11,13 +12,16 @@ import logging
 import signal
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import URL, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from telegram import Update
 from tornado.httpserver import HTTPServer
 from tornado.web import Application as WebApplication
 from tornado.web import RequestHandler
 
 from bot.application import ClinicApplication, start_services, stop_services
+from bot.receiver import UpdateReceiver
+from db.receiver import ReceiverLock
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +34,12 @@ def webhook_secret(token: str) -> str:
 
 
 class HealthHandler(RequestHandler):
-    def initialize(self, app: ClinicApplication) -> None:
+    """``GET /health``: 200 while the bot runs and the database answers; ``updates`` says
+    whether this process receives updates (``receiving``) or stands by (``standby``)."""
+
+    def initialize(self, app: ClinicApplication, receiver: UpdateReceiver | None) -> None:
         self.app = app
+        self.receiver = receiver
 
     async def get(self) -> None:
         services = self.app.bot_data.services
@@ -45,7 +53,16 @@ class HealthHandler(RequestHandler):
         healthy = database == "ok" and self.app.running
         self.set_status(200 if healthy else 503)
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps({"status": "ok" if healthy else "unhealthy", "database": database}))
+        receiving = self.receiver is None or self.receiver.receiving
+        self.finish(
+            json.dumps(
+                {
+                    "status": "ok" if healthy else "unhealthy",
+                    "database": database,
+                    "updates": "receiving" if receiving else "standby",
+                }
+            )
+        )
 
 
 class WebhookHandler(RequestHandler):
@@ -72,15 +89,27 @@ class WebhookHandler(RequestHandler):
         self.finish()
 
 
-def web_application(app: ClinicApplication, *, webhook: bool) -> WebApplication:
-    """The HTTP routes: ``/health`` always, the webhook only in webhook mode."""
-    routes: list[Any] = [(r"/health", HealthHandler, {"app": app})]
-    if webhook:
+def web_application(
+    app: ClinicApplication, *, receiver: UpdateReceiver | None = None
+) -> WebApplication:
+    """The HTTP routes: ``/health`` always; the webhook in webhook mode (no ``receiver``)."""
+    routes: list[Any] = [(r"/health", HealthHandler, {"app": app, "receiver": receiver})]
+    if receiver is None:
         token = app.bot.token
         routes.append(
             (WEBHOOK_PATH, WebhookHandler, {"app": app, "secret": webhook_secret(token)})
         )
     return WebApplication(routes)
+
+
+def database_url_of(app: ClinicApplication) -> URL:
+    """The database the application's sessions use."""
+    bind = app.bot_data.services.session_factory.kw.get("bind")
+    if isinstance(bind, AsyncConnection):
+        bind = bind.engine
+    if not isinstance(bind, AsyncEngine):
+        raise RuntimeError("the application's sessions are not bound to a database")
+    return bind.url
 
 
 async def serve(
@@ -91,34 +120,55 @@ async def serve(
     stop: asyncio.Event | None = None,
     poll_timeout: int = 30,
     host: str = "0.0.0.0",  # noqa: S104 - the container's published port
+    lock: ReceiverLock | None = None,
 ) -> None:
-    """Run until SIGINT/SIGTERM (or ``stop``): polling, or the webhook at ``webhook_url``."""
+    """Run until SIGINT/SIGTERM (or ``stop``): the webhook at ``webhook_url``, or long polling
+    while this process holds the receiver ``lock`` (by default, on the application's
+    database)."""
     if stop is None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):  # platforms without signals
                 loop.add_signal_handler(sig, stop.set)
-    http = HTTPServer(web_application(app, webhook=webhook_url is not None))
+    receiver = None
+    if webhook_url is None:
+        assert app.updater is not None
+        receiver = UpdateReceiver(
+            app.updater, lock or ReceiverLock(database_url_of(app)), poll_timeout=poll_timeout
+        )
+    http = HTTPServer(web_application(app, receiver=receiver))
     http.listen(port, address=host)
     async with app:
         await start_services(app)
         await app.start()
-        if webhook_url is not None:
-            url = webhook_url.rstrip("/") + WEBHOOK_PATH
-            await app.bot.set_webhook(
-                url, secret_token=webhook_secret(app.bot.token), allowed_updates=Update.ALL_TYPES
-            )
-            log.info("Receiving updates by webhook on port %s", port)
-        else:
-            assert app.updater is not None
-            await app.bot.delete_webhook()
-            await app.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=poll_timeout)
-            log.info("Receiving updates by long polling; health on port %s", port)
-        await stop.wait()
-        log.info("Stopping")
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
-        await stop_services(app)
-        await app.stop()
+        try:
+            if receiver is None:
+                assert webhook_url is not None
+                url = webhook_url.rstrip("/") + WEBHOOK_PATH
+                await app.bot.set_webhook(
+                    url,
+                    secret_token=webhook_secret(app.bot.token),
+                    allowed_updates=Update.ALL_TYPES,
+                )
+                log.info("Receiving updates by webhook on port %s", port)
+                await stop.wait()
+            else:
+                log.info("Health on port %s; long polling while no other process does", port)
+                await _receive_until(receiver, stop)
+        finally:
+            log.info("Stopping")
+            await stop_services(app)
+            await app.stop()
     http.stop()
+
+
+async def _receive_until(receiver: UpdateReceiver, stop: asyncio.Event) -> None:
+    """Run ``receiver`` until ``stop``; when it fails, the process stops (and its error is
+    raised) rather than run on without ever receiving."""
+    receiving = asyncio.create_task(receiver.run(stop), name="receiver")
+    stopped = asyncio.create_task(stop.wait(), name="stop")
+    await asyncio.wait((receiving, stopped), return_when=asyncio.FIRST_COMPLETED)
+    stop.set()
+    await stopped
+    await receiving  # stops polling and gives the lock back; raises what made it fail

@@ -59,14 +59,14 @@ _FROM = """
 _LOAD = text(
     f"SELECT {_COLUMNS} FROM (SELECT CAST(:chat_id AS bigint) AS chat_id) AS k {_FROM}"  # noqa: S608
 ).bindparams(bindparam("chat_id", type_=BigInteger))
-# The same, holding the chat's advisory lock until the transaction ends: with several bot
-# processes behind one webhook, a chat's updates are then handled one at a time across them.
+# With several bot processes behind one webhook, a chat's updates are handled one at a time
+# across them: the chat's advisory lock is taken, until the transaction ends, by a statement of
+# its own *before* the read, so that the read sees what the previous holder committed (a
+# statement sees the data as of its own start, which would be before a lock it waited for).
 # Chat locks use the two-key form under their own namespace, apart from every other lock.
 CHAT_LOCK_NAMESPACE = 0x43686174
-_LOAD_LOCKED = text(
-    f"SELECT {_COLUMNS} FROM (SELECT CAST(:chat_id AS bigint) AS chat_id, "  # noqa: S608
-    f"pg_advisory_xact_lock({CHAT_LOCK_NAMESPACE}, hashtext(CAST(:chat_id AS text))) "
-    f"AS locked) AS k {_FROM}"
+_LOCK = text(
+    f"SELECT pg_advisory_xact_lock({CHAT_LOCK_NAMESPACE}, hashtext(CAST(:chat_id AS text)))"
 ).bindparams(bindparam("chat_id", type_=BigInteger))
 
 _SAVE = text(
@@ -93,8 +93,11 @@ _SAVE = text(
 
 async def load_chat(s: AsyncSession, chat_id: int, *, lock: bool = False) -> ChatRecord:
     """The chat's conversation, language and newest live session with its user, in one
-    statement (with ``lock``, also the chat's advisory lock for this transaction)."""
-    row = (await s.execute(_LOAD_LOCKED if lock else _LOAD, {"chat_id": chat_id})).one()
+    statement (with ``lock``, first the chat's advisory lock for this transaction, in one more
+    statement)."""
+    if lock:
+        await s.execute(_LOCK, {"chat_id": chat_id})
+    row = (await s.execute(_LOAD, {"chat_id": chat_id})).one()
     session = None
     if row.session_id is not None:
         user = None

@@ -27,6 +27,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from tests.conftest import JWT_SECRET
 from tests.fake_telegram import TOKEN
@@ -131,15 +132,25 @@ class BotProcess:
 
     def health(self) -> int | None:
         """The health endpoint's status code; None when it does not answer."""
+        return self.health_report()[0]
+
+    def health_report(self) -> tuple[int | None, dict[str, Any]]:
+        """The health endpoint's status code and body; (None, {}) when it does not answer."""
         url = f"http://127.0.0.1:{self.port}/health"
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
-                json.loads(response.read())
-                return int(response.status)
+                return int(response.status), dict(json.loads(response.read()))
         except urllib.error.HTTPError as error:
-            return int(error.code)
+            try:
+                return int(error.code), dict(json.loads(error.read()))
+            except ValueError:
+                return int(error.code), {}
         except (OSError, ValueError):
-            return None
+            return None, {}
+
+    def updates(self) -> str | None:
+        """What the health endpoint says of updates: ``receiving`` or ``standby``."""
+        return self.health_report()[1].get("updates")
 
     def kill(self) -> None:
         """SIGKILL (``kill -9``): the process gets no chance to clean up."""

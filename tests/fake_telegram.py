@@ -419,10 +419,17 @@ class FakeBotApiServer:
         self._server: asyncio.Server | None = None
         self._clients: set[asyncio.Task[Any]] = set()
         self.requests = 0
+        # Calls by caller and method, for bots given :meth:`url_for` a caller.
+        self.calls_by: Counter[tuple[str, str]] = Counter()
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def url_for(self, caller: str) -> str:
+        """A root URL for one bot (``/<caller>/bot<token>/<method>``): its calls are counted
+        in :attr:`calls_by` under ``caller``."""
+        return f"{self.url}/{caller}"
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._client, "127.0.0.1", 0)
@@ -475,10 +482,15 @@ class FakeBotApiServer:
         self, path: str, content_type: str, body: bytes
     ) -> tuple[int, dict[str, Any]]:
         self.requests += 1
-        prefix = f"/bot{self.token}/"
+        caller, prefix = "", f"/bot{self.token}/"
+        if not path.startswith(prefix) and path.count("/") > 2:
+            caller, _, rest = path[1:].partition("/")
+            path = f"/{rest}"
         if not path.startswith(prefix):
             return 401, _error(401, "Unauthorized")
         method = path[len(prefix) :]
+        if caller:
+            self.calls_by[caller, method] += 1
         if "json" in content_type:
             params = json.loads(body or b"{}")
         else:

@@ -66,7 +66,7 @@ async def test_registration_over_real_long_polling(services: Services, migrated_
         assert "share your phone" in (await say("polling-password")).text
         assert "account is ready" in (await say("Skip")).text
         status, body = await asyncio.to_thread(_get, f"http://127.0.0.1:{port}/health")
-        assert (status, body) == (200, {"status": "ok", "database": "ok"})
+        assert (status, body) == (200, {"status": "ok", "database": "ok", "updates": "receiving"})
     finally:
         stop.set()
         await asyncio.wait_for(running, timeout=20)
