@@ -8,7 +8,6 @@ from typing import Any
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     ContextTypes,
@@ -26,6 +25,7 @@ from bot.handlers.admin import add_doctor, doctors, reminders
 from bot.handlers.booking import appointments, flow
 from bot.handlers.doctor import hours, schedule
 from bot.menus import set_default_menus
+from bot.ratelimit import ClinicRateLimiter
 from bot.routes import RouteTable
 from bot.texts import language_of, t
 from bot.updates import PerChatUpdateProcessor
@@ -33,8 +33,6 @@ from bot.updates import PerChatUpdateProcessor
 log = logging.getLogger(__name__)
 
 ClinicApplication = Application[Any, ClinicContext, UserData, ChatData, BotData, Any]
-
-MESSAGES_PER_SECOND = 30
 
 
 def route_table() -> RouteTable:
@@ -84,12 +82,8 @@ def build_application(
         .concurrent_updates(processor)
     )
     if rate_limiter:
-        # Honours 429 retry_after and keeps to Telegram's limit of 30 messages a second, paced
-        # one every 1/30 s (a bucket of one: no burst above the limit).
-        limiter = AIORateLimiter(
-            overall_max_rate=1, overall_time_period=1 / MESSAGES_PER_SECOND, max_retries=3
-        )
-        builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
+        # Bulk sends paced at 30 a second; replies never wait behind them (bot/ratelimit.py).
+        builder = builder.rate_limiter(ClinicRateLimiter())  # type: ignore[arg-type]
     if request is not None:
         builder = builder.request(request)
     else:

@@ -7,7 +7,7 @@ what to say, and it is sent once the transaction has committed.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from bot.turn import Turn
 
 C = TypeVar("C", bound=CallbackData)
+T = TypeVar("T")
 
 
 @dataclass
@@ -114,6 +115,7 @@ class ClinicContext(CallbackContext[ExtBot[None], UserData, ChatData, BotData]):
         self.now: datetime = datetime.min
         self._db: AsyncSession | None = None
         self._turn: Turn | None = None
+        self._memo: dict[Hashable, Any] = {}
 
     # --- services -------------------------------------------------------------------------------
 
@@ -146,6 +148,15 @@ class ClinicContext(CallbackContext[ExtBot[None], UserData, ChatData, BotData]):
 
     def bind(self, db: AsyncSession | None, turn: Turn | None) -> None:
         self._db, self._turn = db, turn
+        self._memo.clear()
+
+    async def once(self, key: Hashable, compute: Callable[[], Awaitable[T]]) -> T:
+        """``compute()``'s result, read once per update for ``key``: a look-up that a step
+        and the screen it leads to both need costs one statement, not two."""
+        if key not in self._memo:
+            self._memo[key] = await compute()
+        value: T = self._memo[key]
+        return value
 
     @property
     def me(self) -> Principal:

@@ -24,6 +24,7 @@ from bot.context import Services
 from bot.delivery import DeliveryWorker, Sender
 from bot.formatting import clock, long_date, when
 from bot.mailer import EmailAppointment, EmailKind, MailError, build_email
+from bot.ratelimit import bulk
 from bot.texts import language_of, t
 from db.accounts import live_chats_for
 from db.booking import AppointmentView, appointment_views, schedule
@@ -212,7 +213,8 @@ async def send_chat(bot: Any, worker: DeliveryWorker, claimed: list[Claimed]) ->
                 outcome = failure(item, f"internal: {type(exc).__name__}", services.clock.now())
         worker.keep(outcome)
 
-    await asyncio.gather(*(one(item) for item in claimed))
+    with bulk():  # paced at Telegram's limit for broadcasts; replies to users never wait
+        await asyncio.gather(*(one(item) for item in claimed))
 
 
 def _compose(

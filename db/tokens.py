@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -54,21 +55,19 @@ def issue_token(
     return jwt.encode(payload, secret, algorithm=ALGORITHM), claims
 
 
-def decode_token(token: str, secret: str, *, now: datetime, allow_expired: bool = False) -> Claims:
-    """Verify the signature (HS256 only), the required claims and expiry against ``now``
-    (with ``allow_expired``, a genuine token past its expiry is returned, to be renewed)."""
+@functools.lru_cache(maxsize=4096)
+def _verified(token: str, secret: str) -> Claims:
+    """The claims of a token whose signature (HS256 only) and required claims check out;
+    remembered, since every update of a chat presents the same token."""
     try:
-        header = jwt.get_unverified_header(token)
-        if header.get("alg") != ALGORITHM:
-            raise TokenInvalid("unexpected algorithm")
         payload = jwt.decode(
             token,
             secret,
-            algorithms=[ALGORITHM],
-            # Expiry is checked below against the injected clock, not the system's.
+            algorithms=[ALGORITHM],  # any other algorithm, "none" included, is refused
+            # Expiry is checked by the caller against the injected clock, not the system's.
             options={"require": list(REQUIRED_CLAIMS), "verify_exp": False, "verify_iat": False},
         )
-        claims = Claims(
+        return Claims(
             user_id=int(payload["sub"]),
             email=str(payload["email"]),
             role=str(payload["role"]),
@@ -78,6 +77,12 @@ def decode_token(token: str, secret: str, *, now: datetime, allow_expired: bool 
         )
     except (jwt.PyJWTError, ValueError, TypeError, KeyError) as exc:
         raise TokenInvalid(type(exc).__name__) from None
+
+
+def decode_token(token: str, secret: str, *, now: datetime, allow_expired: bool = False) -> Claims:
+    """Verify the signature (HS256 only), the required claims and expiry against ``now``
+    (with ``allow_expired``, a genuine token past its expiry is returned, to be renewed)."""
+    claims = _verified(token, secret)
     if claims.expires_at <= now and not allow_expired:
         raise TokenExpired("expired")
     if claims.issued_at > now + timedelta(minutes=5):

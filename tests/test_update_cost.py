@@ -118,3 +118,20 @@ async def test_a_conversation_step_writes_its_state_once(harness: Harness, count
     # Nor a stale button.
     spent = await _measure(counts, ana.press_data("ap:c:999999"))
     assert spent.writes == []
+
+
+async def test_each_booking_step_reads_what_it_needs_once(
+    harness: Harness, counts: Counts
+) -> None:
+    await make_doctor(harness.services, "house@example.com")
+    ana, _ = await _patient(harness)
+    steps = {}
+    steps["/book"] = await _measure(counts, ana.send("/book"))
+    for label in ("Cardiology", "House", "Wed 2 Dec", "10:00"):
+        steps[label] = await _measure(counts, ana.press(label))
+    spent = {name: len(c.statements) for name, c in steps.items()}
+    assert {name: c.transactions for name, c in steps.items()} == dict.fromkeys(steps, 1)
+    # The session read, the step's own reads (never twice), the state written once.
+    assert spent == {
+        "/book": 4, "Cardiology": 4, "House": 7, "Wed 2 Dec": 7, "10:00": 7,
+    }, spent  # fmt: skip

@@ -32,11 +32,14 @@ from bot.handlers.booking.screens import (
     BookState,
     Mode,
     Result,
+    bookable_doctor,
+    bookable_specialties,
     confirm_screen,
     day_screen,
     doctor_of,
     doctor_screen,
     free_days,
+    specialty_of,
     specialty_screen,
     taken_screen,
     time_screen,
@@ -56,7 +59,7 @@ from db.booking import (
     reschedule,
     upcoming_count,
 )
-from db.doctors import get_doctor, get_specialty, list_specialties
+from db.doctors import get_doctor
 from db.errors import NotFound
 from db.models import Role
 
@@ -78,7 +81,7 @@ async def start_booking(update: Update, context: ClinicContext) -> BookState | N
     if upcoming >= policy.max_upcoming:
         context.reply("book.limit_reached", limit=policy.max_upcoming)
         return None
-    if not await list_specialties(context.db, bookable_only=True):
+    if not await bookable_specialties(context):
         context.reply("book.no_specialties")
         return None
     context.begin(BookingDraft())
@@ -124,9 +127,7 @@ async def start_rescheduling(update: Update, context: ClinicContext) -> BookStat
 async def choose_specialty(update: Update, context: ClinicContext, draft: BookingDraft) -> Result:
     """Take the specialty; offer its doctors."""
     specialty = context.payload(BookSpecialty).specialty
-    try:
-        await get_specialty(context.db, specialty)
-    except NotFound:
+    if await specialty_of(context, specialty) is None:
         context.toast("book.doctor_gone")
         return BookState.SPECIALTY
     draft.specialty = specialty
@@ -135,9 +136,8 @@ async def choose_specialty(update: Update, context: ClinicContext, draft: Bookin
 
 async def choose_doctor(update: Update, context: ClinicContext, draft: BookingDraft) -> Result:
     """Take the doctor; offer their days with a free time."""
-    try:
-        doctor = await get_doctor(context.db, context.payload(BookDoctor).doctor, bookable=True)
-    except NotFound:
+    doctor = await bookable_doctor(context, context.payload(BookDoctor).doctor)
+    if doctor is None:
         context.alert("book.doctor_gone")
         return BookState.DOCTOR
     draft.doctor, draft.specialty, draft.page = doctor.user_id, doctor.specialty_id, 0

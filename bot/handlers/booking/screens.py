@@ -28,7 +28,14 @@ from bot.context import ClinicContext
 from bot.conversation import Ended
 from bot.formatting import clock, day_label, long_date, policy_of, when, when_short
 from db.booking import available_days, next_free_slots
-from db.doctors import DoctorView, get_doctor, get_specialty, list_doctors, list_specialties
+from db.doctors import (
+    DoctorView,
+    SpecialtyView,
+    get_doctor,
+    get_specialty,
+    list_doctors,
+    list_specialties,
+)
 from db.errors import NotFound
 from db.slots import Slot
 
@@ -73,30 +80,61 @@ Result = BookState | Ended | None
 # --- look-ups -----------------------------------------------------------------------------------
 
 
+async def bookable_doctor(context: ClinicContext, doctor_id: int) -> DoctorView | None:
+    """A doctor still taking appointments (read once per update)."""
+
+    async def read() -> DoctorView | None:
+        try:
+            return await get_doctor(context.db, doctor_id, bookable=True)
+        except NotFound:
+            return None
+
+    return await context.once(("bookable doctor", doctor_id), read)
+
+
 async def doctor_of(context: ClinicContext, draft: BookingDraft) -> DoctorView | None:
     """The draft's doctor, if still taking appointments."""
     if draft.doctor is None:
         return None
-    try:
-        return await get_doctor(context.db, draft.doctor, bookable=True)
-    except NotFound:
-        return None
+    return await bookable_doctor(context, draft.doctor)
+
+
+async def bookable_specialties(context: ClinicContext) -> list[SpecialtyView]:
+    """The specialties that have a bookable doctor (read once per update)."""
+    return await context.once(
+        "bookable specialties", lambda: list_specialties(context.db, bookable_only=True)
+    )
+
+
+async def specialty_of(context: ClinicContext, specialty_id: int) -> SpecialtyView | None:
+    """A specialty by id (read once per update)."""
+
+    async def read() -> SpecialtyView | None:
+        try:
+            return await get_specialty(context.db, specialty_id)
+        except NotFound:
+            return None
+
+    return await context.once(("specialty", specialty_id), read)
 
 
 async def free_days(
     context: ClinicContext, draft: BookingDraft, doctor: DoctorView, day: date | None = None
 ) -> dict[date, list[Slot]]:
     """The doctor's free slots by day (only ``day`` when given) for this patient; when moving,
-    the appointment's own time is not offered as a new one."""
-    days = await available_days(
-        context.db,
-        doctor=doctor,
-        policy=policy_of(context.settings),
-        now=context.now,
-        patient_id=context.me.user_id,
-        ignore_appointment=draft.appointment,
-        first_day=day,
-        last_day=day,
+    the appointment's own time is not offered as a new one. Read once per update."""
+    days = await context.once(
+        ("free days", doctor.user_id, day, draft.appointment),
+        lambda: available_days(
+            context.db,
+            doctor=doctor,
+            policy=policy_of(context.settings),
+            now=context.now,
+            patient_id=context.me.user_id,
+            ignore_appointment=draft.appointment,
+            first_day=day,
+            last_day=day,
+        ),
     )
     if draft.mode is Mode.MOVE:
         days = {
@@ -135,7 +173,7 @@ def _time_choice(context: ClinicContext, label: str, slot: Slot) -> Choice:
 
 
 async def specialty_screen(update: Update, context: ClinicContext, draft: BookingDraft) -> Screen:
-    specialties = await list_specialties(context.db, bookable_only=True)
+    specialties = await bookable_specialties(context)
     if not specialties:
         return Screen(context.t("book.no_specialties"))
     flow = context.turn.flow
@@ -147,7 +185,9 @@ async def doctor_screen(update: Update, context: ClinicContext, draft: BookingDr
     flow = context.turn.flow
     back = [Choice(context.t("book.btn.back"), BookBack(flow=flow, to="specialty"), ("back",))]
     assert draft.specialty is not None
-    specialty = await get_specialty(context.db, draft.specialty)
+    specialty = await specialty_of(context, draft.specialty)
+    if specialty is None:
+        return Screen(context.t("book.doctor_gone"), [back])
     doctors = await list_doctors(context.db, specialty_id=specialty.id, bookable_only=True)
     if not doctors:
         return Screen(context.t("book.no_doctors", specialty=specialty.name), [back])
