@@ -161,8 +161,11 @@ CROSS JOIN LATERAL (
 ) AS start;
 
 -- Today's agendas count as sent, so none goes out while the bot is measured.
-INSERT INTO agendas_sent (doctor_id, day, sent_at)
-SELECT g, %(today)s::date, %(now)s FROM generate_series(1, %(doctors)s) AS g;
+INSERT INTO deliveries (recipient_id, kind, channel, agenda_day, due_at, status, attempts,
+                        next_attempt_at, sent_at, created_at, updated_at)
+SELECT g, 'agenda', 'telegram', %(today)s::date, %(now)s, 'sent', 1, %(now)s, %(now)s, %(now)s,
+       %(now)s
+FROM generate_series(1, %(doctors)s) AS g;
 """
 
 SESSIONS = """
