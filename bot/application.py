@@ -21,7 +21,7 @@ from bot.context import BotData, ChatData, ClinicContext, Services, UserData
 from bot.dispatch import Dispatcher
 from bot.handlers import common
 from bot.handlers.accounts import invite, login, register, session
-from bot.handlers.admin import add_doctor, doctors, reminders
+from bot.handlers.admin import add_doctor, doctors, reminders, stats, stats_export
 from bot.handlers.booking import appointments, flow
 from bot.handlers.doctor import hours, schedule
 from bot.menus import set_default_menus
@@ -50,6 +50,8 @@ def route_table() -> RouteTable:
         add_doctor.ROUTES,
         doctors.ROUTES,
         reminders.ROUTES,
+        stats.ROUTES,
+        stats_export.ROUTES,
         common.GENERAL,
     )
 

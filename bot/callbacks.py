@@ -470,3 +470,22 @@ class Reactivate(CallbackData, prefix="dr:on"):
 
 class RenewInvite(CallbackData, prefix="dr:inv"):
     doctor: Id
+
+
+# --- /stats: the weeks' chart and a month's appointments as CSV ---------------------------------
+
+
+class StatsPage(CallbackData, prefix="st.p"):
+    page: Page
+
+
+class StatsExport(CallbackData, prefix="st.csv"):
+    """Open the month picker for the CSV file."""
+
+
+class StatsMonth(StepData, prefix="st.m"):
+    month: date  # its first day
+
+
+class StatsClose(StepData, prefix="st.x"):
+    pass

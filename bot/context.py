@@ -19,7 +19,17 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.callbacks import CallbackData
 from bot.choices import ReplyMarkup, Screen
-from bot.outbox import Delete, Menu, Outbox, Send, Show, StripButtons, menu_entries
+from bot.outbox import (
+    Delete,
+    Document,
+    Menu,
+    Outbox,
+    Photo,
+    Send,
+    Show,
+    StripButtons,
+    menu_entries,
+)
 from bot.settings import Settings
 from bot.texts import Raw, language_of, t
 from db.accounts import Principal, SessionProblem
@@ -209,6 +219,28 @@ class ClinicContext(CallbackContext[ExtBot[None], UserData, ChatData, BotData]):
             self.out.actions.append(Show(screen.text, markup))
         else:
             self.out.actions.append(Send(screen.text, markup))
+
+    def send_photo(
+        self, data: bytes, caption: str, markup: InlineKeyboardMarkup | None = None
+    ) -> None:
+        """Send a picture (PNG bytes) with ``caption`` (already rendered HTML)."""
+        self.out.actions.append(Photo(data, caption, markup))
+
+    def show_photo(
+        self, data: bytes, caption: str, markup: InlineKeyboardMarkup | None = None
+    ) -> None:
+        """Show a picture in place of the pressed button's picture, else as a new message."""
+        self.out.actions.append(Photo(data, caption, markup, replace=True))
+
+    def send_document(
+        self,
+        data: bytes,
+        filename: str,
+        caption: str = "",
+        markup: InlineKeyboardMarkup | None = None,
+    ) -> None:
+        """Send a file named ``filename`` with ``caption`` (already rendered HTML)."""
+        self.out.actions.append(Document(data, filename, caption, markup))
 
     def show_text(self, key: str, /, **values: object) -> None:
         """Show the text ``key`` without buttons, in place of the pressed button's message."""

@@ -1,8 +1,9 @@
 """What an update's handler says, sent only after its transaction committed.
 
-Handlers queue messages, edits, button answers, deletions and menu changes here; the dispatcher
-flushes them once the update's changes (the conversation's new state included) are stored, so
-a crash right after an answer never loses a step, and a rolled-back change never shows as done.
+Handlers queue messages, pictures, files, edits, button answers, deletions and menu changes
+here; the dispatcher flushes them once the update's changes (the conversation's new state
+included) are stored, so a crash right after an answer never loses a step, and a rolled-back
+change never shows as done.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ from telegram import (
     BotCommand,
     BotCommandScopeChat,
     InlineKeyboardMarkup,
+    InputFile,
+    InputMediaPhoto,
+    MaybeInaccessibleMessage,
+    Message,
     Update,
 )
 from telegram.constants import MessageLimit
@@ -58,9 +63,33 @@ class Send:
 
 @dataclass
 class Show:
-    """Edit the message whose button was pressed; send a new one for a typed update."""
+    """Edit the message whose button was pressed; send a new one for a typed update (or when
+    the pressed message is a picture or a file, whose text cannot be edited)."""
 
     text: str
+    markup: InlineKeyboardMarkup | None = None
+
+
+@dataclass
+class Photo:
+    """A picture (PNG or JPEG bytes) with its caption (HTML). With ``replace``, it takes the
+    place of the picture whose button was pressed; otherwise, or for a typed update, it is sent.
+    """
+
+    data: bytes
+    caption: str
+    markup: InlineKeyboardMarkup | None = None
+    replace: bool = False
+    filename: str = "picture.png"
+
+
+@dataclass
+class Document:
+    """A file sent to the chat, with its caption (HTML)."""
+
+    data: bytes
+    filename: str
+    caption: str = ""
     markup: InlineKeyboardMarkup | None = None
 
 
@@ -80,7 +109,7 @@ class StripButtons:
     """Remove the buttons of the message whose (stale) button was pressed."""
 
 
-Action = Send | Show | Delete | Menu | StripButtons
+Action = Send | Show | Photo | Document | Delete | Menu | StripButtons
 
 
 @dataclass
@@ -131,7 +160,7 @@ class Outbox:
         query = update.callback_query
         if isinstance(action, Show):
             text = fit(action.text)
-            if query is not None and query.message is not None:
+            if query is not None and query.message is not None and _has_text(query.message):
                 try:
                     await bot.edit_message_text(
                         text, chat_id, query.message.message_id, reply_markup=action.markup
@@ -144,6 +173,15 @@ class Outbox:
             await bot.send_message(chat_id, text, reply_markup=action.markup)
         elif isinstance(action, Send):
             await bot.send_message(chat_id, fit(action.text), reply_markup=action.markup)
+        elif isinstance(action, Photo):
+            await _photo(bot, update, chat_id, action)
+        elif isinstance(action, Document):
+            await bot.send_document(
+                chat_id,
+                InputFile(action.data, filename=action.filename),
+                caption=fit(action.caption, MessageLimit.CAPTION_LENGTH) or None,
+                reply_markup=action.markup,
+            )
         elif isinstance(action, Delete):
             try:
                 await bot.delete_message(chat_id, action.message_id)
@@ -158,6 +196,33 @@ class Outbox:
                     log.debug("could not remove stale buttons: %s", exc)
         elif isinstance(action, Menu):
             await show_menu(bot, chat_id, action.commands)
+
+
+def _has_text(message: MaybeInaccessibleMessage) -> bool:
+    """Whether a message's text can be edited (a picture's or a file's cannot)."""
+    return not isinstance(message, Message) or message.text is not None
+
+
+async def _photo(bot: Bot, update: Update, chat_id: int, action: Photo) -> None:
+    caption = fit(action.caption, MessageLimit.CAPTION_LENGTH)
+    query = update.callback_query
+    pressed = query.message if query is not None else None
+    if action.replace and isinstance(pressed, Message) and pressed.photo:
+        upload = InputFile(action.data, filename=action.filename, attach=True)
+        media = InputMediaPhoto(upload, caption=caption or None)
+        try:
+            await bot.edit_message_media(
+                media, chat_id, pressed.message_id, reply_markup=action.markup
+            )
+            return
+        except BadRequest as exc:
+            log.debug("could not replace a picture, sending instead: %s", exc)
+    await bot.send_photo(
+        chat_id,
+        InputFile(action.data, filename=action.filename),
+        caption=caption or None,
+        reply_markup=action.markup,
+    )
 
 
 async def show_menu(bot: Bot, chat_id: int, commands: list[tuple[str, str]] | None) -> None:

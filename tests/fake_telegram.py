@@ -1,8 +1,9 @@
 """A fake Telegram Bot API: the one thing faked in the tests, at the HTTP request layer.
 
-``FakeTelegram`` keeps what each chat shows (messages, their buttons, edits, deletions, answered
-button presses, command menus) and answers the Bot API methods the bot uses, checking HTML the way
-Telegram does. Two fronts reach it: ``FakeRequest`` (a PTB ``BaseRequest``, in process) and
+``FakeTelegram`` keeps what each chat shows (messages, pictures and files with their captions,
+their buttons, edits, deletions, answered button presses, command menus) and answers the Bot API
+methods the bot uses, checking HTML, lengths and uploads the way Telegram does. Two fronts reach
+it: ``FakeRequest`` (a PTB ``BaseRequest``, in process, multipart uploads included) and
 ``FakeBotApiServer`` (a real HTTP server on 127.0.0.1 for the polling loop).
 ``ChatUser`` plays a person typing and pressing buttons in a private chat.
 """
@@ -13,6 +14,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import struct
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -33,7 +35,12 @@ ALLOWED_TAGS = {
 }  # fmt: skip
 INT_PARAMS = {"chat_id", "message_id", "user_id", "offset", "limit", "timeout", "cache_time"}
 JSON_PARAMS = {"reply_markup", "commands", "scope", "allowed_updates", "entities",
-               "link_preview_options", "reply_parameters"}  # fmt: skip
+               "link_preview_options", "reply_parameters", "media"}  # fmt: skip
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+MAX_UPLOAD = 50 * 1024 * 1024  # a bot's upload limit
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+JPEG_SIGNATURE = b"\xff\xd8\xff"
 
 
 class TelegramHtmlError(ValueError):
@@ -79,17 +86,33 @@ def visible_text(text: str, parse_mode: str | None) -> str:
     return "".join(parser.parts)
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file uploaded with a request (a part of its multipart body)."""
+
+    filename: str
+    content: bytes
+    mime_type: str
+
+
 @dataclass
 class Message:
     chat_id: int
     message_id: int
-    text: str  # as shown (HTML stripped)
+    text: str  # as shown (HTML stripped); a picture's or a file's caption
     raw: str  # as sent
     from_bot: bool
     reply_markup: dict[str, Any] | None = None
     deleted: bool = False
     edits: int = 0
     date: int = field(default_factory=lambda: int(time.time()))
+    photo: bytes | None = None  # a picture's bytes, as uploaded
+    document: Upload | None = None  # a file, as uploaded
+
+    @property
+    def caption(self) -> str:
+        """A picture's or a file's caption as shown."""
+        return self.text
 
     @property
     def buttons(self) -> list[list[dict[str, Any]]]:
@@ -202,8 +225,25 @@ class FakeTelegram:
             "message_id": message.message_id,
             "date": message.date,
             "chat": {"id": message.chat_id, "type": "private", "first_name": "User"},
-            "text": message.text,
         }
+        file_id = f"file{message.message_id}_{message.edits}"
+        if message.photo is not None:
+            width, height = _png_size(message.photo)
+            data["photo"] = [
+                {"file_id": file_id, "file_unique_id": file_id, "width": width, "height": height}
+            ]
+        elif message.document is not None:
+            data["document"] = {
+                "file_id": file_id,
+                "file_unique_id": file_id,
+                "file_name": message.document.filename,
+                "mime_type": message.document.mime_type,
+                "file_size": len(message.document.content),
+            }
+        else:
+            data["text"] = message.text
+        if (message.photo is not None or message.document is not None) and message.text:
+            data["caption"] = message.text
         if message.from_bot:
             data["from"] = self._api_getMe({})
         if message.reply_markup and "inline_keyboard" in message.reply_markup:
@@ -215,7 +255,7 @@ class FakeTelegram:
         text = visible_text(raw, params.get("parse_mode"))
         if not text.strip():
             raise _ApiError(400, "Bad Request: message text is empty")
-        if len(text) > 4096:
+        if len(text) > MAX_TEXT:
             raise _ApiError(400, "Bad Request: message is too long")
         _check_markup(params.get("reply_markup"))
         message = Message(
@@ -236,8 +276,63 @@ class FakeTelegram:
             raise _ApiError(400, "Bad Request: message to edit not found")
         return message
 
+    def _caption(self, params: dict[str, Any]) -> tuple[str, str]:
+        raw = str(params.get("caption") or "")
+        text = visible_text(raw, params.get("parse_mode"))
+        if len(text) > MAX_CAPTION:
+            raise _ApiError(400, "Bad Request: message caption is too long")
+        return raw, text
+
+    def _media_message(self, params: dict[str, Any], **media: Any) -> dict[str, Any]:
+        raw, text = self._caption(params)
+        _check_markup(params.get("reply_markup"))
+        message = Message(
+            chat_id=int(params["chat_id"]),
+            message_id=next(self._ids),
+            text=text,
+            raw=raw,
+            from_bot=True,
+            reply_markup=params.get("reply_markup"),
+            **media,
+        )
+        self.messages[(message.chat_id, message.message_id)] = message
+        return self._message_json(message)
+
+    def _api_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._media_message(params, photo=_picture(params.get("photo")))
+
+    def _api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        upload = params.get("document")
+        if not isinstance(upload, Upload):
+            raise _ApiError(400, "Bad Request: there is no document in the request")
+        if not upload.content:
+            raise _ApiError(400, "Bad Request: file must be non-empty")
+        if len(upload.content) > MAX_UPLOAD:
+            raise _ApiError(413, "Request Entity Too Large")
+        return self._media_message(params, document=upload)
+
+    def _api_editMessageMedia(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._find(params)
+        media = params.get("media")
+        if not isinstance(media, dict) or media.get("type") != "photo":
+            raise _ApiError(400, "Bad Request: unsupported media")
+        if message.photo is None:
+            raise _ApiError(400, "Bad Request: there is no photo in the message to edit")
+        reference = str(media.get("media", ""))
+        upload = params.get(reference.removeprefix("attach://"))
+        photo = _picture(upload if reference.startswith("attach://") else None)
+        raw, text = self._caption(media)
+        markup = params.get("reply_markup")
+        _check_markup(markup)
+        message.photo, message.raw, message.text = photo, raw, text
+        message.reply_markup = markup
+        message.edits += 1
+        return self._message_json(message)
+
     def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
         message = self._find(params)
+        if message.photo is not None or message.document is not None:
+            raise _ApiError(400, "Bad Request: there is no text in the message to edit")
         raw = str(params["text"])
         text = visible_text(raw, params.get("parse_mode"))
         markup = params.get("reply_markup")
@@ -363,6 +458,46 @@ def _check_markup(markup: Any) -> None:
                 raise _ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
 
 
+def _png_size(data: bytes) -> tuple[int, int]:
+    """A PNG's width and height (from its header); (0, 0) for anything else."""
+    if data.startswith(PNG_SIGNATURE) and data[12:16] == b"IHDR" and len(data) >= 24:
+        width, height = struct.unpack(">II", data[16:24])
+        return int(width), int(height)
+    return 0, 0
+
+
+def _picture(upload: Any) -> bytes:
+    """The bytes of an uploaded picture, refused as Telegram would when it is not one."""
+    if not isinstance(upload, Upload):
+        raise _ApiError(400, "Bad Request: there is no photo in the request")
+    content = upload.content
+    if not content.startswith((PNG_SIGNATURE, JPEG_SIGNATURE)):
+        raise _ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
+    if len(content) > 10 * 1024 * 1024:
+        raise _ApiError(400, "Bad Request: file is too big")
+    width, height = _png_size(content)
+    if content.startswith(PNG_SIGNATURE) and (
+        not width
+        or not height
+        or width + height > 10_000
+        or max(width, height) > 20 * min(width, height)
+    ):
+        raise _ApiError(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
+    return content
+
+
+def _uploads(request_data: RequestData) -> dict[str, Upload]:
+    """The files of a multipart request, by part name."""
+    found = {}
+    for name, part in request_data.multipart_data.items():
+        filename, content = part[0], part[1]
+        mime_type = part[2] if len(part) > 2 else "application/octet-stream"
+        if not isinstance(content, bytes):
+            content = content.read()
+        found[name] = Upload(str(filename), bytes(content), str(mime_type))
+    return found
+
+
 def _normalise(params: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in params.items():
@@ -370,7 +505,11 @@ def _normalise(params: dict[str, Any]) -> dict[str, Any]:
             out[key] = int(value)
         elif isinstance(value, str) and key in JSON_PARAMS:
             out[key] = json.loads(value)
-        elif isinstance(value, str) and value in ("true", "false") and key != "text":
+        elif (
+            isinstance(value, str)
+            and value in ("true", "false")
+            and key not in ("text", "caption")
+        ):
             out[key] = value == "true"
         else:
             out[key] = value
@@ -405,6 +544,8 @@ class FakeRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
         params = _normalise(dict(request_data.json_parameters)) if request_data else {}
+        if request_data is not None and request_data.contains_files:
+            params.update(_uploads(request_data))
         code, body = await self.telegram.handle(api_method, params)
         return code, json.dumps(body).encode()
 

@@ -49,6 +49,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "ver, desactivar y reactivar médicos",
     ),
     "help.line.reminders": ("reminder delivery", "envío de recordatorios"),
+    "help.line.stats": (
+        "the last 8 weeks per doctor as a chart, and a month's appointments as a CSV file",
+        "las últimas 8 semanas por médico en un gráfico, y las citas de un mes en un archivo CSV",
+    ),
     "menu.start": ("Welcome", "Bienvenida"),
     "menu.help": ("What I can do", "Qué puedo hacer"),
     "menu.register": ("Create a patient account", "Crear una cuenta de paciente"),
@@ -64,6 +68,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "menu.adddoctor": ("Add a doctor", "Dar de alta a un médico"),
     "menu.doctors": ("Doctors", "Médicos"),
     "menu.reminders": ("Reminder delivery", "Envío de recordatorios"),
+    "menu.stats": ("Weekly figures (chart, CSV)", "Cifras semanales (gráfico, CSV)"),
     "language.choose": ("Choose your language:", "Elige tu idioma:"),
     "language.set": ("Language set to English.", "Idioma cambiado a español."),
     "language.en": ("English", "English"),
