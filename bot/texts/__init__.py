@@ -19,6 +19,7 @@ from bot.texts import (
     dates,
     doctor,
     email,
+    frontdesk,
     notices,
     reminders,
 )
@@ -53,6 +54,7 @@ CATALOG: Final = _merge(
     doctor.TEXTS,
     admin.TEXTS,
     reminders.TEXTS,
+    frontdesk.TEXTS,
 )
 
 

@@ -4,11 +4,17 @@ A reschedule is the same conversation started at the day, for the appointment's 
 id a button carries is checked again here (a doctor still bookable, a slot still free) and by
 the booking use cases, which the database's constraints back. The states, draft and screens
 are in :mod:`bot.handlers.booking.screens`.
+
+The clinic walks the same conversation for a patient: the front desk or an admin booking for
+one (:func:`book_for`, from /book or a patient's card), and the front desk, an admin or the
+visit's doctor moving a visit (:func:`move_for`, from the visit's card), which first asks why.
+The use cases authorise each of them again.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from telegram import Update
 
@@ -20,6 +26,7 @@ from bot.callbacks import (
     BookDay,
     BookDaysPage,
     BookDoctor,
+    BookMoveWhy,
     BookSpecialty,
     BookTime,
     Reschedule,
@@ -32,19 +39,27 @@ from bot.handlers.booking.screens import (
     BookState,
     Mode,
     Result,
+    addressed,
     confirm_screen,
     day_screen,
     doctor_of,
     doctor_screen,
     free_days,
+    move_reason_screen,
+    patient_of,
     specialty_screen,
     taken_screen,
     time_screen,
+    why_label,
+    why_of,
 )
 from bot.handlers.booking.shared import change_refusal, described
+from bot.handlers.frontdesk.shared import PATIENTS_SEARCH, find_patient_to_book
 from bot.routes import Button, Command, Routes, roles
 from db.booking import (
     Actor,
+    ChangedMeanwhile,
+    InvalidNote,
     NotChangeable,
     PatientOverlap,
     SlotTaken,
@@ -53,36 +68,109 @@ from db.booking import (
     TooManyUpcoming,
     book,
     check_changeable,
+    normalise_note,
     reschedule,
     upcoming_count,
 )
 from db.doctors import get_doctor, get_specialty, list_specialties
 from db.errors import NotFound
 from db.models import Role
+from db.patients import get_patient
 
 PATIENTS = roles(Role.PATIENT)
+# /book: patients book for themselves, the front desk and admins for a patient.
+BOOKERS = roles(Role.PATIENT, Role.STAFF, Role.ADMIN)
+# The conversation: also the visit's doctor, moving it.
+WALKERS = roles(Role.PATIENT, Role.STAFF, Role.ADMIN, Role.DOCTOR)
 
 
 def _gone(context: ClinicContext, draft: BookingDraft) -> Ended:
-    context.show_text("move.doctor_gone" if draft.mode is Mode.MOVE else "book.doctor_gone")
+    if draft.mode is Mode.MOVE:
+        clinic = draft.patient is not None
+        context.show_text("move.doctor_gone_clinic" if clinic else "move.doctor_gone")
+    else:
+        context.show_text("book.doctor_gone")
     return END
 
 
 # --- entries ------------------------------------------------------------------------------------
 
 
-async def start_booking(update: Update, context: ClinicContext) -> BookState | None:
-    """/book: offer the specialties that have a bookable doctor."""
+async def start_booking(update: Update, context: ClinicContext) -> StrEnum | None:
+    """/book: offer the specialties that have a bookable doctor; for the front desk and
+    admins, first find the patient to book for."""
+    if context.me.role is not Role.PATIENT:
+        return find_patient_to_book(context)
+    return await book_for(context, None)
+
+
+async def book_for(context: ClinicContext, patient_id: int | None) -> BookState | None:
+    """Begin the walk for ``patient_id`` (the clinic booking for them), or for the chat's own
+    patient; an open conversation is closed without a note (the walk goes on from it)."""
     policy = policy_of(context.settings)
-    upcoming = await upcoming_count(context.db, patient_id=context.me.user_id, now=context.now)
+    name = ""
+    if patient_id is not None:
+        try:
+            patient = await get_patient(context.db, patient_id)
+        except NotFound:
+            context.alert("patients.not_found")
+            return None
+        if not patient.active:
+            context.alert("patients.inactive", name=patient.name)
+            return None
+        name = patient.name
+    who = patient_id if patient_id is not None else context.me.user_id
+    upcoming = await upcoming_count(context.db, patient_id=who, now=context.now)
     if upcoming >= policy.max_upcoming:
-        context.reply("book.limit_reached", limit=policy.max_upcoming)
+        if patient_id is None:
+            context.reply("book.limit_reached", limit=policy.max_upcoming)
+        else:
+            context.alert("book.limit_reached_for", patient=name, limit=policy.max_upcoming)
         return None
     if not await list_specialties(context.db, bookable_only=True):
         context.reply("book.no_specialties")
         return None
-    context.begin(BookingDraft())
+    conversation = context.turn.conversation
+    if conversation is not None and conversation.name == PATIENTS_SEARCH:
+        context.turn.end()  # the walk goes on from the search: nothing was left unfinished
+    context.begin(BookingDraft(patient=patient_id, patient_name=name))
     return BookState.SPECIALTY
+
+
+async def move_for(context: ClinicContext, appointment_id: int) -> BookState | None:
+    """Begin moving a visit for the clinic (the front desk, an admin, the visit's doctor):
+    why, then a new day and time of the same doctor."""
+    me = context.me
+    try:
+        current = await check_changeable(
+            context.db,
+            appointment_id=appointment_id,
+            actor=Actor(me.user_id, me.role),
+            policy=policy_of(context.settings),
+            now=context.now,
+        )
+    except (NotFound, NotChangeable, TooLateToChange) as exc:
+        key, values = change_refusal(context, exc)
+        context.alert(key, **values)
+        return None
+    try:
+        await get_doctor(context.db, current.doctor_id, bookable=True)
+    except NotFound:
+        context.alert("move.doctor_gone_clinic")
+        return None
+    context.begin(
+        BookingDraft(
+            mode=Mode.MOVE,
+            doctor=current.doctor_id,
+            appointment=current.id,
+            current_start=current.starts_at,
+            current_end=current.ends_at,
+            patient=current.patient_id,
+            patient_name=current.patient_name,
+            version=current.version,
+        )
+    )
+    return BookState.MOVE_REASON
 
 
 async def start_rescheduling(update: Update, context: ClinicContext) -> BookState | None:
@@ -195,6 +283,22 @@ async def choose_time(update: Update, context: ClinicContext, draft: BookingDraf
     return BookState.CONFIRM
 
 
+async def choose_reason(update: Update, context: ClinicContext, draft: BookingDraft) -> Result:
+    """Take the reason for moving the visit from the list; offer the doctor's days."""
+    draft.why, draft.note = context.payload(BookMoveWhy).why, None
+    return BookState.DAY
+
+
+async def type_reason(update: Update, context: ClinicContext, draft: BookingDraft) -> Result:
+    """Take a typed reason for moving the visit; offer the doctor's days."""
+    try:
+        draft.note, draft.why = normalise_note(context.text or ""), None
+    except InvalidNote:
+        context.note("visit.bad_reason")
+        return BookState.MOVE_REASON
+    return BookState.DAY
+
+
 async def change_time(update: Update, context: ClinicContext, draft: BookingDraft) -> Result:
     """Back from the confirmation to the day's times."""
     draft.start = None
@@ -212,28 +316,43 @@ async def confirm(update: Update, context: ClinicContext, draft: BookingDraft) -
 
 async def _book(context: ClinicContext, draft: BookingDraft, starts_at: datetime) -> Result:
     assert draft.doctor is not None
+    me = context.me
+    if draft.patient is None and me.role is not Role.PATIENT:
+        return _gone(context, draft)  # a walk begun as a patient by an account now staff
     try:
         booked = await book(
             context.db,
-            patient_id=context.me.user_id,
+            patient_id=patient_of(context, draft),
             doctor_id=draft.doctor,
             starts_at=starts_at,
             policy=policy_of(context.settings),
             now=context.now,
+            actor=Actor(me.user_id, me.role),
         )
     except SlotTaken:
         draft.start, draft.taken = None, starts_at
         return BookState.TAKEN
     except (SlotUnavailable, PatientOverlap) as exc:
         draft.start = None
-        context.note(f"book.{exc.code}")
+        if draft.patient is not None and isinstance(exc, PatientOverlap):
+            context.note("book.patient_overlap_for", patient=draft.patient_name)
+        else:
+            context.note(f"book.{exc.code}")
         return BookState.DAY
     except TooManyUpcoming as exc:
-        context.show_text("book.too_many", limit=exc.limit)
+        if draft.patient is not None:
+            context.show_text("book.too_many_for", patient=draft.patient_name, limit=exc.limit)
+        else:
+            context.show_text("book.too_many", limit=exc.limit)
         return END
     except NotFound:
         return _gone(context, draft)
-    context.show_text("book.done", **described(context, booked))
+    if draft.patient is not None:
+        context.show_text(
+            "book.done_for", patient=draft.patient_name, **described(context, booked)
+        )
+    else:
+        context.show_text("book.done", **described(context, booked))
     return END
 
 
@@ -248,14 +367,22 @@ async def _move(context: ClinicContext, draft: BookingDraft, starts_at: datetime
             new_start=starts_at,
             policy=policy_of(context.settings),
             now=context.now,
+            why=why_of(draft.why, draft.note),
+            expected_version=draft.version,
         )
     except SlotTaken:
         draft.start, draft.taken = None, starts_at
         return BookState.TAKEN
     except (SlotUnavailable, PatientOverlap) as exc:
         draft.start = None
-        context.note(f"book.{exc.code}")
+        if draft.patient is not None and isinstance(exc, PatientOverlap):
+            context.note("book.patient_overlap_for", patient=draft.patient_name)
+        else:
+            context.note(f"book.{exc.code}")
         return BookState.DAY
+    except ChangedMeanwhile:
+        context.show_text("visit.changed")
+        return END
     except NotFound:
         # The appointment was the patient's when the draft began (and is never deleted):
         # what went away is the doctor.
@@ -267,13 +394,20 @@ async def _move(context: ClinicContext, draft: BookingDraft, starts_at: datetime
     old_end = old_start + (moved.ends_at - moved.starts_at)
     values = described(context, moved)
     values["old"] = when(context.lang, old_start, old_end, context.settings.timezone)
-    context.show_text("move.done", **values)
+    if draft.patient is not None:
+        reason = why_label(context, draft.why, draft.note)
+        context.show_text("move.done_for", patient=draft.patient_name, reason=reason, **values)
+    else:
+        context.show_text("move.done", **values)
     return END
 
 
 async def abandon(update: Update, context: ClinicContext, draft: BookingDraft) -> Result:
     """The conversation's Cancel: nothing is booked or moved."""
-    context.show_text("move.cancelled" if draft.mode is Mode.MOVE else "book.cancelled")
+    if draft.mode is Mode.MOVE:
+        context.show_text("move.cancelled_for" if draft.patient else "move.cancelled")
+    else:
+        context.show_text("book.cancelled")
     return END
 
 
@@ -282,23 +416,29 @@ BOOKING = Conversation(
     BookState,
     BookingDraft,
     {
-        BookState.SPECIALTY: Step(specialty_screen, {BookSpecialty: choose_specialty}),
-        BookState.DOCTOR: Step(doctor_screen, {BookDoctor: choose_doctor, BookBack: go_back}),
-        BookState.DAY: Step(
-            day_screen, {BookDay: choose_day, BookDaysPage: turn_page, BookBack: go_back}
+        BookState.SPECIALTY: Step(addressed(specialty_screen), {BookSpecialty: choose_specialty}),
+        BookState.DOCTOR: Step(
+            addressed(doctor_screen), {BookDoctor: choose_doctor, BookBack: go_back}
         ),
-        BookState.TIME: Step(time_screen, {BookTime: choose_time, BookBack: go_back}),
-        BookState.TAKEN: Step(taken_screen, {BookTime: choose_time, BookBack: go_back}),
+        BookState.DAY: Step(
+            addressed(day_screen),
+            {BookDay: choose_day, BookDaysPage: turn_page, BookBack: go_back},
+        ),
+        BookState.TIME: Step(addressed(time_screen), {BookTime: choose_time, BookBack: go_back}),
+        BookState.TAKEN: Step(addressed(taken_screen), {BookTime: choose_time, BookBack: go_back}),
         BookState.CONFIRM: Step(
-            confirm_screen, {BookConfirm: confirm, BookChangeTime: change_time}
+            addressed(confirm_screen), {BookConfirm: confirm, BookChangeTime: change_time}
+        ),
+        BookState.MOVE_REASON: Step(
+            move_reason_screen, {BookMoveWhy: choose_reason}, text=type_reason
         ),
     },
-    roles=PATIENTS,
+    roles=WALKERS,
     anywhere={BookAbandon: abandon},
 )
 
 ROUTES = Routes(
-    commands=[Command("book", start_booking, roles=PATIENTS)],
+    commands=[Command("book", start_booking, roles=BOOKERS)],
     buttons=[Button(Reschedule, start_rescheduling, roles=PATIENTS)],
     conversations=[BOOKING],
 )

@@ -1,11 +1,14 @@
 """The booking conversation's states, draft and screens (what each step shows).
 
 The step handlers that move between these screens are in :mod:`bot.handlers.booking.flow`.
+The same walk serves the front desk booking for a patient, and the clinic (the front desk, an
+admin, the visit's doctor) moving a visit: the draft then names the patient, and each screen
+says whom it is for.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -20,16 +23,20 @@ from bot.callbacks import (
     BookDay,
     BookDaysPage,
     BookDoctor,
+    BookMoveWhy,
     BookSpecialty,
     BookTime,
+    ChangeWhy,
+    StepData,
 )
 from bot.choices import NO, YES, Choice, Screen, day_keys, rows_of, time_key
 from bot.context import ClinicContext
-from bot.conversation import Ended
-from bot.formatting import clock, day_label, long_date, policy_of, when, when_short
-from db.booking import available_days, next_free_slots
+from bot.conversation import Ended, ScreenBuilder
+from bot.formatting import clock, day_label, long_date, policy_of, reason_text, when, when_short
+from db.booking import Why, available_days, next_free_slots
 from db.doctors import DoctorView, get_doctor, get_specialty, list_doctors, list_specialties
 from db.errors import NotFound
+from db.models import ChangeReason
 from db.slots import Slot
 
 DAYS_PER_PAGE = 7
@@ -45,6 +52,7 @@ class BookState(StrEnum):
     TIME = "time"
     TAKEN = "taken"  # the chosen time was just taken: the next free ones
     CONFIRM = "confirm"
+    MOVE_REASON = "move_reason"  # the clinic moving a visit: why (the patient is told)
 
 
 class Mode(StrEnum):
@@ -65,9 +73,57 @@ class BookingDraft:
     appointment: int | None = None
     current_start: datetime | None = None
     current_end: datetime | None = None
+    # When the clinic books for a patient, or moves their visit: the patient, and when moving,
+    # the visit's version as shown and why it moves (a reason from the list, or typed).
+    patient: int | None = None
+    patient_name: str = ""
+    version: int | None = None
+    why: ChangeWhy | None = None
+    note: str | None = None
 
 
 Result = BookState | Ended | None
+
+# The short list of reasons, as the clinic picks them and as they are stored.
+WHY_REASONS: dict[ChangeWhy, ChangeReason] = {
+    ChangeWhy.DOCTOR_UNAVAILABLE: ChangeReason.DOCTOR_UNAVAILABLE,
+    ChangeWhy.PATIENT_REQUEST: ChangeReason.PATIENT_REQUEST,
+    ChangeWhy.CLINIC_SCHEDULE: ChangeReason.CLINIC_SCHEDULE,
+    ChangeWhy.EMERGENCY: ChangeReason.EMERGENCY,
+}
+
+
+def why_of(why: ChangeWhy | None, note: str | None) -> Why | None:
+    """The reason chosen or typed, as the use cases take it."""
+    if why is not None:
+        return Why(reason=WHY_REASONS[why])
+    return Why(note=note) if note else None
+
+
+def why_label(context: ClinicContext, why: ChangeWhy | None, note: str | None) -> str:
+    """The reason chosen or typed, in the reader's language (plain text)."""
+    return reason_text(context.lang, WHY_REASONS[why] if why else None, note)
+
+
+def why_choices(context: ClinicContext, family: Callable[..., StepData]) -> list[Choice]:
+    """The short list of reasons as buttons of ``family`` (a step family with a ``why``)."""
+    flow = context.turn.flow
+    return [
+        Choice(context.t(f"reason.{reason.value}"), family(flow=flow, why=why))
+        for why, reason in WHY_REASONS.items()
+    ]
+
+
+def patient_of(context: ClinicContext, draft: BookingDraft) -> int:
+    """Whom the walk books for: the patient the clinic chose, else the chat's own patient."""
+    return draft.patient if draft.patient is not None else context.me.user_id
+
+
+def for_patient(context: ClinicContext, draft: BookingDraft, screen: Screen) -> Screen:
+    """``screen`` with the patient it is for above it, when the clinic is acting for one."""
+    if draft.patient is None:
+        return screen
+    return screen.with_lead(context.t("book.for_patient", patient=draft.patient_name))
 
 
 # --- look-ups -----------------------------------------------------------------------------------
@@ -93,7 +149,7 @@ async def free_days(
         doctor=doctor,
         policy=policy_of(context.settings),
         now=context.now,
-        patient_id=context.me.user_id,
+        patient_id=patient_of(context, draft),
         ignore_appointment=draft.appointment,
         first_day=day,
         last_day=day,
@@ -255,7 +311,7 @@ async def taken_screen(update: Update, context: ClinicContext, draft: BookingDra
         policy=policy_of(context.settings),
         now=context.now,
         after=draft.taken,
-        patient_id=context.me.user_id,
+        patient_id=patient_of(context, draft),
         limit=ALTERNATIVES + 1,
     )
     if draft.mode is Mode.MOVE:
@@ -289,8 +345,18 @@ async def confirm_screen(update: Update, context: ClinicContext, draft: BookingD
         "specialty": doctor.specialty,
         "when": when(context.lang, draft.start, end, tz),
     }
-    if draft.mode is Mode.MOVE:
+    if draft.mode is Mode.MOVE and draft.patient is not None:
+        text = context.t(
+            "move.confirm_for",
+            old=_current_when(context, draft),
+            patient=draft.patient_name,
+            reason=why_label(context, draft.why, draft.note),
+            **values,
+        )
+    elif draft.mode is Mode.MOVE:
         text = context.t("move.confirm", old=_current_when(context, draft), **values)
+    elif draft.patient is not None:
+        text = context.t("book.confirm_for", patient=draft.patient_name, **values)
     else:
         text = context.t("book.confirm", **values)
     rows = [
@@ -301,3 +367,31 @@ async def confirm_screen(update: Update, context: ClinicContext, draft: BookingD
         ],
     ]
     return Screen(text, rows)
+
+
+async def move_reason_screen(
+    update: Update, context: ClinicContext, draft: BookingDraft
+) -> Screen:
+    """The clinic moving a visit: why (a reason from the list, or typed); the patient is told."""
+    flow = context.turn.flow
+    doctor = await doctor_of(context, draft)
+    if doctor is None:
+        return Screen(context.t("book.doctor_gone"))
+    text = context.t(
+        "move.ask_reason",
+        patient=draft.patient_name,
+        doctor=doctor.name,
+        when=_current_when(context, draft),
+    )
+    rows = rows_of(why_choices(context, BookMoveWhy), 2)
+    rows.append([Choice(context.t("book.btn.cancel"), BookAbandon(flow=flow), NO)])
+    return Screen(text, rows)
+
+
+def addressed(builder: ScreenBuilder[BookingDraft]) -> ScreenBuilder[BookingDraft]:
+    """``builder``'s screen with the patient it is for above it (see :func:`for_patient`)."""
+
+    async def build(update: Update, context: ClinicContext, draft: BookingDraft) -> Screen:
+        return for_patient(context, draft, await builder(update, context, draft))
+
+    return build
