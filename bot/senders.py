@@ -255,15 +255,18 @@ async def _offers(s: Any, view: AppointmentView, services: Services) -> list[Slo
     except NotFound:
         return []
     now = services.clock.now()
-    return await next_free_slots(
+    slots = await next_free_slots(
         s,
         doctor=doctor,
         policy=policy_of(services.settings),
         now=now,
         after=now,
         patient_id=view.patient_id,
-        limit=OFFERS,
+        limit=OFFERS + 1,
     )
+    # Not the time just cancelled: the clinic could not keep it.
+    cancelled = [x for x in slots if x.starts_at < view.ends_at and x.ends_at > view.starts_at]
+    return [x for x in slots if x not in cancelled][:OFFERS]
 
 
 def _compose(

@@ -6,9 +6,9 @@ the booking use cases, which the database's constraints back. The states, draft 
 are in :mod:`bot.handlers.booking.screens`.
 
 The clinic walks the same conversation for a patient: the front desk or an admin booking for
-one (:func:`book_for`, from /book or a patient's card), and the front desk, an admin or the
-visit's doctor moving a visit (:func:`move_for`, from the visit's card), which first asks why.
-The use cases authorise each of them again.
+one, and the front desk, an admin or the visit's doctor moving a visit, which first asks why
+(their entries are in :mod:`bot.handlers.booking.clinic`). The use cases authorise each of them
+again.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from bot.callbacks import (
 from bot.context import ClinicContext
 from bot.conversation import END, Conversation, Ended, Step
 from bot.formatting import policy_of, when
+from bot.handlers.booking.clinic import choose_reason, move_reason_screen, type_reason
 from bot.handlers.booking.screens import (
     BookingDraft,
     BookState,
@@ -45,21 +46,18 @@ from bot.handlers.booking.screens import (
     doctor_of,
     doctor_screen,
     free_days,
-    move_reason_screen,
     patient_of,
     specialty_screen,
     taken_screen,
     time_screen,
-    why_label,
-    why_of,
 )
 from bot.handlers.booking.shared import change_refusal, described
-from bot.handlers.frontdesk.shared import PATIENTS_SEARCH, find_patient_to_book
+from bot.handlers.frontdesk.reasons import why_label, why_of
+from bot.handlers.frontdesk.shared import find_patient_to_book
 from bot.routes import Button, Command, Routes, roles
 from db.booking import (
     Actor,
     ChangedMeanwhile,
-    InvalidNote,
     NotChangeable,
     PatientOverlap,
     SlotTaken,
@@ -68,14 +66,12 @@ from db.booking import (
     TooManyUpcoming,
     book,
     check_changeable,
-    normalise_note,
     reschedule,
     upcoming_count,
 )
 from db.doctors import get_doctor, get_specialty, list_specialties
 from db.errors import NotFound
 from db.models import Role
-from db.patients import get_patient
 
 PATIENTS = roles(Role.PATIENT)
 # /book: patients book for themselves, the front desk and admins for a patient.
@@ -101,76 +97,16 @@ async def start_booking(update: Update, context: ClinicContext) -> StrEnum | Non
     admins, first find the patient to book for."""
     if context.me.role is not Role.PATIENT:
         return find_patient_to_book(context)
-    return await book_for(context, None)
-
-
-async def book_for(context: ClinicContext, patient_id: int | None) -> BookState | None:
-    """Begin the walk for ``patient_id`` (the clinic booking for them), or for the chat's own
-    patient; an open conversation is closed without a note (the walk goes on from it)."""
     policy = policy_of(context.settings)
-    name = ""
-    if patient_id is not None:
-        try:
-            patient = await get_patient(context.db, patient_id)
-        except NotFound:
-            context.alert("patients.not_found")
-            return None
-        if not patient.active:
-            context.alert("patients.inactive", name=patient.name)
-            return None
-        name = patient.name
-    who = patient_id if patient_id is not None else context.me.user_id
-    upcoming = await upcoming_count(context.db, patient_id=who, now=context.now)
+    upcoming = await upcoming_count(context.db, patient_id=context.me.user_id, now=context.now)
     if upcoming >= policy.max_upcoming:
-        if patient_id is None:
-            context.reply("book.limit_reached", limit=policy.max_upcoming)
-        else:
-            context.alert("book.limit_reached_for", patient=name, limit=policy.max_upcoming)
+        context.reply("book.limit_reached", limit=policy.max_upcoming)
         return None
     if not await list_specialties(context.db, bookable_only=True):
         context.reply("book.no_specialties")
         return None
-    conversation = context.turn.conversation
-    if conversation is not None and conversation.name == PATIENTS_SEARCH:
-        context.turn.end()  # the walk goes on from the search: nothing was left unfinished
-    context.begin(BookingDraft(patient=patient_id, patient_name=name))
+    context.begin(BookingDraft())
     return BookState.SPECIALTY
-
-
-async def move_for(context: ClinicContext, appointment_id: int) -> BookState | None:
-    """Begin moving a visit for the clinic (the front desk, an admin, the visit's doctor):
-    why, then a new day and time of the same doctor."""
-    me = context.me
-    try:
-        current = await check_changeable(
-            context.db,
-            appointment_id=appointment_id,
-            actor=Actor(me.user_id, me.role),
-            policy=policy_of(context.settings),
-            now=context.now,
-        )
-    except (NotFound, NotChangeable, TooLateToChange) as exc:
-        key, values = change_refusal(context, exc)
-        context.alert(key, **values)
-        return None
-    try:
-        await get_doctor(context.db, current.doctor_id, bookable=True)
-    except NotFound:
-        context.alert("move.doctor_gone_clinic")
-        return None
-    context.begin(
-        BookingDraft(
-            mode=Mode.MOVE,
-            doctor=current.doctor_id,
-            appointment=current.id,
-            current_start=current.starts_at,
-            current_end=current.ends_at,
-            patient=current.patient_id,
-            patient_name=current.patient_name,
-            version=current.version,
-        )
-    )
-    return BookState.MOVE_REASON
 
 
 async def start_rescheduling(update: Update, context: ClinicContext) -> BookState | None:
@@ -281,22 +217,6 @@ async def choose_time(update: Update, context: ClinicContext, draft: BookingDraf
         return BookState.DAY
     draft.day, draft.start = day, starts_at
     return BookState.CONFIRM
-
-
-async def choose_reason(update: Update, context: ClinicContext, draft: BookingDraft) -> Result:
-    """Take the reason for moving the visit from the list; offer the doctor's days."""
-    draft.why, draft.note = context.payload(BookMoveWhy).why, None
-    return BookState.DAY
-
-
-async def type_reason(update: Update, context: ClinicContext, draft: BookingDraft) -> Result:
-    """Take a typed reason for moving the visit; offer the doctor's days."""
-    try:
-        draft.note, draft.why = normalise_note(context.text or ""), None
-    except InvalidNote:
-        context.note("visit.bad_reason")
-        return BookState.MOVE_REASON
-    return BookState.DAY
 
 
 async def change_time(update: Update, context: ClinicContext, draft: BookingDraft) -> Result:

@@ -8,7 +8,7 @@ says whom it is for.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -23,20 +23,18 @@ from bot.callbacks import (
     BookDay,
     BookDaysPage,
     BookDoctor,
-    BookMoveWhy,
     BookSpecialty,
     BookTime,
     ChangeWhy,
-    StepData,
 )
 from bot.choices import NO, YES, Choice, Screen, day_keys, rows_of, time_key
 from bot.context import ClinicContext
 from bot.conversation import Ended, ScreenBuilder
-from bot.formatting import clock, day_label, long_date, policy_of, reason_text, when, when_short
-from db.booking import Why, available_days, next_free_slots
+from bot.formatting import clock, day_label, long_date, policy_of, when, when_short
+from bot.handlers.frontdesk.reasons import why_label
+from db.booking import available_days, next_free_slots
 from db.doctors import DoctorView, get_doctor, get_specialty, list_doctors, list_specialties
 from db.errors import NotFound
-from db.models import ChangeReason
 from db.slots import Slot
 
 DAYS_PER_PAGE = 7
@@ -83,35 +81,6 @@ class BookingDraft:
 
 
 Result = BookState | Ended | None
-
-# The short list of reasons, as the clinic picks them and as they are stored.
-WHY_REASONS: dict[ChangeWhy, ChangeReason] = {
-    ChangeWhy.DOCTOR_UNAVAILABLE: ChangeReason.DOCTOR_UNAVAILABLE,
-    ChangeWhy.PATIENT_REQUEST: ChangeReason.PATIENT_REQUEST,
-    ChangeWhy.CLINIC_SCHEDULE: ChangeReason.CLINIC_SCHEDULE,
-    ChangeWhy.EMERGENCY: ChangeReason.EMERGENCY,
-}
-
-
-def why_of(why: ChangeWhy | None, note: str | None) -> Why | None:
-    """The reason chosen or typed, as the use cases take it."""
-    if why is not None:
-        return Why(reason=WHY_REASONS[why])
-    return Why(note=note) if note else None
-
-
-def why_label(context: ClinicContext, why: ChangeWhy | None, note: str | None) -> str:
-    """The reason chosen or typed, in the reader's language (plain text)."""
-    return reason_text(context.lang, WHY_REASONS[why] if why else None, note)
-
-
-def why_choices(context: ClinicContext, family: Callable[..., StepData]) -> list[Choice]:
-    """The short list of reasons as buttons of ``family`` (a step family with a ``why``)."""
-    flow = context.turn.flow
-    return [
-        Choice(context.t(f"reason.{reason.value}"), family(flow=flow, why=why))
-        for why, reason in WHY_REASONS.items()
-    ]
 
 
 def patient_of(context: ClinicContext, draft: BookingDraft) -> int:
@@ -162,7 +131,7 @@ async def free_days(
     return {d: slots for d, slots in days.items() if slots}
 
 
-def _current_when(context: ClinicContext, draft: BookingDraft) -> str:
+def current_when(context: ClinicContext, draft: BookingDraft) -> str:
     assert draft.current_start is not None and draft.current_end is not None
     return when(context.lang, draft.current_start, draft.current_end, context.settings.timezone)
 
@@ -260,9 +229,7 @@ async def day_screen(update: Update, context: ClinicContext, draft: BookingDraft
         rows.append(nav)
     if moving:
         rows.append([cancel])
-        text = context.t(
-            "move.choose_day", when=_current_when(context, draft), zone=zone, **values
-        )
+        text = context.t("move.choose_day", when=current_when(context, draft), zone=zone, **values)
     else:
         rows.append([doctors])
         text = context.t("book.choose_day", zone=zone, **values)
@@ -348,13 +315,13 @@ async def confirm_screen(update: Update, context: ClinicContext, draft: BookingD
     if draft.mode is Mode.MOVE and draft.patient is not None:
         text = context.t(
             "move.confirm_for",
-            old=_current_when(context, draft),
+            old=current_when(context, draft),
             patient=draft.patient_name,
             reason=why_label(context, draft.why, draft.note),
             **values,
         )
     elif draft.mode is Mode.MOVE:
-        text = context.t("move.confirm", old=_current_when(context, draft), **values)
+        text = context.t("move.confirm", old=current_when(context, draft), **values)
     elif draft.patient is not None:
         text = context.t("book.confirm_for", patient=draft.patient_name, **values)
     else:
@@ -366,25 +333,6 @@ async def confirm_screen(update: Update, context: ClinicContext, draft: BookingD
             Choice(context.t("book.btn.cancel"), BookAbandon(flow=flow), NO),
         ],
     ]
-    return Screen(text, rows)
-
-
-async def move_reason_screen(
-    update: Update, context: ClinicContext, draft: BookingDraft
-) -> Screen:
-    """The clinic moving a visit: why (a reason from the list, or typed); the patient is told."""
-    flow = context.turn.flow
-    doctor = await doctor_of(context, draft)
-    if doctor is None:
-        return Screen(context.t("book.doctor_gone"))
-    text = context.t(
-        "move.ask_reason",
-        patient=draft.patient_name,
-        doctor=doctor.name,
-        when=_current_when(context, draft),
-    )
-    rows = rows_of(why_choices(context, BookMoveWhy), 2)
-    rows.append([Choice(context.t("book.btn.cancel"), BookAbandon(flow=flow), NO)])
     return Screen(text, rows)
 
 

@@ -14,7 +14,7 @@ from bot.callbacks import PatientsAbandon, PatientsCreate, PatientsPick, Patient
 from bot.choices import NO, YES, Choice, Screen
 from bot.context import ClinicContext
 from bot.conversation import Ended
-from bot.handlers.booking.flow import book_for
+from bot.handlers.booking.clinic import book_for
 from bot.handlers.booking.screens import BookState
 from bot.handlers.frontdesk.shared import PatientsDraft, PatientsState, Purpose, patient_label
 from db.accounts import email_available, normalise_email, normalise_name, normalise_phone

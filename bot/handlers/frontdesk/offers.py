@@ -51,8 +51,11 @@ async def _next_times(context: ClinicContext, cancelled: int, after_key: str) ->
         now=context.now,
         after=pressed.starts_at,
         patient_id=context.me.user_id,
-        limit=OFFERS,
+        limit=OFFERS + 1,
     )
+    # Not the time the clinic cancelled.
+    slots = [x for x in slots if not (x.starts_at < appt.ends_at and x.ends_at > appt.starts_at)]
+    slots = slots[:OFFERS]
     if not slots:
         context.show_text(f"{after_key}_none")
         return

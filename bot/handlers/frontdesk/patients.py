@@ -25,7 +25,7 @@ from bot.callbacks import (
 from bot.choices import Choice, Screen
 from bot.context import ClinicContext
 from bot.conversation import END, Conversation, Ended, Step
-from bot.handlers.booking.flow import book_for
+from bot.handlers.booking.clinic import book_for
 from bot.handlers.booking.screens import BookState
 from bot.handlers.frontdesk import new_patient
 from bot.handlers.frontdesk.shared import (

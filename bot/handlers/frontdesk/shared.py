@@ -22,6 +22,8 @@ CLINIC = roles(Role.STAFF, Role.ADMIN)
 PATIENTS_SEARCH: Final = "patients"
 # Visits listed on a patient's card, soonest first.
 CARD_VISITS = 8
+# A button's label at most (names and emails can be long).
+LABEL = 60
 
 
 class PatientsState(StrEnum):
@@ -76,22 +78,25 @@ def patient_line(context: ClinicContext, patient: PatientView) -> str:
 
 
 def patient_label(patient: PatientView) -> str:
-    """A patient's button: their name and how to reach them (plain text)."""
+    """A patient's button: their name and how to reach them (plain text, kept short)."""
     contact = patient.phone or patient.email
-    return f"{patient.name} · {contact}" if contact else patient.name
+    label = f"{patient.name} · {contact}" if contact else patient.name
+    return label if len(label) <= LABEL else label[: LABEL - 1] + "…"
 
 
 async def card_screen(
     context: ClinicContext, patient_id: int, *, extra: list[list[Choice]] | None = None
 ) -> Screen:
     """A patient's card: details and upcoming visits, with Book and a button per visit (and
-    ``extra`` rows below); :class:`NotFound` when there is no such patient."""
+    ``extra`` rows below); :class:`NotFound` when there is no such patient. Its own buttons
+    are pressed, not typed: at a search's card, typed words are a new search."""
     card = await patient_card(context.db, patient_id=patient_id, now=context.now)
     tz, language = context.settings.timezone, context.lang
     lines = [patient_line(context, card.patient)]
     rows: list[list[Choice]] = []
     if card.patient.active:
-        rows.append([Choice(context.t("patients.btn.book"), BookFor(patient=patient_id))])
+        book = Choice(context.t("patients.btn.book"), BookFor(patient=patient_id), typed=False)
+        rows.append([book])
     if card.upcoming:
         lines.append(context.t("patients.upcoming", count=len(card.upcoming), zone=tz.key))
     else:
@@ -103,7 +108,8 @@ async def card_screen(
                 "patients.visit", when=moment, doctor=appt.doctor_name, specialty=appt.specialty
             )
         )
-        rows.append([Choice(f"{moment} · {appt.doctor_name}", VisitCard(appointment=appt.id))])
+        label = f"{moment} · {appt.doctor_name}"[:LABEL]
+        rows.append([Choice(label, VisitCard(appointment=appt.id), typed=False)])
     if len(card.upcoming) > CARD_VISITS:
         lines.append(context.t("patients.more_visits", count=len(card.upcoming) - CARD_VISITS))
     rows.extend(extra or [])

@@ -31,9 +31,10 @@ from bot.choices import NO, YES, Choice, Screen, rows_of
 from bot.context import ClinicContext
 from bot.conversation import END, Conversation, Ended, Step
 from bot.formatting import clock, long_date, policy_of, reason_text, when
-from bot.handlers.booking.flow import move_for
-from bot.handlers.booking.screens import BookState, why_choices, why_label, why_of
+from bot.handlers.booking.clinic import move_for
+from bot.handlers.booking.screens import BookState
 from bot.handlers.booking.shared import change_refusal
+from bot.handlers.frontdesk.reasons import why_choices, why_label, why_of
 from bot.handlers.frontdesk.shared import CLINIC
 from bot.routes import Button, Routes, roles
 from db.booking import (
