@@ -30,7 +30,7 @@ from bot.callbacks import (
 )
 from bot.mailer import Mailer
 from db.doctors import DoctorView
-from db.models import Appointment, Role, User
+from db.models import Appointment, Delivery, Role, User
 from db.patients import create_patient
 from tests.conftest import Harness
 from tests.factories import book_directly, log_in_chat, make_doctor, make_user
@@ -150,6 +150,12 @@ async def test_an_admin_invites_the_front_desk_who_get_their_own_menu(harness: H
     # /staff lists them; a new link voids the old; deactivating asks first, then logs out.
     listing = (await admin.send("/staff"))[-1]
     assert "1. Rosa Díaz — rosa@clinic.example · active · password set" in listing.text
+    renewed = (await admin.press("New invite link", listing))[-1]
+    assert renewed.text.startswith("🔗 New invite link for Rosa Díaz.")
+    stranger = harness.user("Eve")
+    assert (await stranger.send(f"/start {link.split('start=')[1]}"))[-1].text.startswith(
+        "This invite link is not valid"
+    )
     await admin.press("Deactivate Rosa Díaz")
     assert listing.text.startswith("Deactivate Rosa Díaz? They are logged out everywhere")
     await admin.press("⛔ Deactivate")
@@ -431,7 +437,10 @@ async def test_the_front_desk_cancels_with_a_reason_and_the_patient_rebooks_in_o
     assert answer(harness) == "That appointment was not found."
 
 
-async def test_moving_a_visit_with_a_typed_reason_in_spanish(harness: Harness) -> None:
+async def test_moving_a_visit_with_a_typed_reason_in_spanish(
+    harness: Harness, smtp: SmtpTestServer
+) -> None:
+    harness.services.mailer = Mailer(smtp.config())
     doctor, house = await doctor_in_chat(harness)
     ana, ana_chat = await in_chat(
         harness, "ana@example.com", "Ana García", Role.PATIENT, language="es"
@@ -471,6 +480,10 @@ async def test_moving_a_visit_with_a_typed_reason_in_spanish(harness: Harness) -
     ]
     assert ana_chat.last.button_texts == ["Cancelar", "Cambiar hora"]
     assert house.last.text.startswith("🔁 Moved: Ana García's appointment from Wednesday")
+    emails = await smtp.wait_for_messages(1)  # the booking's confirmation is superseded
+    moved_email = plain_text(emails[-1].message)
+    assert "Clinic ha cambiado la hora de su cita." in moved_email
+    assert "Motivo: El doctor tiene una operación" in moved_email
 
 
 # --- doctors: their own visits from /schedule ---------------------------------------------------
@@ -569,9 +582,10 @@ async def test_a_patient_cannot_use_the_front_desks_commands_or_buttons(harness:
     assert answer(harness) == WRONG_ROLE
 
 
-async def test_admins_book_for_a_patient_from_book(harness: Harness) -> None:
+async def test_admins_book_for_a_patient_from_book(harness: Harness, smtp: SmtpTestServer) -> None:
+    harness.services.mailer = Mailer(smtp.config())
     await make_doctor(harness.services, "house@example.com")
-    patient = await registered(harness, "Ana García", "+34600111222")
+    patient = await registered(harness, "Ana García", "+34600111222")  # no email, no Telegram
     _, admin = await in_chat(harness, "boss@example.com", "Boss Admin", Role.ADMIN)
     await admin.send("/book")
     await admin.send("+34 600 111")
@@ -586,6 +600,16 @@ async def test_admins_book_for_a_patient_from_book(harness: Harness) -> None:
     assert admin.last.text.startswith("✅ Booked for Ana García")
     [visit] = await visits(harness)
     assert visit.patient_id == patient and visit.starts_at == at(2, 9, 30)
+    # Nobody to tell her: no chat, no email; recorded as such for the admins' report.
+    async with harness.services.session_factory() as s:
+        told = await s.scalars(
+            select(Delivery).where(Delivery.recipient_id == patient, Delivery.kind != "reminder")
+        )
+        assert {(d.kind, d.status, d.last_error) for d in told} == {
+            ("booked", "skipped", "the patient has no email"),
+            ("clinic_booked", "skipped", "the recipient has no chat with the bot"),
+        }
+    assert smtp.messages == []
 
 
 # --- two members of the front desk on one visit -------------------------------------------------
