@@ -21,9 +21,18 @@ from bot.context import BotData, ChatData, ClinicContext, Services, UserData
 from bot.dispatch import Dispatcher
 from bot.handlers import common
 from bot.handlers.accounts import invite, login, register, session
-from bot.handlers.admin import add_doctor, doctors, reminders, stats, stats_export
+from bot.handlers.admin import (
+    add_doctor,
+    add_staff,
+    doctors,
+    reminders,
+    staff,
+    stats,
+    stats_export,
+)
 from bot.handlers.booking import appointments, flow
 from bot.handlers.doctor import hours, schedule
+from bot.handlers.frontdesk import offers, patients, visits
 from bot.menus import set_default_menus
 from bot.ratelimit import ClinicRateLimiter
 from bot.routes import RouteTable
@@ -43,12 +52,17 @@ def route_table() -> RouteTable:
         login.ROUTES,
         invite.ROUTES,
         session.ROUTES,
+        patients.ROUTES,
         flow.ROUTES,
         appointments.ROUTES,
         schedule.ROUTES,
         hours.ROUTES,
+        visits.ROUTES,
+        offers.ROUTES,
         add_doctor.ROUTES,
         doctors.ROUTES,
+        add_staff.ROUTES,
+        staff.ROUTES,
         reminders.ROUTES,
         stats.ROUTES,
         stats_export.ROUTES,

@@ -489,3 +489,121 @@ class StatsMonth(StepData, prefix="st.m"):
 
 class StatsClose(StepData, prefix="st.x"):
     pass
+
+
+# --- the front desk: staff, patients, booking for them, cancelling and moving visits -----------
+
+
+class StaffListPage(CallbackData, prefix="st:l"):
+    page: Page
+
+
+class StaffNewInvite(CallbackData, prefix="st:inv"):
+    member: Id
+
+
+class StaffDeactivate(CallbackData, prefix="st:off"):
+    member: Id
+
+
+class StaffConfirmOff(CallbackData, prefix="st:offok"):
+    member: Id
+
+
+class StaffReactivate(CallbackData, prefix="st:on"):
+    member: Id
+
+
+class AddStaffConfirm(StepData, prefix="as.ok"):
+    pass
+
+
+class AddStaffAbandon(StepData, prefix="as.no"):
+    pass
+
+
+class PatientsPick(StepData, prefix="pt.p"):
+    patient: Id
+
+
+class PatientsMore(StepData, prefix="pt.pg"):
+    page: Page
+
+
+class PatientsResults(StepData, prefix="pt.r"):
+    """« Results: back from a patient's card to the search's results."""
+
+
+class PatientsNew(StepData, prefix="pt.new"):
+    pass
+
+
+class PatientsSkipEmail(StepData, prefix="pt.skip"):
+    pass
+
+
+class PatientsCreate(StepData, prefix="pt.ok"):
+    pass
+
+
+class PatientsAbandon(StepData, prefix="pt.x"):
+    pass
+
+
+class OpenPatient(CallbackData, prefix="pc"):
+    patient: Id
+
+
+class BookFor(CallbackData, prefix="pc:bk"):
+    patient: Id
+
+
+class VisitCard(CallbackData, prefix="vc"):
+    appointment: Id
+
+
+class DayVisits(CallbackData, prefix="vd"):
+    """The upcoming visits of a doctor's day, to cancel or move one."""
+
+    doctor: Id
+    day: date
+
+
+class VisitCancel(CallbackData, prefix="vc:x"):
+    appointment: Id
+
+
+class VisitMove(CallbackData, prefix="vc:m"):
+    appointment: Id
+
+
+class ChangeWhy(StrEnum):
+    """A reason from the short list (``t``: the reason is typed instead)."""
+
+    DOCTOR_UNAVAILABLE = "du"
+    PATIENT_REQUEST = "pr"
+    CLINIC_SCHEDULE = "cs"
+    EMERGENCY = "em"
+
+
+class CancelWhy(StepData, prefix="vx.w"):
+    why: ChangeWhy
+
+
+class CancelConfirm(StepData, prefix="vx.ok"):
+    pass
+
+
+class CancelKeep(StepData, prefix="vx.no"):
+    pass
+
+
+class BookMoveWhy(StepData, prefix="bk.w"):
+    why: ChangeWhy
+
+
+class TakeOffer(CallbackData, prefix="of"):
+    """A free time offered in a "the clinic cancelled your visit" notice: books it."""
+
+    cancelled: Id
+    starts_at: datetime

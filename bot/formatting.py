@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.settings import Settings
 from bot.texts import t
 from db.booking import BookingPolicy
+from db.models import ChangeReason
 from db.slots import WeeklyRange
 
 
@@ -104,3 +105,11 @@ def hours_summary(lang: str, ranges: Sequence[WeeklyRange]) -> str:
             days += "–" + t(lang, f"date.weekday_short.{last}")
         parts.append(f"{days} " + ", ".join(f"{hhmm(a)}–{hhmm(b)}" for a, b in spans))
     return "; ".join(parts)
+
+
+def reason_text(lang: str, reason: ChangeReason | None, note: str | None) -> str:
+    """Why the clinic changed a visit, as the reader reads it: one of the short list in their
+    language, or what was typed (plain text: escape it for HTML)."""
+    if reason is not None:
+        return t(lang, f"reason.{reason.value}")
+    return note or ""

@@ -90,6 +90,9 @@ class EmailAppointment:
     timezone: ZoneInfo
     language: str
     clinic_name: str = "Clinic"
+    # The clinic (not the patient) made the change the email confirms, and why (plain text).
+    by_clinic: bool = False
+    reason: str = ""
 
     def __post_init__(self) -> None:
         if self.starts_at.utcoffset() is None or self.ends_at.utcoffset() is None:
@@ -416,6 +419,7 @@ def build_email(
     specialty = _one_line(appt.specialty)
     clinic = _one_line(appt.clinic_name)
     variant = f"{kind.value}_lead" if lead_text else kind.value
+    by_clinic = appt.by_clinic and kind is not EmailKind.REMINDER
     subject = _one_line(
         _plain(
             lang,
@@ -425,16 +429,20 @@ def build_email(
             lead=lead_text or "",
         )
     )
-    intro_key = f"email.intro.{variant}"
+    intro_key = f"email.intro.{variant}_by_clinic" if by_clinic else f"email.intro.{variant}"
     intro = {"clinic": clinic, "lead": lead_text or ""}
     rows = [
         ("email.label.when", _when_long(lang, appt.starts_at, appt.ends_at, zone)),
         ("email.label.doctor", doctor),
         ("email.label.specialty", specialty),
     ]
+    if by_clinic and _one_line(appt.reason):
+        rows.append(("email.label.reason", _one_line(appt.reason)))
     closing = ["email.calendar.remove" if cancelled else "email.calendar.add"]
     if not cancelled:
         closing.append("email.manage")
+    elif by_clinic:
+        closing.append("email.rebook")
 
     text_lines = [
         _plain(lang, "email.greeting", name=patient) if patient else "",

@@ -19,18 +19,20 @@ import httpx
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.callbacks import AskCancel, Reschedule
+from bot.callbacks import AskCancel, Reschedule, TakeOffer
 from bot.context import Services
 from bot.delivery import DeliveryWorker, Sender
-from bot.formatting import clock, long_date, when
+from bot.formatting import clock, long_date, policy_of, reason_text, when, when_short
 from bot.mailer import EmailAppointment, EmailKind, MailError, build_email
 from bot.ratelimit import bulk
 from bot.texts import language_of, t
 from db.accounts import live_chats_for
-from db.booking import AppointmentView, appointment_views, schedule
+from db.booking import AppointmentView, appointment_views, next_free_slots, schedule
 from db.deliveries import Claimed, Outcome, Result, failure, languages
-from db.doctors import day_bounds
+from db.doctors import day_bounds, get_doctor
+from db.errors import NotFound
 from db.models import AppointmentStatus, Channel, DeliveryKind
+from db.slots import Slot
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +56,12 @@ _NOTICE_TEXTS = {
     DeliveryKind.DOCTOR_RESCHEDULED: "notice.doctor.rescheduled",
     DeliveryKind.CLINIC_CANCELLED: "notice.patient.cancelled",
     DeliveryKind.CLINIC_RESCHEDULED: "notice.patient.rescheduled",
+    DeliveryKind.CLINIC_BOOKED: "notice.patient.booked",
 }
+# Notices to the patient that carry the appointment's Cancel / Reschedule buttons.
+_WITH_BUTTONS = (DeliveryKind.CLINIC_RESCHEDULED, DeliveryKind.CLINIC_BOOKED)
+# Free times of the same doctor a "the clinic cancelled" notice offers as buttons.
+OFFERS: Final = 6
 
 
 def senders(bot: Any) -> dict[Channel, Sender]:
@@ -106,6 +113,21 @@ def _reminder(lang: str, view: AppointmentView, services: Services) -> str:
     )
 
 
+def offer_buttons(
+    lang: str, cancelled_id: int, slots: list[Slot], services: Services
+) -> InlineKeyboardMarkup:
+    """One button per free time, two to a row: a tap books it."""
+    tz = services.settings.timezone
+    buttons = [
+        InlineKeyboardButton(
+            when_short(lang, slot.starts_at, tz),
+            callback_data=TakeOffer(cancelled=cancelled_id, starts_at=slot.starts_at).pack(),
+        )
+        for slot in slots
+    ]
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
 def _notice(lang: str, item: Claimed, view: AppointmentView, services: Services) -> str:
     tz = services.settings.timezone
     values = {
@@ -118,7 +140,11 @@ def _notice(lang: str, item: Claimed, view: AppointmentView, services: Services)
     if item.previous_starts_at is not None:
         old_end = item.previous_starts_at + (view.ends_at - view.starts_at)
         values["old"] = when(lang, item.previous_starts_at, old_end, tz)
-    return t(lang, _NOTICE_TEXTS[item.kind], **values)
+    text = t(lang, _NOTICE_TEXTS[item.kind], **values)
+    reason = reason_text(lang, view.change_reason, view.change_note)
+    if reason and item.kind is not DeliveryKind.CLINIC_BOOKED:
+        text += "\n" + t(lang, "notice.reason", reason=reason)
+    return text
 
 
 def _agenda(lang: str, day: date, items: list[AppointmentView], services: Services) -> str:
@@ -177,7 +203,11 @@ async def send_chat(bot: Any, worker: DeliveryWorker, claimed: list[Claimed]) ->
         chats = await live_chats_for(s, user_ids=list(recipients), now=now)
         langs = await languages(s, recipients)
         agendas: dict[int, list[AppointmentView]] = {}
+        offers: dict[int, list[Slot]] = {}
         for item in claimed:
+            view = views.get(item.appointment_id or 0)
+            if item.kind is DeliveryKind.CLINIC_CANCELLED and view is not None:
+                offers[item.id] = await _offers(s, view, services)
             if item.kind is DeliveryKind.AGENDA and item.agenda_day is not None:
                 start, end = day_bounds(item.agenda_day, item.agenda_day, tz)
                 day = await schedule(s, doctor_id=item.recipient_id, start=start, end=end)
@@ -188,7 +218,7 @@ async def send_chat(bot: Any, worker: DeliveryWorker, claimed: list[Claimed]) ->
     async def one(item: Claimed) -> None:
         lang = language_of(langs.get(item.recipient_id))
         try:
-            message = _compose(item, lang, views, agendas, services)
+            message = _compose(item, lang, views, agendas, offers, services)
         except Exception:  # one bad row never stops the batch
             log.exception("could not write delivery %s", item.id)
             worker.keep(failure(item, "internal: could not write the message", now))
@@ -217,11 +247,36 @@ async def send_chat(bot: Any, worker: DeliveryWorker, claimed: list[Claimed]) ->
         await asyncio.gather(*(one(item) for item in claimed))
 
 
+async def _offers(s: Any, view: AppointmentView, services: Services) -> list[Slot]:
+    """The doctor's next free times for a patient whose visit the clinic cancelled (none when
+    the doctor no longer takes appointments, or the patient already booked from the offer)."""
+    if view.rebooked_as is not None:
+        return []
+    try:
+        doctor = await get_doctor(s, view.doctor_id, bookable=True)
+    except NotFound:
+        return []
+    now = services.clock.now()
+    slots = await next_free_slots(
+        s,
+        doctor=doctor,
+        policy=policy_of(services.settings),
+        now=now,
+        after=now,
+        patient_id=view.patient_id,
+        limit=OFFERS + 1,
+    )
+    # Not the time just cancelled: the clinic could not keep it.
+    cancelled = [x for x in slots if x.starts_at < view.ends_at and x.ends_at > view.starts_at]
+    return [x for x in slots if x not in cancelled][:OFFERS]
+
+
 def _compose(
     item: Claimed,
     lang: str,
     views: dict[int, AppointmentView],
     agendas: dict[int, list[AppointmentView]],
+    offers: dict[int, list[Slot]],
     services: Services,
 ) -> tuple[str, InlineKeyboardMarkup | None] | str:
     """The message of ``item``, or why there is nothing to send."""
@@ -235,7 +290,15 @@ def _compose(
         return "appointment gone"
     if item.kind is DeliveryKind.REMINDER:
         return _reminder(lang, view, services), reminder_buttons(lang, view.id)
-    return _notice(lang, item, view, services), None
+    text = _notice(lang, item, view, services)
+    if item.kind in _WITH_BUTTONS:
+        return text, reminder_buttons(lang, view.id)
+    slots = offers.get(item.id)
+    if slots:
+        tz = services.settings.timezone
+        text += "\n\n" + t(lang, "notice.offers", doctor=view.doctor_name, zone=tz.key)
+        return text, offer_buttons(lang, view.id, slots, services)
+    return text, None
 
 
 async def _send_to_chats(
@@ -290,8 +353,21 @@ def _seconds(value: Any) -> float:
 # --- email --------------------------------------------------------------------------------------
 
 
-def email_appointment(view: AppointmentView, services: Services) -> EmailAppointment:
-    """The appointment as the mailer writes about it."""
+def email_appointment(
+    view: AppointmentView, services: Services, kind: DeliveryKind | None = None
+) -> EmailAppointment:
+    """The appointment as the mailer writes about it (for a ``kind`` of email: whether the
+    clinic made the change it confirms, and why)."""
+    assert view.patient_email is not None
+    language = language_of(view.patient_language)
+    if kind is DeliveryKind.BOOKED:
+        by_clinic = view.booked_by_clinic
+    elif kind is DeliveryKind.CANCELLED:
+        by_clinic = view.cancelled_by is not None and view.cancelled_by != view.patient_id
+    elif kind is DeliveryKind.RESCHEDULED:
+        by_clinic = view.change_reason is not None or view.change_note is not None
+    else:
+        by_clinic = False
     return EmailAppointment(
         appointment_id=view.id,
         sequence=view.version,
@@ -302,7 +378,9 @@ def email_appointment(view: AppointmentView, services: Services) -> EmailAppoint
         starts_at=view.starts_at,
         ends_at=view.ends_at,
         timezone=services.settings.timezone,
-        language=language_of(view.patient_language),
+        language=language,
+        by_clinic=by_clinic,
+        reason=reason_text(language, view.change_reason, view.change_note) if by_clinic else "",
     )
 
 
@@ -328,13 +406,14 @@ async def send_email(worker: DeliveryWorker, claimed: list[Claimed]) -> None:
                     break
                 view = views.get(item.appointment_id or 0)
                 now = services.clock.now()
-                if view is None:
-                    worker.keep(Outcome(item.id, Result.SKIPPED, now, error="appointment gone"))
+                if view is None or view.patient_email is None:
+                    error = "appointment gone" if view is None else "the patient has no email"
+                    worker.keep(Outcome(item.id, Result.SKIPPED, now, error=error))
                     remaining.pop(0)
                     continue
                 message = build_email(
                     _EMAIL_KINDS[item.kind],
-                    email_appointment(view, services),
+                    email_appointment(view, services, item.kind),
                     sender=mailer.config,
                     lead=view.starts_at - now if item.kind is DeliveryKind.REMINDER else None,
                     now=now,

@@ -75,7 +75,7 @@ class UserView:
 
     id: int
     name: str
-    email: str
+    email: str | None  # None only for a patient the clinic registered without one
     role: Role
     language: str | None
     phone: str | None
@@ -281,7 +281,7 @@ async def open_session(
         .values(revoked_at=now)
     )
     token, claims = issue_token(
-        secret, user_id=user.id, email=user.email, role=user.role, now=now, ttl=ttl
+        secret, user_id=user.id, email=user.email or "", role=user.role, now=now, ttl=ttl
     )
     session = ChatSession(
         chat_id=chat_id,

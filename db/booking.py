@@ -35,7 +35,16 @@ from db.doctors import (
     weekly_hours,
 )
 from db.errors import DomainError, NotFound
-from db.models import Appointment, AppointmentStatus, Doctor, Role, Specialty, TimeOff, User
+from db.models import (
+    Appointment,
+    AppointmentStatus,
+    ChangeReason,
+    Doctor,
+    Role,
+    Specialty,
+    TimeOff,
+    User,
+)
 from db.slots import Interval, Slot, WeeklyRange, free_days, free_slots
 
 # Appointments are never longer than this: it bounds the index scans for overlaps.
@@ -81,6 +90,53 @@ class NotStartedYet(DomainError):
     code = "not_started"
 
 
+class ChangedMeanwhile(DomainError):
+    """The visit changed (moved, cancelled) after the person acting on it was shown it."""
+
+    code = "changed"
+
+
+class OfferTaken(DomainError):
+    """A cancellation notice's offer was already used to book another visit."""
+
+    code = "offer_taken"
+
+    def __init__(self, appointment_id: int) -> None:
+        super().__init__(str(appointment_id))
+        self.appointment_id = appointment_id
+
+
+class InvalidNote(DomainError):
+    """A typed reason that is empty or too long."""
+
+    code = "invalid_note"
+
+
+# Who may act for any patient: the front desk and admins.
+CLINIC = frozenset({Role.STAFF, Role.ADMIN})
+NOTE_LENGTH = 200
+
+
+def normalise_note(raw: str) -> str:
+    """A typed reason with spaces folded; :class:`InvalidNote` when empty or too long."""
+    note = " ".join(raw.split())
+    if not 2 <= len(note) <= NOTE_LENGTH or note.startswith("/"):
+        raise InvalidNote()
+    return note
+
+
+@dataclass(frozen=True)
+class Why:
+    """Why the clinic cancels or moves a visit: one of the short list, or typed."""
+
+    reason: ChangeReason | None = None
+    note: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.reason is None) == (self.note is None):
+            raise ValueError("give a reason from the list or a typed one")
+
+
 @dataclass(frozen=True)
 class BookingPolicy:
     """The clinic's booking rules."""
@@ -122,7 +178,7 @@ class AppointmentView:
     specialty: str
     patient_id: int
     patient_name: str
-    patient_email: str
+    patient_email: str | None
     patient_phone: str | None
     patient_language: str | None
     starts_at: datetime
@@ -130,6 +186,12 @@ class AppointmentView:
     status: str
     version: int
     cancelled_by: int | None
+    # Booked by someone other than the patient: the clinic.
+    booked_by_clinic: bool = False
+    # Why the clinic made the latest change, when it did.
+    change_reason: ChangeReason | None = None
+    change_note: str | None = None
+    rebooked_as: int | None = None
 
 
 _Patient = aliased(User)
@@ -162,6 +224,10 @@ def _view(
         status=appt.status,
         version=appt.version,
         cancelled_by=appt.cancelled_by,
+        booked_by_clinic=appt.booked_by is not None and appt.booked_by != appt.patient_id,
+        change_reason=ChangeReason(appt.change_reason) if appt.change_reason else None,
+        change_note=appt.change_note,
+        rebooked_as=appt.rebooked_as,
     )
 
 
@@ -354,10 +420,17 @@ async def book(
     starts_at: datetime,
     policy: BookingPolicy,
     now: datetime,
+    actor: Actor | None = None,
 ) -> AppointmentView:
-    """Book the slot. :class:`SlotTaken` when another booking got it first (the database
-    decides), :class:`SlotUnavailable` when it is not a slot the doctor offers,
-    :class:`PatientOverlap` / :class:`TooManyUpcoming` for the patient's own limits."""
+    """Book the slot for the patient: by themselves, or (``actor``) by the front desk or an
+    admin for them, with the same rules. :class:`SlotTaken` when another booking got it first
+    (the database decides), :class:`SlotUnavailable` when it is not a slot the doctor offers,
+    :class:`PatientOverlap` / :class:`TooManyUpcoming` for the patient's own limits,
+    :class:`NotFound` for a doctor not taking appointments, or a patient the actor may not
+    book for."""
+    by_clinic = actor is not None and actor.user_id != patient_id
+    if by_clinic and actor is not None and actor.role not in CLINIC:
+        raise NotFound("patient")
     # A shared lock on the doctor: bookings run side by side, but not across a deactivation or
     # new time off (which lock the doctor exclusively), so none slips past those checks.
     await lock_doctor(s, doctor_id, shared=True)
@@ -365,6 +438,8 @@ async def book(
     # Locking the patient's row serialises their bookings, so the upcoming limit holds.
     patient = await s.get(User, patient_id, with_for_update=True)
     if patient is None or not patient.active:
+        raise NotFound("patient")
+    if by_clinic and patient.role != Role.PATIENT.value:
         raise NotFound("patient")
     if await upcoming_count(s, patient_id=patient_id, now=now) >= policy.max_upcoming:
         raise TooManyUpcoming(policy.max_upcoming)
@@ -378,6 +453,7 @@ async def book(
         version=0,
         created_at=now,
         updated_at=now,
+        booked_by=actor.user_id if actor is not None else patient_id,
     )
     try:
         async with s.begin_nested():
@@ -387,7 +463,7 @@ async def book(
         if error is None:
             raise
         raise error from None
-    await deliveries.on_booked(s, appointment, policy.reminder_offsets, now)
+    await deliveries.on_booked(s, appointment, policy.reminder_offsets, now, by_clinic=by_clinic)
     return await appointment_view(s, appointment.id)
 
 
@@ -399,9 +475,9 @@ async def _locked(s: AsyncSession, appointment_id: int) -> Appointment:
 
 
 def _authorise(appointment: Appointment, actor: Actor, *, doctor_may: bool = True) -> None:
-    """Patients act on their own appointments, doctors on theirs, admins on any; a stranger
-    is told the appointment does not exist."""
-    if actor.role is Role.ADMIN:
+    """Patients act on their own appointments, doctors on theirs, the front desk and admins
+    on any; a stranger is told the appointment does not exist."""
+    if actor.role in CLINIC:
         return
     if actor.role is Role.PATIENT and appointment.patient_id == actor.user_id:
         return
@@ -417,10 +493,14 @@ def _check_changeable(
     now: datetime,
     *,
     doctor_may: bool,
+    expected_version: int | None = None,
 ) -> None:
     """The rules for cancelling or moving: the actor's own appointment, still booked and not
-    started, and for patients outside the cancellation window."""
+    started, and for patients outside the cancellation window; with ``expected_version``, not
+    changed since the actor was shown it (:class:`ChangedMeanwhile`)."""
     _authorise(appointment, actor, doctor_may=doctor_may)
+    if expected_version is not None and appointment.version != expected_version:
+        raise ChangedMeanwhile(str(appointment.version))
     if appointment.status != BOOKED or appointment.starts_at <= now:
         raise NotChangeable(appointment.status)
     if actor.role is Role.PATIENT and appointment.starts_at - now < policy.cancel_window:
@@ -435,14 +515,21 @@ async def cancel(
     policy: BookingPolicy,
     now: datetime,
     reason: str = "",
+    why: Why | None = None,
+    expected_version: int | None = None,
 ) -> AppointmentView:
-    """Cancel (never delete). Patients may not cancel inside the cancellation window."""
+    """Cancel (never delete). Patients may not cancel inside the cancellation window; the
+    clinic (its doctor, the front desk, an admin) gives ``why``, which the patient is told.
+    With ``expected_version``, :class:`ChangedMeanwhile` if the visit changed since shown."""
     appointment = await _locked(s, appointment_id)
-    _check_changeable(appointment, actor, policy, now, doctor_may=True)
+    _check_changeable(
+        appointment, actor, policy, now, doctor_may=True, expected_version=expected_version
+    )
     appointment.status = CANCELLED
     appointment.cancelled_at = now
     appointment.cancelled_by = actor.user_id
     appointment.cancel_reason = reason or actor.role.value
+    _record_why(appointment, why)
     appointment.version += 1
     appointment.updated_at = now
     await s.flush()
@@ -465,11 +552,18 @@ async def reschedule(
     new_start: datetime,
     policy: BookingPolicy,
     now: datetime,
+    why: Why | None = None,
+    expected_version: int | None = None,
 ) -> tuple[AppointmentView, datetime]:
     """Move the appointment to ``new_start`` (same doctor) in one statement: the old time is
-    freed only if the new one is secured. Returns the moved appointment and its old start."""
+    freed only if the new one is secured. Returns the moved appointment and its old start.
+    The patient moves their own, the doctor theirs, the front desk and admins any (the clinic
+    gives ``why``); with ``expected_version``, :class:`ChangedMeanwhile` if it changed since
+    the actor was shown it."""
     appointment = await _locked(s, appointment_id)
-    _check_changeable(appointment, actor, policy, now, doctor_may=False)
+    _check_changeable(
+        appointment, actor, policy, now, doctor_may=True, expected_version=expected_version
+    )
     if new_start == appointment.starts_at:
         raise SlotUnavailable("same time")
     await lock_doctor(s, appointment.doctor_id, shared=True)
@@ -480,6 +574,7 @@ async def reschedule(
         async with s.begin_nested():
             appointment.starts_at = slot.starts_at
             appointment.ends_at = slot.ends_at
+            _record_why(appointment, why)
             appointment.version += 1
             appointment.updated_at = now
             await s.flush()
@@ -500,12 +595,18 @@ async def reschedule(
     return await appointment_view(s, appointment.id), old_start
 
 
+def _record_why(appointment: Appointment, why: Why | None) -> None:
+    """Keep why the clinic made this change (cleared by a change without a reason)."""
+    appointment.change_reason = why.reason.value if why and why.reason else None
+    appointment.change_note = why.note if why else None
+
+
 async def mark_attendance(
     s: AsyncSession, *, appointment_id: int, actor: Actor, attended: bool, now: datetime
 ) -> AppointmentView:
     """Mark an appointment that has started as attended or no-show (its doctor, or an admin)."""
     appointment = await _locked(s, appointment_id)
-    if actor.role is Role.PATIENT:
+    if actor.role not in (Role.DOCTOR, Role.ADMIN):
         raise NotFound("appointment")
     _authorise(appointment, actor)
     if appointment.status == CANCELLED:
@@ -690,16 +791,71 @@ async def appointment_views(s: AsyncSession, ids: Sequence[int]) -> dict[int, Ap
 
 
 async def check_changeable(
-    s: AsyncSession, *, appointment_id: int, actor: Actor, policy: BookingPolicy, now: datetime
+    s: AsyncSession,
+    *,
+    appointment_id: int,
+    actor: Actor,
+    policy: BookingPolicy,
+    now: datetime,
+    expected_version: int | None = None,
 ) -> AppointmentView:
     """The appointment, if ``actor`` may move it (or cancel it) now: read-only, the checks of
     :func:`reschedule`, to refuse before asking for a new time. :class:`NotFound` for someone
-    else's, :class:`NotChangeable` once cancelled or started, :class:`TooLateToChange`."""
+    else's, :class:`NotChangeable` once cancelled or started, :class:`TooLateToChange`,
+    :class:`ChangedMeanwhile`."""
     appointment = await s.get(Appointment, appointment_id)
     if appointment is None:
         raise NotFound("appointment")
-    _check_changeable(appointment, actor, policy, now, doctor_may=False)
+    _check_changeable(
+        appointment, actor, policy, now, doctor_may=True, expected_version=expected_version
+    )
     return await appointment_view(s, appointment_id)
+
+
+async def visible_to(s: AsyncSession, *, appointment_id: int, actor: Actor) -> AppointmentView:
+    """The appointment as the clinic sees it: any for the front desk and admins, a doctor's
+    own for the doctor; :class:`NotFound` otherwise (patients included)."""
+    view = await appointment_view(s, appointment_id)
+    if actor.role in CLINIC or (actor.role is Role.DOCTOR and view.doctor_id == actor.user_id):
+        return view
+    raise NotFound("appointment")
+
+
+async def take_offer(
+    s: AsyncSession,
+    *,
+    cancelled_id: int,
+    patient_id: int,
+    starts_at: datetime,
+    policy: BookingPolicy,
+    now: datetime,
+) -> AppointmentView:
+    """Book one of the times a "the clinic cancelled your visit" notice offered: the same
+    doctor, through :func:`book` and its rules. The cancelled visit's row is locked, so each
+    notice books once however many times (and in however many chats) it is pressed:
+    :class:`OfferTaken` once it has. :class:`NotFound` when the visit is not the patient's, or
+    was not cancelled by the clinic."""
+    cancelled = await s.get(Appointment, cancelled_id, with_for_update=True)
+    if (
+        cancelled is None
+        or cancelled.patient_id != patient_id
+        or cancelled.status != CANCELLED
+        or cancelled.cancelled_by == patient_id
+    ):
+        raise NotFound("appointment")
+    if cancelled.rebooked_as is not None:
+        raise OfferTaken(cancelled.rebooked_as)
+    booked = await book(
+        s,
+        patient_id=patient_id,
+        doctor_id=cancelled.doctor_id,
+        starts_at=starts_at,
+        policy=policy,
+        now=now,
+    )
+    cancelled.rebooked_as = booked.id
+    await s.flush()
+    return booked
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,7 @@ NOTICE_KINDS = frozenset(
         DeliveryKind.DOCTOR_RESCHEDULED,
         DeliveryKind.CLINIC_CANCELLED,
         DeliveryKind.CLINIC_RESCHEDULED,
+        DeliveryKind.CLINIC_BOOKED,
     }
 )
 assert set(EMAIL_KINDS).isdisjoint(NOTICE_KINDS)
@@ -170,12 +171,20 @@ async def _drop_pending(s: AsyncSession, appointment_id: int) -> None:
 
 
 async def on_booked(
-    s: AsyncSession, appointment: Appointment, offsets: Sequence[timedelta], now: datetime
+    s: AsyncSession,
+    appointment: Appointment,
+    offsets: Sequence[timedelta],
+    now: datetime,
+    *,
+    by_clinic: bool = False,
 ) -> None:
-    """Reminders for a new appointment, its confirmation email, and the doctor's notice."""
+    """Reminders for a new appointment, its confirmation email, the doctor's notice, and when
+    the clinic booked it for the patient, a notice to the patient."""
     rows = reminder_rows(appointment, offsets, now)
     rows.append(_to_patient(appointment, DeliveryKind.BOOKED, Channel.EMAIL, now))
     rows.append(_notice(appointment, DeliveryKind.DOCTOR_BOOKED, appointment.doctor_id, now))
+    if by_clinic:
+        rows.append(_notice(appointment, DeliveryKind.CLINIC_BOOKED, appointment.patient_id, now))
     await _insert(s, rows)
 
 

@@ -1,4 +1,5 @@
-"""Specialties, doctors, their weekly hours and time off, and the invites that onboard them.
+"""Specialties, doctors, their weekly hours and time off, and the invites that onboard invited
+accounts (doctors, the front desk).
 
 Every function takes an open session and never commits.
 """
@@ -76,7 +77,7 @@ def _view(doctor: Doctor, user: User, specialty: Specialty | SpecialtyView) -> D
     return DoctorView(
         user_id=doctor.user_id,
         name=doctor.display_name,
-        email=user.email,
+        email=user.email or "",  # a doctor always has one
         specialty_id=specialty.id,
         specialty=specialty.name,
         slot_minutes=doctor.slot_minutes,
@@ -209,7 +210,7 @@ async def add_doctor(
             async with s.begin_nested():
                 s.add(user)
         except IntegrityError:
-            raise EmailTaken(user.email) from None
+            raise EmailTaken(str(user.email)) from None
         doctor = Doctor(
             user_id=user.id,
             display_name=user.name,
@@ -598,28 +599,53 @@ async def accept_invite(
     return user
 
 
+# The accounts an admin invites (others register, or are created at the command line).
+INVITED_ROLES = frozenset({Role.DOCTOR.value, Role.STAFF.value})
+
+
 @dataclass(frozen=True)
-class InviteOpened:
-    """Who an invite link is for, to greet them."""
+class InvitedAccount:
+    """Who an invite is for: their role, name (a doctor's as patients see it) and email, and
+    for a doctor their specialty."""
 
-    doctor: DoctorView
-    token_hash: str
+    user_id: int
+    role: Role
+    name: str
+    email: str
+    specialty: str | None
 
 
-async def open_doctor_invite(s: AsyncSession, *, token: str, now: datetime) -> InviteOpened:
-    """The doctor a valid invite link is for; :class:`InviteInvalid` otherwise."""
-    user = await open_invite(s, token=token, now=now)
+async def _invited(s: AsyncSession, user: User) -> InvitedAccount:
+    if user.role not in INVITED_ROLES or user.email is None:
+        raise InviteInvalid()
+    if user.role == Role.STAFF.value:
+        return InvitedAccount(user.id, Role.STAFF, user.name, user.email, None)
     try:
         doctor = await get_doctor(s, user.id)
     except NotFound:
         raise InviteInvalid() from None
-    return InviteOpened(doctor=doctor, token_hash=hash_invite(token))
+    return InvitedAccount(user.id, Role.DOCTOR, doctor.name, doctor.email, doctor.specialty)
+
+
+@dataclass(frozen=True)
+class InviteOpened:
+    """Who an invite link is for, to greet them."""
+
+    account: InvitedAccount
+    token_hash: str
+
+
+async def open_account_invite(s: AsyncSession, *, token: str, now: datetime) -> InviteOpened:
+    """The account (a doctor, a front-desk member) a valid invite link is for;
+    :class:`InviteInvalid` otherwise."""
+    user = await open_invite(s, token=token, now=now)
+    return InviteOpened(account=await _invited(s, user), token_hash=hash_invite(token))
 
 
 @dataclass(frozen=True)
 class InviteAccepted:
-    doctor: DoctorView
-    hours: list[WeeklyRange]
+    account: InvitedAccount
+    hours: list[WeeklyRange]  # a doctor's weekly hours (none for the front desk)
     language: str
 
 
@@ -634,15 +660,11 @@ async def accept_invite_and_log_in(
     now: datetime,
     ttl: timedelta,
 ) -> InviteAccepted:
-    """Use the invite (row locked: once, even if opened twice), keep the doctor's language (or
-    ``language`` when they have none), and log ``chat_id`` in. :class:`InviteInvalid`."""
+    """Use the invite (row locked: once, even if opened twice), keep the account's language
+    (or ``language`` when it has none), and log ``chat_id`` in. :class:`InviteInvalid`."""
     user = await accept_invite(s, token_hash=token_hash, password_hash=password_hash, now=now)
+    account = await _invited(s, user)
     user.language = user.language or language
     await open_session(s, user=user, chat_id=chat_id, secret=secret, now=now, ttl=ttl)
-    try:
-        doctor = await get_doctor(s, user.id)
-    except NotFound:
-        raise InviteInvalid() from None
-    return InviteAccepted(
-        doctor=doctor, hours=await weekly_hours(s, user.id), language=user.language
-    )
+    hours = await weekly_hours(s, user.id) if account.role is Role.DOCTOR else []
+    return InviteAccepted(account=account, hours=hours, language=user.language)

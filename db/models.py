@@ -59,12 +59,15 @@ class User(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # NULL only for a patient the clinic registered without one (no email reminders).
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
-    phone: Mapped[str | None] = mapped_column(String(32))
+    phone: Mapped[str | None] = mapped_column(String(32), index=True)
     role: Mapped[str] = mapped_column(String(16), default=Role.PATIENT.value)
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
-    # NULL until an invited doctor sets a password; such an account cannot log in.
+    # NULL until an invited doctor or front-desk member sets a password, and for a patient the
+    # clinic registered until they claim the account from Telegram; such an account cannot
+    # log in.
     password_hash: Mapped[str | None] = mapped_column(String(255))
     language: Mapped[str | None] = mapped_column(String(8))
     last_chat_id: Mapped[int | None] = mapped_column(BigInteger)
@@ -141,6 +144,15 @@ class Chat(Base):
 
 
 SLOT_LENGTHS = (15, 20, 30, 45, 60)
+
+
+class ChangeReason(enum.StrEnum):
+    """Why the clinic cancelled or moved a visit (the short list; anything else is typed)."""
+
+    DOCTOR_UNAVAILABLE = "doctor_unavailable"
+    PATIENT_REQUEST = "patient_request"
+    CLINIC_SCHEDULE = "clinic_schedule"
+    EMERGENCY = "emergency"
 
 
 class AppointmentStatus(enum.StrEnum):
@@ -232,6 +244,13 @@ class Appointment(Base):
         CheckConstraint(
             "(status = 'cancelled') = (cancelled_at IS NOT NULL)", name="cancelled_has_time"
         ),
+        CheckConstraint(
+            f"change_reason IS NULL OR change_reason IN ({_values(ChangeReason)})",
+            name="change_reason_known",
+        ),
+        CheckConstraint(
+            "change_reason IS NULL OR change_note IS NULL", name="change_reason_or_note"
+        ),
         Index(
             "ix_appointments_doctor_live",
             "doctor_id",
@@ -259,10 +278,21 @@ class Appointment(Base):
     cancelled_at: Mapped[datetime | None]
     cancelled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     cancel_reason: Mapped[str | None] = mapped_column(String(32))
+    # Who booked it (NULL: the patient, before this was recorded). Someone other than the
+    # patient means the clinic booked it for them.
+    booked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    # Why the clinic made the latest change (a cancellation or a move): one of the short list,
+    # or what was typed. Both NULL after a change the patient made.
+    change_reason: Mapped[str | None] = mapped_column(String(24))
+    change_note: Mapped[str | None] = mapped_column(String(200))
+    # A visit the clinic cancelled: the one the patient booked from the times it offered them
+    # (each notice's offer is taken once).
+    rebooked_as: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
 
 
 class Invite(Base):
-    """A one-time link for a doctor to set their password; only its hash is kept."""
+    """A one-time link for an invited account (a doctor, a front-desk member) to set its
+    password; only its hash is kept."""
 
     __tablename__ = "invites"
     __table_args__ = (Index("ix_invites_user", "user_id"),)
@@ -292,6 +322,8 @@ class DeliveryKind(enum.StrEnum):
     # To the patient, by chat: the clinic cancelled or moved their appointment.
     CLINIC_CANCELLED = "clinic_cancelled"
     CLINIC_RESCHEDULED = "clinic_rescheduled"
+    # To the patient, by chat: the clinic booked an appointment for them.
+    CLINIC_BOOKED = "clinic_booked"
     # To the doctor, by chat: the day's appointments (not tied to one appointment).
     AGENDA = "agenda"
 

@@ -1109,13 +1109,17 @@ async def test_reschedule_window_and_who_may_move(services: Services) -> None:
     )
     with pytest.raises(TooLateToChange):
         await do_reschedule(services, soon.id, patient(ana), dec(2, 10))
-    for stranger in (patient(ben), doctor_actor(doctor)):
+    other = await make_doctor(services, "other@example.com", name="Dr. Other", password=None)
+    for stranger in (patient(ben), doctor_actor(other)):
         with pytest.raises(NotFound):
             await do_reschedule(services, soon.id, stranger, dec(2, 10))
     assert (await stored(services, soon.id)).starts_at == dec(1, 10, 30)
 
     view, _ = await do_reschedule(services, soon.id, Actor(admin.id, Role.ADMIN), dec(2, 10))
     assert view.starts_at == dec(2, 10) and view.patient_id == ana.id
+    # The visit's doctor moves their own visits too, inside the patients' window as well.
+    view, _ = await do_reschedule(services, soon.id, doctor_actor(doctor), dec(2, 11))
+    assert view.starts_at == dec(2, 11)
 
     await do_cancel(services, soon.id, patient(ana))
     with pytest.raises(NotChangeable):

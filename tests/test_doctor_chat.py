@@ -715,8 +715,11 @@ async def test_whole_day_off_cancels_exactly_that_days_appointments_once_confirm
     assert ana_chat.last.text == (
         "❌ The clinic cancelled your appointment with Dr. Gregory House (Cardiology) on "
         "Wednesday 2 December 2026, 09:00–09:30 (Europe/Madrid). We are sorry. "
-        "/book to choose another time."
+        "/book to choose another time.\n\n"
+        "The next free times with Dr. Gregory House (Europe/Madrid): tap one to book it."
     )
+    # The doctor's next free times (not the blocked day) are offered as one-tap buttons.
+    assert ana_chat.last.button_texts[:2] == ["Tue 1 Dec 10:00", "Tue 1 Dec 10:30"]
     assert "Wednesday 2 December 2026, 16:30–17:00" in bob_chat.last.text
     assert not any("cancelled" in text for text in carl_chat.texts())
     assert await time_off_of(harness, house.user_id) == [

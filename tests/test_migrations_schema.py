@@ -108,3 +108,45 @@ def test_the_models_and_the_migrations_agree(scratch_database: str) -> None:
         differences = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     engine.dispose()
     assert differences == []
+
+
+def test_the_front_desk_revision_down_and_up_with_its_data(scratch_database: str) -> None:
+    """Down from the front desk's revision: a patient the clinic registered without an email
+    gets an address that cannot receive mail (and keeps their visit); the "the clinic booked"
+    notices go. Up again, nothing is lost."""
+    config = alembic_config(scratch_database)
+    start = NOW + timedelta(days=1)
+    with psycopg.connect(scratch_database, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO specialties (id, name) VALUES (1, 'Cardiology');"
+            "INSERT INTO users (id, email, name, role) VALUES "
+            "(1, 'house@example.com', 'Dr. House', 'doctor'), (2, NULL, 'Ana', 'patient'),"
+            "(3, 'desk@example.com', 'Desk', 'staff');"
+            "INSERT INTO doctors (user_id, display_name, specialty_id, slot_minutes) "
+            "VALUES (1, 'House', 1, 30)"
+        )
+        conn.execute(
+            "INSERT INTO appointments (id, doctor_id, patient_id, starts_at, ends_at, status, "
+            "version, created_at, updated_at, booked_by, change_reason) VALUES (1, 1, 2, %(s)s, "
+            "%(s)s + interval '30 minutes', 'booked', 0, %(now)s, %(now)s, 3, 'emergency')",
+            {"s": start, "now": NOW},
+        )
+        conn.execute(
+            "INSERT INTO deliveries (recipient_id, appointment_id, appointment_version, kind, "
+            "channel, due_at, next_attempt_at, status, attempts, created_at, updated_at) "
+            "VALUES (2, 1, 0, 'clinic_booked', 'telegram', %(now)s, %(now)s, 'pending', 0, "
+            "%(now)s, %(now)s)",
+            {"now": NOW},
+        )
+    command.downgrade(config, "0009")
+    assert _rows(scratch_database, "SELECT email FROM users WHERE id = 2") == [
+        ("patient-2@no-email.invalid",)
+    ]
+    assert _rows(scratch_database, "SELECT patient_id, status FROM appointments") == [
+        (2, "booked")
+    ]
+    assert _rows(scratch_database, "SELECT count(*) FROM deliveries") == [(0,)]
+    command.upgrade(config, "head")
+    assert _rows(scratch_database, "SELECT booked_by, change_reason FROM appointments") == [
+        (None, None)
+    ]

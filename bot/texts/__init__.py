@@ -19,6 +19,7 @@ from bot.texts import (
     dates,
     doctor,
     email,
+    frontdesk,
     notices,
     reminders,
     stats,
@@ -55,6 +56,7 @@ CATALOG: Final = _merge(
     admin.TEXTS,
     reminders.TEXTS,
     stats.TEXTS,
+    frontdesk.TEXTS,
 )
 
 

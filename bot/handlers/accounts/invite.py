@@ -1,4 +1,5 @@
-"""A doctor's invite link (``/start inv_…``): greet them and take their new password."""
+"""An invite link (``/start inv_…``) of a doctor or a front-desk member: greet them by name
+and take their new password."""
 
 from __future__ import annotations
 
@@ -13,9 +14,8 @@ from bot.conversation import END, Conversation, Ended, Step
 from bot.formatting import hours_summary
 from bot.invites import INVITE_PREFIX, token_of
 from bot.routes import Command, Routes
-from db.doctors import InviteInvalid, accept_invite_and_log_in, open_doctor_invite
+from db.doctors import InviteInvalid, accept_invite_and_log_in, open_account_invite
 from db.errors import DomainError
-from db.models import Role
 from db.passwords import hash_password
 
 
@@ -28,28 +28,30 @@ class InviteDraft:
     # Only the token's hash is kept while the doctor chooses a password, never the token.
     token_hash: str
     name: str
-    specialty: str
+    specialty: str  # a doctor's; empty for the front desk
     email: str
+    role: str = "doctor"
 
 
 async def open_invite_link(update: Update, context: ClinicContext) -> InviteState | None:
-    """Open an invite link: greet the doctor by name and ask for a password."""
+    """Open an invite link: greet the invited person by name and ask for a password."""
     token = token_of(context.args[0]) if context.args else None
     if token is None:
         context.reply("invite.invalid")
         return None
     try:
-        opened = await open_doctor_invite(context.db, token=token, now=context.now)
+        opened = await open_account_invite(context.db, token=token, now=context.now)
     except InviteInvalid:
         context.reply("invite.invalid")
         return None
-    doctor = opened.doctor
+    account = opened.account
     context.begin(
         InviteDraft(
             token_hash=opened.token_hash,
-            name=doctor.name,
-            specialty=doctor.specialty,
-            email=doctor.email,
+            name=account.name,
+            specialty=account.specialty or "",
+            email=account.email,
+            role=account.role.value,
         )
     )
     return InviteState.PASSWORD
@@ -78,21 +80,21 @@ async def set_password(update: Update, context: ClinicContext, draft: InviteDraf
         return END
     language = accepted.language
     context.turn.language = language
-    doctor = accepted.doctor
+    account = accepted.account
+    key = "invite.done" if account.specialty is not None else f"invite.done.{account.role}"
     context.reply(
-        "invite.done",
-        name=doctor.name,
-        email=doctor.email,
+        key,
+        name=account.name,
+        email=account.email,
         hours=hours_summary(language, accepted.hours),
     )
-    context.set_menu(Role.DOCTOR, language)
+    context.set_menu(account.role, language)
     return END
 
 
 async def _welcome(update: Update, context: ClinicContext, draft: InviteDraft) -> Screen:
-    text = context.t(
-        "invite.welcome", name=draft.name, specialty=draft.specialty, email=draft.email
-    )
+    key = "invite.welcome" if draft.specialty else f"invite.welcome.{draft.role}"
+    text = context.t(key, name=draft.name, specialty=draft.specialty, email=draft.email)
     return Screen(text, reply_markup=ReplyKeyboardRemove())
 
 

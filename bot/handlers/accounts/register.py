@@ -1,4 +1,8 @@
-"""/register: a patient account in four answers (name → email → password → phone)."""
+"""/register: a patient account in four answers (name → email → password → phone).
+
+A patient the clinic registered (at the front desk) claims that account here instead of getting
+a second one: by sharing, with Telegram's contact button, the phone the clinic has (see
+:func:`db.patients.register_or_claim_and_log_in` for the rule)."""
 
 from __future__ import annotations
 
@@ -11,16 +15,11 @@ from bot.choices import Screen, normalise
 from bot.context import ClinicContext
 from bot.conversation import END, Conversation, Ended, Step
 from bot.routes import Command, Routes
-from db.accounts import (
-    email_available,
-    normalise_email,
-    normalise_name,
-    normalise_phone,
-    register_and_log_in,
-)
+from db.accounts import email_available, normalise_email, normalise_name, normalise_phone
 from db.errors import DomainError, EmailTaken
 from db.models import Role
 from db.passwords import check_password_rules, hash_password
+from db.patients import ClaimNeedsProof, clinic_registered, register_or_claim_and_log_in
 
 
 class RegisterState(StrEnum):
@@ -35,6 +34,8 @@ class RegisterDraft:
     name: str = ""
     email: str = ""
     password_hash: str = ""
+    # The email is that of a patient the clinic registered: the account is claimed, not made.
+    clinic_record: bool = False
 
 
 Result = RegisterState | Ended | None
@@ -66,9 +67,13 @@ async def take_email(update: Update, context: ClinicContext, draft: RegisterDraf
     except DomainError:
         context.reply("common.bad_email")
         return None
+    draft.clinic_record = False
     if not await email_available(context.db, email):
-        context.reply("register.email_taken")
-        return None
+        if not await clinic_registered(context.db, email):
+            context.reply("register.email_taken")
+            return None
+        draft.clinic_record = True
+        context.note("register.clinic_record")
     draft.email = email
     return RegisterState.PASSWORD
 
@@ -100,13 +105,13 @@ async def take_phone(update: Update, context: ClinicContext, draft: RegisterDraf
     """Take a typed phone, or Skip; create the patient and log them in."""
     typed = context.text or ""
     if normalise(typed) in (normalise(context.t("register.skip_phone")), "skip", "omitir"):
-        return await _finish(context, draft, None)
+        return await _finish(context, draft, None, verified=False)
     try:
         phone = normalise_phone(typed)
     except DomainError:
         context.reply("register.bad_phone", _phone_keyboard(context))
         return None
-    return await _finish(context, draft, phone)
+    return await _finish(context, draft, phone, verified=False)
 
 
 async def take_contact(update: Update, context: ClinicContext, draft: RegisterDraft) -> Result:
@@ -122,18 +127,23 @@ async def take_contact(update: Update, context: ClinicContext, draft: RegisterDr
     except DomainError:
         context.reply("register.bad_phone", _phone_keyboard(context))
         return None
-    return await _finish(context, draft, phone)
+    # Telegram vouches that a contact shared with user_id == the sender is their own number.
+    return await _finish(context, draft, phone, verified=True)
 
 
-async def _finish(context: ClinicContext, draft: RegisterDraft, phone: str | None) -> Ended:
+async def _finish(
+    context: ClinicContext, draft: RegisterDraft, phone: str | None, *, verified: bool
+) -> Ended:
     language = context.lang
     try:
-        user = await register_and_log_in(
+        registered = await register_or_claim_and_log_in(
             context.db,
             name=draft.name,
             email=draft.email,
             password_hash=draft.password_hash,
             phone=phone,
+            phone_verified=verified,
+            email_verified=False,
             language=language,
             chat_id=context.turn.chat_id,
             secret=context.services.jwt_secret,
@@ -143,8 +153,13 @@ async def _finish(context: ClinicContext, draft: RegisterDraft, phone: str | Non
     except EmailTaken:
         context.reply("register.email_taken_late", ReplyKeyboardRemove())
         return END
+    except ClaimNeedsProof:
+        context.reply("register.claim_needs_proof", ReplyKeyboardRemove())
+        return END
     context.turn.language = language
-    context.reply("register.done", ReplyKeyboardRemove(), name=user.name)
+    user = registered.user
+    key = "register.claimed" if registered.claimed else "register.done"
+    context.reply(key, ReplyKeyboardRemove(), name=user.name)
     context.set_menu(Role.PATIENT, language)
     return END
 
@@ -162,7 +177,8 @@ async def _ask_password(update: Update, context: ClinicContext, draft: RegisterD
 
 
 async def _ask_phone(update: Update, context: ClinicContext, draft: RegisterDraft) -> Screen:
-    return Screen(context.t("register.ask_phone"), reply_markup=_phone_keyboard(context))
+    key = "register.ask_phone_claim" if draft.clinic_record else "register.ask_phone"
+    return Screen(context.t(key), reply_markup=_phone_keyboard(context))
 
 
 REGISTRATION = Conversation(

@@ -20,7 +20,7 @@ from bot.callbacks import (
 )
 from bot.choices import Choice, Screen
 from bot.context import ClinicContext
-from bot.formatting import policy_of, when_short
+from bot.formatting import policy_of, reason_text, when_short
 from bot.handlers.booking.shared import change_refusal, described
 from bot.routes import Button, Command, Routes, roles
 from db.booking import (
@@ -100,6 +100,11 @@ async def _list_screen(context: ClinicContext, page: int) -> Screen:
 def _card(context: ClinicContext, appt: AppointmentView) -> Screen:
     """An appointment, with Cancel and Reschedule while it may still change."""
     text = context.t("appts.card", status=_status(context, appt), **described(context, appt))
+    if appt.booked_by_clinic:
+        text += "\n" + context.t("appts.by_clinic")
+    reason = reason_text(context.lang, appt.change_reason, appt.change_note)
+    if reason:
+        text += "\n" + context.t("appts.reason", reason=reason)
     rows = []
     if appt.status == AppointmentStatus.BOOKED and appt.starts_at > context.now:
         rows.append(

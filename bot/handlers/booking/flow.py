@@ -4,11 +4,17 @@ A reschedule is the same conversation started at the day, for the appointment's 
 id a button carries is checked again here (a doctor still bookable, a slot still free) and by
 the booking use cases, which the database's constraints back. The states, draft and screens
 are in :mod:`bot.handlers.booking.screens`.
+
+The clinic walks the same conversation for a patient: the front desk or an admin booking for
+one, and the front desk, an admin or the visit's doctor moving a visit, which first asks why
+(their entries are in :mod:`bot.handlers.booking.clinic`). The use cases authorise each of them
+again.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from telegram import Update
 
@@ -20,6 +26,7 @@ from bot.callbacks import (
     BookDay,
     BookDaysPage,
     BookDoctor,
+    BookMoveWhy,
     BookSpecialty,
     BookTime,
     Reschedule,
@@ -27,11 +34,13 @@ from bot.callbacks import (
 from bot.context import ClinicContext
 from bot.conversation import END, Conversation, Ended, Step
 from bot.formatting import policy_of, when
+from bot.handlers.booking.clinic import choose_reason, move_reason_screen, type_reason
 from bot.handlers.booking.screens import (
     BookingDraft,
     BookState,
     Mode,
     Result,
+    addressed,
     bookable_doctor,
     bookable_specialties,
     confirm_screen,
@@ -39,15 +48,19 @@ from bot.handlers.booking.screens import (
     doctor_of,
     doctor_screen,
     free_days,
+    patient_of,
     specialty_of,
     specialty_screen,
     taken_screen,
     time_screen,
 )
 from bot.handlers.booking.shared import change_refusal, described
+from bot.handlers.frontdesk.reasons import why_label, why_of
+from bot.handlers.frontdesk.shared import find_patient_to_book
 from bot.routes import Button, Command, Routes, roles
 from db.booking import (
     Actor,
+    ChangedMeanwhile,
     NotChangeable,
     PatientOverlap,
     SlotTaken,
@@ -64,18 +77,29 @@ from db.errors import NotFound
 from db.models import Role
 
 PATIENTS = roles(Role.PATIENT)
+# /book: patients book for themselves, the front desk and admins for a patient.
+BOOKERS = roles(Role.PATIENT, Role.STAFF, Role.ADMIN)
+# The conversation: also the visit's doctor, moving it.
+WALKERS = roles(Role.PATIENT, Role.STAFF, Role.ADMIN, Role.DOCTOR)
 
 
 def _gone(context: ClinicContext, draft: BookingDraft) -> Ended:
-    context.show_text("move.doctor_gone" if draft.mode is Mode.MOVE else "book.doctor_gone")
+    if draft.mode is Mode.MOVE:
+        clinic = draft.patient is not None
+        context.show_text("move.doctor_gone_clinic" if clinic else "move.doctor_gone")
+    else:
+        context.show_text("book.doctor_gone")
     return END
 
 
 # --- entries ------------------------------------------------------------------------------------
 
 
-async def start_booking(update: Update, context: ClinicContext) -> BookState | None:
-    """/book: offer the specialties that have a bookable doctor."""
+async def start_booking(update: Update, context: ClinicContext) -> StrEnum | None:
+    """/book: offer the specialties that have a bookable doctor; for the front desk and
+    admins, first find the patient to book for."""
+    if context.me.role is not Role.PATIENT:
+        return find_patient_to_book(context)
     policy = policy_of(context.settings)
     upcoming = await upcoming_count(context.db, patient_id=context.me.user_id, now=context.now)
     if upcoming >= policy.max_upcoming:
@@ -212,28 +236,43 @@ async def confirm(update: Update, context: ClinicContext, draft: BookingDraft) -
 
 async def _book(context: ClinicContext, draft: BookingDraft, starts_at: datetime) -> Result:
     assert draft.doctor is not None
+    me = context.me
+    if draft.patient is None and me.role is not Role.PATIENT:
+        return _gone(context, draft)  # a walk begun as a patient by an account now staff
     try:
         booked = await book(
             context.db,
-            patient_id=context.me.user_id,
+            patient_id=patient_of(context, draft),
             doctor_id=draft.doctor,
             starts_at=starts_at,
             policy=policy_of(context.settings),
             now=context.now,
+            actor=Actor(me.user_id, me.role),
         )
     except SlotTaken:
         draft.start, draft.taken = None, starts_at
         return BookState.TAKEN
     except (SlotUnavailable, PatientOverlap) as exc:
         draft.start = None
-        context.note(f"book.{exc.code}")
+        if draft.patient is not None and isinstance(exc, PatientOverlap):
+            context.note("book.patient_overlap_for", patient=draft.patient_name)
+        else:
+            context.note(f"book.{exc.code}")
         return BookState.DAY
     except TooManyUpcoming as exc:
-        context.show_text("book.too_many", limit=exc.limit)
+        if draft.patient is not None:
+            context.show_text("book.too_many_for", patient=draft.patient_name, limit=exc.limit)
+        else:
+            context.show_text("book.too_many", limit=exc.limit)
         return END
     except NotFound:
         return _gone(context, draft)
-    context.show_text("book.done", **described(context, booked))
+    if draft.patient is not None:
+        context.show_text(
+            "book.done_for", patient=draft.patient_name, **described(context, booked)
+        )
+    else:
+        context.show_text("book.done", **described(context, booked))
     return END
 
 
@@ -248,14 +287,22 @@ async def _move(context: ClinicContext, draft: BookingDraft, starts_at: datetime
             new_start=starts_at,
             policy=policy_of(context.settings),
             now=context.now,
+            why=why_of(draft.why, draft.note),
+            expected_version=draft.version,
         )
     except SlotTaken:
         draft.start, draft.taken = None, starts_at
         return BookState.TAKEN
     except (SlotUnavailable, PatientOverlap) as exc:
         draft.start = None
-        context.note(f"book.{exc.code}")
+        if draft.patient is not None and isinstance(exc, PatientOverlap):
+            context.note("book.patient_overlap_for", patient=draft.patient_name)
+        else:
+            context.note(f"book.{exc.code}")
         return BookState.DAY
+    except ChangedMeanwhile:
+        context.show_text("visit.changed")
+        return END
     except NotFound:
         # The appointment was the patient's when the draft began (and is never deleted):
         # what went away is the doctor.
@@ -267,13 +314,20 @@ async def _move(context: ClinicContext, draft: BookingDraft, starts_at: datetime
     old_end = old_start + (moved.ends_at - moved.starts_at)
     values = described(context, moved)
     values["old"] = when(context.lang, old_start, old_end, context.settings.timezone)
-    context.show_text("move.done", **values)
+    if draft.patient is not None:
+        reason = why_label(context, draft.why, draft.note)
+        context.show_text("move.done_for", patient=draft.patient_name, reason=reason, **values)
+    else:
+        context.show_text("move.done", **values)
     return END
 
 
 async def abandon(update: Update, context: ClinicContext, draft: BookingDraft) -> Result:
     """The conversation's Cancel: nothing is booked or moved."""
-    context.show_text("move.cancelled" if draft.mode is Mode.MOVE else "book.cancelled")
+    if draft.mode is Mode.MOVE:
+        context.show_text("move.cancelled_for" if draft.patient else "move.cancelled")
+    else:
+        context.show_text("book.cancelled")
     return END
 
 
@@ -282,23 +336,29 @@ BOOKING = Conversation(
     BookState,
     BookingDraft,
     {
-        BookState.SPECIALTY: Step(specialty_screen, {BookSpecialty: choose_specialty}),
-        BookState.DOCTOR: Step(doctor_screen, {BookDoctor: choose_doctor, BookBack: go_back}),
-        BookState.DAY: Step(
-            day_screen, {BookDay: choose_day, BookDaysPage: turn_page, BookBack: go_back}
+        BookState.SPECIALTY: Step(addressed(specialty_screen), {BookSpecialty: choose_specialty}),
+        BookState.DOCTOR: Step(
+            addressed(doctor_screen), {BookDoctor: choose_doctor, BookBack: go_back}
         ),
-        BookState.TIME: Step(time_screen, {BookTime: choose_time, BookBack: go_back}),
-        BookState.TAKEN: Step(taken_screen, {BookTime: choose_time, BookBack: go_back}),
+        BookState.DAY: Step(
+            addressed(day_screen),
+            {BookDay: choose_day, BookDaysPage: turn_page, BookBack: go_back},
+        ),
+        BookState.TIME: Step(addressed(time_screen), {BookTime: choose_time, BookBack: go_back}),
+        BookState.TAKEN: Step(addressed(taken_screen), {BookTime: choose_time, BookBack: go_back}),
         BookState.CONFIRM: Step(
-            confirm_screen, {BookConfirm: confirm, BookChangeTime: change_time}
+            addressed(confirm_screen), {BookConfirm: confirm, BookChangeTime: change_time}
+        ),
+        BookState.MOVE_REASON: Step(
+            move_reason_screen, {BookMoveWhy: choose_reason}, text=type_reason
         ),
     },
-    roles=PATIENTS,
+    roles=WALKERS,
     anywhere={BookAbandon: abandon},
 )
 
 ROUTES = Routes(
-    commands=[Command("book", start_booking, roles=PATIENTS)],
+    commands=[Command("book", start_booking, roles=BOOKERS)],
     buttons=[Button(Reschedule, start_rescheduling, roles=PATIENTS)],
     conversations=[BOOKING],
 )

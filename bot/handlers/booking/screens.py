@@ -1,6 +1,9 @@
 """The booking conversation's states, draft and screens (what each step shows).
 
 The step handlers that move between these screens are in :mod:`bot.handlers.booking.flow`.
+The same walk serves the front desk booking for a patient, and the clinic (the front desk, an
+admin, the visit's doctor) moving a visit: the draft then names the patient, and each screen
+says whom it is for.
 """
 
 from __future__ import annotations
@@ -22,11 +25,13 @@ from bot.callbacks import (
     BookDoctor,
     BookSpecialty,
     BookTime,
+    ChangeWhy,
 )
 from bot.choices import NO, YES, Choice, Screen, day_keys, rows_of, time_key
 from bot.context import ClinicContext
-from bot.conversation import Ended
+from bot.conversation import Ended, ScreenBuilder
 from bot.formatting import clock, day_label, long_date, policy_of, when, when_short
+from bot.handlers.frontdesk.reasons import why_label
 from db.booking import available_days, next_free_slots
 from db.doctors import (
     DoctorView,
@@ -52,6 +57,7 @@ class BookState(StrEnum):
     TIME = "time"
     TAKEN = "taken"  # the chosen time was just taken: the next free ones
     CONFIRM = "confirm"
+    MOVE_REASON = "move_reason"  # the clinic moving a visit: why (the patient is told)
 
 
 class Mode(StrEnum):
@@ -72,9 +78,28 @@ class BookingDraft:
     appointment: int | None = None
     current_start: datetime | None = None
     current_end: datetime | None = None
+    # When the clinic books for a patient, or moves their visit: the patient, and when moving,
+    # the visit's version as shown and why it moves (a reason from the list, or typed).
+    patient: int | None = None
+    patient_name: str = ""
+    version: int | None = None
+    why: ChangeWhy | None = None
+    note: str | None = None
 
 
 Result = BookState | Ended | None
+
+
+def patient_of(context: ClinicContext, draft: BookingDraft) -> int:
+    """Whom the walk books for: the patient the clinic chose, else the chat's own patient."""
+    return draft.patient if draft.patient is not None else context.me.user_id
+
+
+def for_patient(context: ClinicContext, draft: BookingDraft, screen: Screen) -> Screen:
+    """``screen`` with the patient it is for above it, when the clinic is acting for one."""
+    if draft.patient is None:
+        return screen
+    return screen.with_lead(context.t("book.for_patient", patient=draft.patient_name))
 
 
 # --- look-ups -----------------------------------------------------------------------------------
@@ -123,14 +148,15 @@ async def free_days(
 ) -> dict[date, list[Slot]]:
     """The doctor's free slots by day (only ``day`` when given) for this patient; when moving,
     the appointment's own time is not offered as a new one. Read once per update."""
+    patient = patient_of(context, draft)
     days = await context.once(
-        ("free days", doctor.user_id, day, draft.appointment),
+        ("free days", doctor.user_id, day, draft.appointment, patient),
         lambda: available_days(
             context.db,
             doctor=doctor,
             policy=policy_of(context.settings),
             now=context.now,
-            patient_id=context.me.user_id,
+            patient_id=patient,
             ignore_appointment=draft.appointment,
             first_day=day,
             last_day=day,
@@ -144,7 +170,7 @@ async def free_days(
     return {d: slots for d, slots in days.items() if slots}
 
 
-def _current_when(context: ClinicContext, draft: BookingDraft) -> str:
+def current_when(context: ClinicContext, draft: BookingDraft) -> str:
     assert draft.current_start is not None and draft.current_end is not None
     return when(context.lang, draft.current_start, draft.current_end, context.settings.timezone)
 
@@ -244,9 +270,7 @@ async def day_screen(update: Update, context: ClinicContext, draft: BookingDraft
         rows.append(nav)
     if moving:
         rows.append([cancel])
-        text = context.t(
-            "move.choose_day", when=_current_when(context, draft), zone=zone, **values
-        )
+        text = context.t("move.choose_day", when=current_when(context, draft), zone=zone, **values)
     else:
         rows.append([doctors])
         text = context.t("book.choose_day", zone=zone, **values)
@@ -295,7 +319,7 @@ async def taken_screen(update: Update, context: ClinicContext, draft: BookingDra
         policy=policy_of(context.settings),
         now=context.now,
         after=draft.taken,
-        patient_id=context.me.user_id,
+        patient_id=patient_of(context, draft),
         limit=ALTERNATIVES + 1,
     )
     if draft.mode is Mode.MOVE:
@@ -329,8 +353,18 @@ async def confirm_screen(update: Update, context: ClinicContext, draft: BookingD
         "specialty": doctor.specialty,
         "when": when(context.lang, draft.start, end, tz),
     }
-    if draft.mode is Mode.MOVE:
-        text = context.t("move.confirm", old=_current_when(context, draft), **values)
+    if draft.mode is Mode.MOVE and draft.patient is not None:
+        text = context.t(
+            "move.confirm_for",
+            old=current_when(context, draft),
+            patient=draft.patient_name,
+            reason=why_label(context, draft.why, draft.note),
+            **values,
+        )
+    elif draft.mode is Mode.MOVE:
+        text = context.t("move.confirm", old=current_when(context, draft), **values)
+    elif draft.patient is not None:
+        text = context.t("book.confirm_for", patient=draft.patient_name, **values)
     else:
         text = context.t("book.confirm", **values)
     rows = [
@@ -341,3 +375,12 @@ async def confirm_screen(update: Update, context: ClinicContext, draft: BookingD
         ],
     ]
     return Screen(text, rows)
+
+
+def addressed(builder: ScreenBuilder[BookingDraft]) -> ScreenBuilder[BookingDraft]:
+    """``builder``'s screen with the patient it is for above it (see :func:`for_patient`)."""
+
+    async def build(update: Update, context: ClinicContext, draft: BookingDraft) -> Screen:
+        return for_patient(context, draft, await builder(update, context, draft))
+
+    return build

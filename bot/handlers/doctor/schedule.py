@@ -1,9 +1,10 @@
 """/schedule: a doctor's day or week of appointments, with attended / no-show marking; admins
-pick any doctor from a paged list.
+and the front desk pick any doctor from a paged list. A day with visits still to come offers
+"✏️ Cancel or move a visit" (:mod:`bot.handlers.frontdesk.visits`).
 
 Its buttons are views, valid whenever pressed: each press re-checks the session, and that the
-doctor (or appointment) in its data is the presser's, unless the presser is an admin. Showing a
-day or a week reads the doctor and the appointments in one statement.
+doctor (or appointment) in its data is the presser's, unless the presser is an admin or the
+front desk. Showing a day or a week reads the doctor and the appointments in one statement.
 """
 
 from __future__ import annotations
@@ -12,7 +13,13 @@ from datetime import date, timedelta
 
 from telegram import Update
 
-from bot.callbacks import MarkAttendance, OpenSchedule, ScheduleDoctors, ScheduleDoctorsPage
+from bot.callbacks import (
+    DayVisits,
+    MarkAttendance,
+    OpenSchedule,
+    ScheduleDoctors,
+    ScheduleDoctorsPage,
+)
 from bot.choices import Choice, Screen, rows_of
 from bot.context import ClinicContext
 from bot.formatting import clock, day_label, long_date
@@ -33,7 +40,9 @@ from db.errors import NotFound
 from db.models import AppointmentStatus, Role
 
 DOCTORS_AND_ADMINS = roles(Role.DOCTOR, Role.ADMIN)
-ADMINS = roles(Role.ADMIN)
+# Who sees any doctor's schedule.
+CLINIC_WIDE = roles(Role.STAFF, Role.ADMIN)
+VIEWERS = DOCTORS_AND_ADMINS | CLINIC_WIDE
 # How far from today a schedule can be paged, either way.
 SCHEDULE_REACH = timedelta(days=366)
 # Telegram shows up to 4096 characters; views stay within this budget.
@@ -66,7 +75,7 @@ def _fit(parts: list[tuple[str, bool]], budget: int = TEXT_BUDGET) -> tuple[list
 
 def _line(context: ClinicContext, appt: AppointmentView) -> str:
     tz = context.settings.timezone
-    return context.t(
+    line = context.t(
         "schedule.line",
         start=clock(appt.starts_at, tz),
         end=clock(appt.ends_at, tz),
@@ -74,6 +83,7 @@ def _line(context: ClinicContext, appt: AppointmentView) -> str:
         phone=appt.patient_phone or context.t("schedule.no_phone"),
         status=Raw(context.t(f"schedule.status.{appt.status}")),
     )
+    return line + context.t("schedule.by_clinic") if appt.booked_by_clinic else line
 
 
 def _attendance_rows(context: ClinicContext, appts: list[AppointmentView]) -> list[list[Choice]]:
@@ -112,7 +122,11 @@ def _day_screen(context: ClinicContext, found: DoctorSchedule, day: date) -> Scr
     if hidden:
         lines.append(context.t("schedule.more", count=hidden))
     body = "\n".join(lines) if appts else context.t("schedule.day_empty")
-    rows = _attendance_rows(context, appts)
+    marks = context.me.role in DOCTORS_AND_ADMINS
+    rows = _attendance_rows(context, appts) if marks else []
+    if any(a.status == BOOKED and a.starts_at > context.now for a in appts):
+        change = Choice(context.t("schedule.change_visit"), DayVisits(doctor=doctor, day=day))
+        rows.append([change])
     previous, following = day - timedelta(days=1), day + timedelta(days=1)
     rows.append(
         [
@@ -134,7 +148,7 @@ def _day_screen(context: ClinicContext, found: DoctorSchedule, day: date) -> Scr
         jump.append(Choice(context.t("schedule.tomorrow"), _open(doctor, tomorrow)))
     jump.append(Choice(context.t("schedule.next_7"), _open(doctor, this_day, 7)))
     rows.append(jump)
-    if context.me.role is Role.ADMIN:
+    if context.me.role in CLINIC_WIDE:
         rows.append([Choice(context.t("schedule.back_to_doctors"), ScheduleDoctors())])
     text = context.t(
         "schedule.day",
@@ -179,7 +193,7 @@ def _week_screen(context: ClinicContext, found: DoctorSchedule, first: date) -> 
     if first != this_day:
         jump.append(Choice(context.t("schedule.next_7"), _open(doctor, this_day, 7)))
     rows.append(jump)
-    if context.me.role is Role.ADMIN:
+    if context.me.role in CLINIC_WIDE:
         rows.append([Choice(context.t("schedule.back_to_doctors"), ScheduleDoctors())])
     text = context.t(
         "schedule.week",
@@ -240,8 +254,9 @@ async def doctors_screen(context: ClinicContext, page: int) -> Screen:
 
 
 async def show_schedule(update: Update, context: ClinicContext) -> None:
-    """/schedule: today's appointments for a doctor; for an admin, first the list of doctors."""
-    if context.me.role is Role.ADMIN:
+    """/schedule: today's appointments for a doctor; for an admin or the front desk, first the
+    list of doctors."""
+    if context.me.role in CLINIC_WIDE:
         context.show(await doctors_screen(context, 0))
         return
     try:
@@ -256,7 +271,7 @@ async def open_schedule(update: Update, context: ClinicContext) -> None:
     """A schedule button: the day or week it names, of a doctor the presser may see."""
     wanted = context.payload(OpenSchedule)
     me = context.me
-    if me.role is not Role.ADMIN and wanted.doctor != me.user_id:
+    if me.role not in CLINIC_WIDE and wanted.doctor != me.user_id:
         context.alert("schedule.not_yours")
         return
     if abs(wanted.day - today(context)) > SCHEDULE_REACH:
@@ -306,11 +321,11 @@ async def mark_appointment(update: Update, context: ClinicContext) -> None:
 
 
 ROUTES = Routes(
-    commands=[Command("schedule", show_schedule, roles=DOCTORS_AND_ADMINS)],
+    commands=[Command("schedule", show_schedule, roles=VIEWERS)],
     buttons=[
-        Button(OpenSchedule, open_schedule, roles=DOCTORS_AND_ADMINS),
-        Button(ScheduleDoctors, list_doctors, roles=ADMINS),
-        Button(ScheduleDoctorsPage, page_doctors, roles=ADMINS),
+        Button(OpenSchedule, open_schedule, roles=VIEWERS),
+        Button(ScheduleDoctors, list_doctors, roles=CLINIC_WIDE),
+        Button(ScheduleDoctorsPage, page_doctors, roles=CLINIC_WIDE),
         Button(MarkAttendance, mark_appointment, roles=DOCTORS_AND_ADMINS),
     ],
 )
