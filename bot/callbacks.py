@@ -470,3 +470,22 @@ class Reactivate(CallbackData, prefix="dr:on"):
 
 class RenewInvite(CallbackData, prefix="dr:inv"):
     doctor: Id
+
+
+# --- /hours: a change of hours that leaves booked visits outside them --------------------------
+
+
+class StrandedKeep(StepData, prefix="hs.k"):
+    appointment: Id
+
+
+class StrandedCancel(StepData, prefix="hs.c"):
+    appointment: Id
+
+
+class StrandedAll(StepData, prefix="hs.a"):
+    action: Literal["k", "c"]  # keep them all, cancel them all
+
+
+class StrandedPage(StepData, prefix="hs.p"):
+    page: Page

@@ -44,6 +44,7 @@ class HoursState(StrEnum):
     OFF_LAST = "off_last"  # the last whole day
     OFF_CONFIRM = "off_confirm"  # block it and cancel the appointments in it?
     OFF_REMOVE = "off_remove"  # which time off to remove
+    STRANDED = "stranded"  # keep or cancel the visits a change of hours left outside them
 
 
 class Purpose(StrEnum):
@@ -79,6 +80,10 @@ class HoursDraft:
     shown_changed: bool = False  # the appointments in it changed since the doctor last looked
     # The page of the list of time off to remove.
     remove_page: int = 0
+    # The visits a change of the weekday's hours left outside them, still to keep or cancel,
+    # and the page of that list shown.
+    stranded: list[int] = field(default_factory=list)
+    stranded_page: int = 0
 
 
 Result = HoursState | Ended | None
