@@ -358,6 +358,38 @@ class MarkAttendance(CallbackData, prefix="at"):
     mark: Literal["a", "n"]
 
 
+# --- date and time pickers: the fields of their buttons (each conversation has its own) -------
+
+
+class PickDay(StepData, prefix=None):
+    day: date
+
+
+class PickDaysPage(StepData, prefix=None):
+    first: date
+
+
+class PickKind(StepData, prefix=None):
+    kind: Literal["w", "p"]  # whole day(s), part of a day
+
+
+class PickBack(StepData, prefix=None):
+    """« Back in a span's pickers: from whole/part to the first day, from the last day to
+    whole/part."""
+
+
+class PickHour(StepData, prefix=None):
+    hour: Hour
+
+
+class PickMinute(StepData, prefix=None):
+    minute: MinuteOfDay
+
+
+class PickTimeBack(StepData, prefix=None):
+    """« Back in a time picker."""
+
+
 # --- /hours: the overview's buttons start a change ---------------------------------------------
 
 
@@ -381,31 +413,31 @@ class HoursDone(StepData, prefix="hq"):
     pass
 
 
-class PickerHour(StepData, prefix="hth"):
-    hour: Hour
-
-
-class PickerMinute(StepData, prefix="htm"):
-    minute: MinuteOfDay
-
-
-class PickerBack(StepData, prefix="htb"):
+class PickerHour(PickHour, prefix="hth"):
     pass
 
 
-class OffDay(StepData, prefix="hod"):
-    day: date
+class PickerMinute(PickMinute, prefix="htm"):
+    pass
 
 
-class OffDaysPage(StepData, prefix="hop"):
-    first: date
+class PickerBack(PickTimeBack, prefix="htb"):
+    pass
 
 
-class OffKind(StepData, prefix="hok"):
-    kind: Literal["w", "p"]  # whole day(s), part of a day
+class OffDay(PickDay, prefix="hod"):
+    pass
 
 
-class OffBack(StepData, prefix="hob"):
+class OffDaysPage(PickDaysPage, prefix="hop"):
+    pass
+
+
+class OffKind(PickKind, prefix="hok"):
+    pass
+
+
+class OffBack(PickBack, prefix="hob"):
     pass
 
 

@@ -94,7 +94,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "hours.edit_day": ("Edit a day", "Editar un día"),
     "hours.add_time_off": ("Add time off", "Añadir ausencia"),
     "hours.remove_time_off": ("Remove time off", "Quitar ausencia"),
-    "hours.back": ("« Back", "« Volver"),
     "hours.done": ("Done", "Hecho"),
     "hours.no_profile": (
         "Your account has no doctor profile. Please contact the clinic.",
@@ -186,6 +185,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Ese tramo no es válido; no se ha cambiado nada.",
     ),
     # --- time pickers ---------------------------------------------------------------------------
+    "pick.back": ("« Back", "« Volver"),
     "pick.range_title": (
         "New range on {weekday} ({zone}).",
         "Nuevo tramo del {weekday} ({zone}).",

@@ -23,19 +23,18 @@ from bot.handlers.doctor.shared import (
     BadRanges,
     HoursDraft,
     HoursState,
-    Purpose,
     Result,
-    back_choice,
     finish_change,
     overview_screen,
     parse_ranges,
     ranges_text,
     weekday_name,
 )
-from bot.handlers.doctor.time_picker import TimePicker, open_picker
+from bot.handlers.pickers.dates import back_choice
+from bot.handlers.pickers.time_picker import Purpose
 from bot.routes import Button, Command, Routes
 from bot.texts import LANGUAGES, t
-from db.booking import add_day_range, set_day_hours
+from db.booking import set_day_hours
 from db.doctors import InvalidHours, OverlappingHours, get_doctor, weekly_hours
 from db.errors import NotFound
 from db.slots import WeeklyRange
@@ -211,29 +210,9 @@ async def clear_day(update: Update, context: ClinicContext, draft: HoursDraft) -
 
 
 async def add_range(update: Update, context: ClinicContext, draft: HoursDraft) -> Result:
-    """Add a range: pick its start and end."""
-    return open_picker(draft, Purpose.RANGE, back_to=HoursState.DAY)
+    """Add a range: pick its start and end (:mod:`weekly_range`)."""
+    return time_off.SPAN.time.open(draft, Purpose.RANGE)
 
-
-async def range_picked(context: ClinicContext, draft: HoursDraft, start: int, end: int) -> Result:
-    """The time picker's start and end of a new range: added to the weekday."""
-    weekday = draft.weekday or 0
-    try:
-        changed = await add_day_range(
-            context.db,
-            doctor_id=context.me.user_id,
-            add=WeeklyRange(weekday, start, end),
-            tz=context.settings.timezone,
-            now=context.now,
-        )
-    except InvalidHours:
-        context.note("hours.invalid")
-        return HoursState.DAY
-    done = context.t("hours.range_added", start=hhmm(start), end=hhmm(end))
-    return hours_stranded.strand(context, draft, done, changed)
-
-
-PICKER = TimePicker({Purpose.RANGE: range_picked, Purpose.TIME_OFF: time_off.part_picked})
 
 HOURS = Conversation(
     "hours",
@@ -250,7 +229,6 @@ HOURS = Conversation(
             {HoursAddRange: add_range, HoursClearDay: clear_day, HoursDone: finish_change},
             text=type_hours,
         ),
-        **PICKER.steps(),
         **time_off.STEPS,
         **time_off_removal.STEPS,
         **hours_stranded.STEPS,

@@ -18,16 +18,14 @@ from bot.context import ClinicContext
 from bot.conversation import Step
 from bot.formatting import policy_of, when_short
 from bot.handlers.doctor.shared import (
-    EARLIER_KEYS,
-    LATER_KEYS,
     HoursDraft,
     HoursState,
     Result,
     finish_change,
-    label,
     lead,
     weekday_name,
 )
+from bot.handlers.pickers.dates import EARLIER_KEYS, LATER_KEYS, label
 from bot.texts import Raw
 from db.booking import (
     Actor,
