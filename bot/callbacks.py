@@ -521,3 +521,54 @@ class StrandedAll(StepData, prefix="hs.a"):
 
 class StrandedPage(StepData, prefix="hs.p"):
     page: Page
+
+
+# --- /closures: clinic closures (admins) -------------------------------------------------------
+
+
+class ClosuresAction(CallbackData, prefix="cl"):
+    action: Literal["a", "r"]  # add a closure, remove one
+
+
+class ClosureDay(PickDay, prefix="cl.d"):
+    pass
+
+
+class ClosureDaysPage(PickDaysPage, prefix="cl.p"):
+    pass
+
+
+class ClosureKind(PickKind, prefix="cl.k"):
+    pass
+
+
+class ClosureBack(PickBack, prefix="cl.b"):
+    pass
+
+
+class ClosureHour(PickHour, prefix="cl.th"):
+    pass
+
+
+class ClosureMinute(PickMinute, prefix="cl.tm"):
+    pass
+
+
+class ClosureTimeBack(PickTimeBack, prefix="cl.tb"):
+    pass
+
+
+class ClosureDone(StepData, prefix="cl.q"):
+    pass
+
+
+class ClosureConfirm(StepData, prefix="cl.ok"):
+    answer: Literal["y", "n"]
+
+
+class ClosureRemove(StepData, prefix="cl.x"):
+    closure: Id
+
+
+class ClosureRemovePage(StepData, prefix="cl.xp"):
+    page: Page

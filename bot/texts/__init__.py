@@ -15,6 +15,7 @@ from bot.texts import (
     accounts,
     admin,
     booking,
+    closures,
     common,
     dates,
     doctor,
@@ -52,6 +53,7 @@ CATALOG: Final = _merge(
     booking.TEXTS,
     doctor.TEXTS,
     admin.TEXTS,
+    closures.TEXTS,
     reminders.TEXTS,
 )
 

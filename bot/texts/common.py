@@ -49,6 +49,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "ver, desactivar y reactivar médicos",
     ),
     "help.line.reminders": ("reminder delivery", "envío de recordatorios"),
+    "help.line.closures": (
+        "close the clinic on holidays (whole days or part of a day)",
+        "cerrar la clínica en festivos (días completos o parte de un día)",
+    ),
     "menu.start": ("Welcome", "Bienvenida"),
     "menu.help": ("What I can do", "Qué puedo hacer"),
     "menu.register": ("Create a patient account", "Crear una cuenta de paciente"),
@@ -64,6 +68,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "menu.adddoctor": ("Add a doctor", "Dar de alta a un médico"),
     "menu.doctors": ("Doctors", "Médicos"),
     "menu.reminders": ("Reminder delivery", "Envío de recordatorios"),
+    "menu.closures": ("Clinic closures", "Cierres de la clínica"),
     "language.choose": ("Choose your language:", "Elige tu idioma:"),
     "language.set": ("Language set to English.", "Idioma cambiado a español."),
     "language.en": ("English", "English"),
@@ -123,6 +128,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "conversation.booking": ("booking", "reserva"),
     "conversation.hours": ("change of hours", "cambio de horario"),
     "conversation.adddoctor": ("new doctor", "alta de médico"),
+    "conversation.closures": ("clinic closure", "cierre de la clínica"),
     "common.expects_text": (
         "Please type your answer as a text message, or /cancel.",
         "Escribe tu respuesta como mensaje de texto, o /cancel.",
