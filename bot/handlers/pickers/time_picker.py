@@ -34,7 +34,9 @@ class Purpose(StrEnum):
     """What the time picker picks a start and an end for."""
 
     RANGE = "range"  # a range of a weekday's hours
-    PART_OF_DAY = "time_off"  # part of the draft's first day: it must end in the future
+    # Part of the draft's first day: it must end in the future. Stored as "time_off", as
+    # changes of time off left open before the picker was shared are.
+    PART_OF_DAY = "time_off"
 
 
 class Edge(StrEnum):
