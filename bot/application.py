@@ -24,6 +24,7 @@ from bot.handlers.accounts import invite, login, register, session
 from bot.handlers.admin import (
     add_doctor,
     add_staff,
+    closures,
     doctors,
     reminders,
     staff,
@@ -63,6 +64,7 @@ def route_table() -> RouteTable:
         doctors.ROUTES,
         add_staff.ROUTES,
         staff.ROUTES,
+        closures.ROUTES,
         reminders.ROUTES,
         stats.ROUTES,
         stats_export.ROUTES,

@@ -358,6 +358,38 @@ class MarkAttendance(CallbackData, prefix="at"):
     mark: Literal["a", "n"]
 
 
+# --- date and time pickers: the fields of their buttons (each conversation has its own) -------
+
+
+class PickDay(StepData, prefix=None):
+    day: date
+
+
+class PickDaysPage(StepData, prefix=None):
+    first: date
+
+
+class PickKind(StepData, prefix=None):
+    kind: Literal["w", "p"]  # whole day(s), part of a day
+
+
+class PickBack(StepData, prefix=None):
+    """« Back in a span's pickers: from whole/part to the first day, from the last day to
+    whole/part."""
+
+
+class PickHour(StepData, prefix=None):
+    hour: Hour
+
+
+class PickMinute(StepData, prefix=None):
+    minute: MinuteOfDay
+
+
+class PickTimeBack(StepData, prefix=None):
+    """« Back in a time picker."""
+
+
 # --- /hours: the overview's buttons start a change ---------------------------------------------
 
 
@@ -381,31 +413,31 @@ class HoursDone(StepData, prefix="hq"):
     pass
 
 
-class PickerHour(StepData, prefix="hth"):
-    hour: Hour
-
-
-class PickerMinute(StepData, prefix="htm"):
-    minute: MinuteOfDay
-
-
-class PickerBack(StepData, prefix="htb"):
+class PickerHour(PickHour, prefix="hth"):
     pass
 
 
-class OffDay(StepData, prefix="hod"):
-    day: date
+class PickerMinute(PickMinute, prefix="htm"):
+    pass
 
 
-class OffDaysPage(StepData, prefix="hop"):
-    first: date
+class PickerBack(PickTimeBack, prefix="htb"):
+    pass
 
 
-class OffKind(StepData, prefix="hok"):
-    kind: Literal["w", "p"]  # whole day(s), part of a day
+class OffDay(PickDay, prefix="hod"):
+    pass
 
 
-class OffBack(StepData, prefix="hob"):
+class OffDaysPage(PickDaysPage, prefix="hop"):
+    pass
+
+
+class OffKind(PickKind, prefix="hok"):
+    pass
+
+
+class OffBack(PickBack, prefix="hob"):
     pass
 
 
@@ -607,3 +639,73 @@ class TakeOffer(CallbackData, prefix="of"):
 
     cancelled: Id
     starts_at: datetime
+
+
+# --- /hours: a change of hours that leaves booked visits outside them --------------------------
+
+
+class StrandedKeep(StepData, prefix="hs.k"):
+    appointment: Id
+
+
+class StrandedCancel(StepData, prefix="hs.c"):
+    appointment: Id
+
+
+class StrandedAll(StepData, prefix="hs.a"):
+    action: Literal["k", "c"]  # keep them all, cancel them all
+
+
+class StrandedPage(StepData, prefix="hs.p"):
+    page: Page
+
+
+# --- /closures: clinic closures (admins) -------------------------------------------------------
+
+
+class ClosuresAction(CallbackData, prefix="cl"):
+    action: Literal["a", "r"]  # add a closure, remove one
+
+
+class ClosureDay(PickDay, prefix="cl.d"):
+    pass
+
+
+class ClosureDaysPage(PickDaysPage, prefix="cl.p"):
+    pass
+
+
+class ClosureKind(PickKind, prefix="cl.k"):
+    pass
+
+
+class ClosureBack(PickBack, prefix="cl.b"):
+    pass
+
+
+class ClosureHour(PickHour, prefix="cl.th"):
+    pass
+
+
+class ClosureMinute(PickMinute, prefix="cl.tm"):
+    pass
+
+
+class ClosureTimeBack(PickTimeBack, prefix="cl.tb"):
+    pass
+
+
+class ClosureDone(StepData, prefix="cl.q"):
+    pass
+
+
+class ClosureConfirm(StepData, prefix="cl.ok"):
+    answer: Literal["y", "n"]
+
+
+class ClosureRemove(StepData, prefix="cl.x"):
+    closure: Id
+
+
+class ClosureRemovePage(StepData, prefix="cl.xp"):
+    page: Page

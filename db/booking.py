@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, func, literal, select
+from sqlalchemy import Select, and_, func, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -35,10 +35,12 @@ from db.doctors import (
     weekly_hours,
 )
 from db.errors import DomainError, NotFound
+from db.locks import lock_clinic
 from db.models import (
     Appointment,
     AppointmentStatus,
     ChangeReason,
+    ClinicClosure,
     Doctor,
     Role,
     Specialty,
@@ -248,6 +250,19 @@ async def _views_of(
 # --- free slots ---------------------------------------------------------------------------------
 
 
+async def _blocked(
+    s: AsyncSession, *, doctor_id: int, start: datetime, end: datetime
+) -> list[Interval]:
+    """The doctor's time off and the clinic's closures within start..end, in one statement."""
+    time_off = select(TimeOff.starts_at, TimeOff.ends_at).where(
+        TimeOff.doctor_id == doctor_id, TimeOff.ends_at > start, TimeOff.starts_at < end
+    )
+    closed = select(ClinicClosure.starts_at, ClinicClosure.ends_at).where(
+        ClinicClosure.ends_at > start, ClinicClosure.starts_at < end
+    )
+    return [Interval(a, b) for a, b in (await s.execute(union_all(time_off, closed))).all()]
+
+
 async def _busy(
     s: AsyncSession,
     *,
@@ -257,16 +272,12 @@ async def _busy(
     end: datetime,
     ignore_appointment: int | None,
 ) -> list[Interval]:
-    """Time off and live appointments (of the doctor, and of the patient) within start..end."""
-    time_off = await s.execute(
-        select(TimeOff.starts_at, TimeOff.ends_at).where(
-            TimeOff.doctor_id == doctor_id, TimeOff.ends_at > start, TimeOff.starts_at < end
-        )
-    )
+    """Time off, clinic closures and live appointments (of the doctor, and of the patient)
+    within start..end."""
     owners = [Appointment.doctor_id == doctor_id]
     if patient_id is not None:
         owners.append(Appointment.patient_id == patient_id)
-    busy = [Interval(a, b) for a, b in time_off.all()]
+    busy = await _blocked(s, doctor_id=doctor_id, start=start, end=end)
     for owner in owners:
         query = select(Appointment.starts_at, Appointment.ends_at).where(
             owner,
@@ -295,8 +306,8 @@ async def available_days(
 ) -> dict[date, list[Slot]]:
     """The doctor's free slots by local day, from today (or ``first_day``) to the horizon.
 
-    A bounded number of queries (hours, time off, the doctor's and the patient's appointments),
-    whatever the number of days.
+    A bounded number of queries (hours, time off with the clinic's closures, the doctor's and
+    the patient's appointments), whatever the number of days.
     """
     first = max(first_day or policy.today(now), policy.today(now))
     last = min(last_day or policy.last_day(now), policy.last_day(now))
@@ -361,19 +372,15 @@ async def _offered_slot(
     policy: BookingPolicy,
     now: datetime,
 ) -> Slot:
-    """The slot starting at ``starts_at`` if the doctor's hours, time off, notice and horizon
-    offer it (other appointments aside: the constraint decides those)."""
+    """The slot starting at ``starts_at`` if the doctor's hours, time off, the clinic's
+    closures, notice and horizon offer it (other appointments aside: the constraint decides
+    those)."""
     day = starts_at.astimezone(policy.tz).date()
     lower = _local_midnight(day, policy.tz)
     upper = _local_midnight(day + timedelta(days=1), policy.tz)
-    time_off = await s.execute(
-        select(TimeOff.starts_at, TimeOff.ends_at).where(
-            TimeOff.doctor_id == doctor.user_id, TimeOff.ends_at > lower, TimeOff.starts_at < upper
-        )
-    )
     candidates = free_slots(
         weekly=await weekly_hours(s, doctor.user_id),
-        busy=[Interval(a, b) for a, b in time_off.all()],
+        busy=await _blocked(s, doctor_id=doctor.user_id, start=lower, end=upper),
         slot_minutes=doctor.slot_minutes,
         tz=policy.tz,
         first_day=day,
@@ -431,8 +438,10 @@ async def book(
     by_clinic = actor is not None and actor.user_id != patient_id
     if by_clinic and actor is not None and actor.role not in CLINIC:
         raise NotFound("patient")
-    # A shared lock on the doctor: bookings run side by side, but not across a deactivation or
-    # new time off (which lock the doctor exclusively), so none slips past those checks.
+    # Shared locks on the clinic and the doctor: bookings run side by side, but not across a
+    # closure (which locks the clinic exclusively), a deactivation or new time off (which lock
+    # the doctor exclusively), so none slips past those checks.
+    await lock_clinic(s, shared=True)
     await lock_doctor(s, doctor_id, shared=True)
     doctor = await get_doctor(s, doctor_id, bookable=True)
     # Locking the patient's row serialises their bookings, so the upcoming limit holds.
@@ -560,6 +569,8 @@ async def reschedule(
     The patient moves their own, the doctor theirs, the front desk and admins any (the clinic
     gives ``why``); with ``expected_version``, :class:`ChangedMeanwhile` if it changed since
     the actor was shown it."""
+    # The clinic's lock before the appointment's: a closure that holds it may cancel this one.
+    await lock_clinic(s, shared=True)
     appointment = await _locked(s, appointment_id)
     _check_changeable(
         appointment, actor, policy, now, doctor_may=True, expected_version=expected_version
@@ -956,54 +967,58 @@ async def upcoming_outside_hours(
     """How many upcoming appointments on ``weekday`` lie outside the doctor's hours of that day
     (they stay booked when hours change)."""
     ranges = [r for r in await weekly_hours(s, doctor_id) if r.weekday == weekday]
-    return await _outside(s, doctor_id=doctor_id, weekday=weekday, ranges=ranges, tz=tz, now=now)
+    on_day = await _upcoming_on(s, doctor_id=doctor_id, weekday=weekday, tz=tz, now=now)
+    return len([a for a in on_day if not _within(a, ranges, tz)])
 
 
-async def _outside(
-    s: AsyncSession,
-    *,
-    doctor_id: int,
-    weekday: int,
-    ranges: Sequence[WeeklyRange],
-    tz: ZoneInfo,
-    now: datetime,
-) -> int:
-    outside = 0
-    for appt in await upcoming_for_doctor(s, doctor_id=doctor_id, now=now):
-        local = appt.starts_at.astimezone(tz)
-        if local.weekday() != weekday:
-            continue
-        start = local.hour * 60 + local.minute
-        end = start + int((appt.ends_at - appt.starts_at).total_seconds() // 60)
-        if not any(r.start_minute <= start and end <= r.end_minute for r in ranges):
-            outside += 1
-    return outside
+async def _upcoming_on(
+    s: AsyncSession, *, doctor_id: int, weekday: int, tz: ZoneInfo, now: datetime
+) -> list[AppointmentView]:
+    """The doctor's booked appointments that have not started and fall on ``weekday``."""
+    return [
+        appointment
+        for appointment in await upcoming_for_doctor(s, doctor_id=doctor_id, now=now)
+        if appointment.starts_at.astimezone(tz).weekday() == weekday
+    ]
+
+
+def _within(appointment: AppointmentView, ranges: Sequence[WeeklyRange], tz: ZoneInfo) -> bool:
+    """Whether the appointment lies within one of its weekday's ``ranges``."""
+    local = appointment.starts_at.astimezone(tz)
+    start = local.hour * 60 + local.minute
+    end = start + int((appointment.ends_at - appointment.starts_at).total_seconds() // 60)
+    return any(r.start_minute <= start and end <= r.end_minute for r in ranges)
 
 
 @dataclass(frozen=True)
 class DayHours:
-    """A weekday's hours after a change, and how many upcoming appointments on that weekday now
-    fall outside them (they stay booked)."""
+    """A weekday's hours after a change. ``stranded``: the upcoming appointments on that
+    weekday the change left outside the hours (they were inside before), for the doctor to keep
+    or cancel; ``outside``: how many upcoming appointments on that weekday lie outside the hours
+    now, those kept after earlier changes included. All of them stay booked until cancelled."""
 
     weekday: int
     ranges: list[WeeklyRange]
     outside: int
+    stranded: list[AppointmentView]
 
 
-async def _day_hours(
+async def _changed_day(
     s: AsyncSession,
     *,
     doctor_id: int,
     weekday: int,
+    before: Sequence[WeeklyRange],
     hours: Sequence[WeeklyRange],
     tz: ZoneInfo,
     now: datetime,
 ) -> DayHours:
     ranges = [r for r in hours if r.weekday == weekday]
-    outside = await _outside(
-        s, doctor_id=doctor_id, weekday=weekday, ranges=ranges, tz=tz, now=now
-    )
-    return DayHours(weekday=weekday, ranges=ranges, outside=outside)
+    earlier = [r for r in before if r.weekday == weekday]
+    on_day = await _upcoming_on(s, doctor_id=doctor_id, weekday=weekday, tz=tz, now=now)
+    outside = [a for a in on_day if not _within(a, ranges, tz)]
+    stranded = [a for a in outside if _within(a, earlier, tz)]
+    return DayHours(weekday=weekday, ranges=ranges, outside=len(outside), stranded=stranded)
 
 
 async def set_day_hours(
@@ -1017,20 +1032,51 @@ async def set_day_hours(
 ) -> DayHours:
     """Replace the weekday's hours with ``ranges`` (none: a day off). Ranges that overlap are
     refused with :class:`OverlappingHours` (ranges that only touch are joined); a range outside
-    the day, or of another weekday, with :class:`InvalidHours`."""
+    the day, or of another weekday, with :class:`InvalidHours`.
+
+    The doctor's row is locked first: a booking at the same moment either commits before (and
+    is counted, stranded if the change leaves it outside) or waits and sees the new hours."""
     ordered = sorted(ranges, key=lambda r: (r.start_minute, r.end_minute))
-    for before, after in pairwise(ordered):
-        if after.start_minute < before.end_minute:
-            raise OverlappingHours(before, after)
+    for first, second in pairwise(ordered):
+        if second.start_minute < first.end_minute:
+            raise OverlappingHours(first, second)
+    await lock_doctor(s, doctor_id)
+    before = await weekly_hours(s, doctor_id)
     hours = await replace_hours(s, doctor_id=doctor_id, ranges=ordered, weekday=weekday)
-    return await _day_hours(s, doctor_id=doctor_id, weekday=weekday, hours=hours, tz=tz, now=now)
+    return await _changed_day(
+        s, doctor_id=doctor_id, weekday=weekday, before=before, hours=hours, tz=tz, now=now
+    )
 
 
 async def add_day_range(
     s: AsyncSession, *, doctor_id: int, add: WeeklyRange, tz: ZoneInfo, now: datetime
 ) -> DayHours:
-    """Add one range to its weekday, joined with those it overlaps or touches."""
+    """Add one range to its weekday, joined with those it overlaps or touches (which strands
+    nothing: the day's hours only grow)."""
+    await lock_doctor(s, doctor_id)
+    before = await weekly_hours(s, doctor_id)
     hours = await add_hours(s, doctor_id=doctor_id, add=add)
-    return await _day_hours(
-        s, doctor_id=doctor_id, weekday=add.weekday, hours=hours, tz=tz, now=now
+    return await _changed_day(
+        s, doctor_id=doctor_id, weekday=add.weekday, before=before, hours=hours, tz=tz, now=now
+    )
+
+
+# --- clinic-wide --------------------------------------------------------------------------------
+
+
+async def booked_in_range(
+    s: AsyncSession, *, start: datetime, end: datetime, now: datetime
+) -> list[AppointmentView]:
+    """Every doctor's booked, not yet started appointments overlapping start..end, by start
+    (a range scan of the clinic-wide index of booked appointments)."""
+    return await _views_of(
+        s,
+        _views()
+        .where(
+            IS_BOOKED,
+            Appointment.starts_at > max(now, start - MAX_APPOINTMENT),
+            Appointment.starts_at < end,
+            Appointment.ends_at > start,
+        )
+        .order_by(Appointment.starts_at, Appointment.id),
     )

@@ -232,6 +232,24 @@ class TimeOff(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
+class ClinicClosure(Base):
+    """A dated closure of the whole clinic (a holiday: whole days, or part of a day): no doctor
+    is bookable in it."""
+
+    __tablename__ = "clinic_closures"
+    __table_args__ = (
+        CheckConstraint("starts_at < ends_at", name="range_valid"),
+        Index("ix_clinic_closures_ends_at", "ends_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    whole_days: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+
+
 class Appointment(Base):
     """Never deleted. No two live (not cancelled) appointments of a doctor, or of a patient,
     overlap: exclusion constraints in the migration enforce it (ranges of the id avoid the need

@@ -36,6 +36,7 @@ from db.booking import (
     reschedule,
 )
 from db.clock import FrozenClock
+from db.closures import Closed, close_clinic
 from db.doctors import (
     DoctorInactive,
     DoctorView,
@@ -49,7 +50,7 @@ from db.doctors import (
 )
 from db.engine import make_session_factory
 from db.errors import DomainError
-from db.models import Appointment, Doctor, Role, Specialty, TimeOff, User
+from db.models import Appointment, ClinicClosure, Doctor, Role, Specialty, TimeOff, User
 from tests.conftest import START, make_settings
 from tests.factories import make_doctor
 from tests.races import Attempt, contend
@@ -85,6 +86,7 @@ async def committed(engine: AsyncEngine) -> AsyncIterator[Services]:
 async def _remove_everything(services: Services) -> None:
     async with services.transaction() as s:
         ours = select(User.id).where(User.email.like(f"%@{DOMAIN}")).scalar_subquery()
+        await s.execute(delete(ClinicClosure).where(ClinicClosure.created_by.in_(ours)))
         await s.execute(
             delete(Appointment).where(
                 or_(Appointment.doctor_id.in_(ours), Appointment.patient_id.in_(ours))
@@ -424,3 +426,84 @@ async def test_two_admins_reactivate_a_doctor_at_once(committed: Services) -> No
     assert sorted(outcome.was_active for outcome in contest.wins()) == [False, True]
     async with committed.session_factory() as s:
         assert (await get_doctor(s, doctor.user_id, bookable=True)).active
+
+
+def closing(
+    services: Services, admin: User, start: datetime, end: datetime, shown: set[int]
+) -> Attempt[Closed]:
+    async def attempt(s: AsyncSession) -> Closed:
+        return await close_clinic(
+            s,
+            starts_at=start,
+            ends_at=end,
+            whole_days=False,
+            shown=shown,
+            actor=Actor(admin.id, Role.ADMIN),
+            policy=policy_of(services.settings),
+            now=services.clock.now(),
+        )
+
+    return attempt
+
+
+async def closures_count(services: Services) -> int:
+    async with services.session_factory() as s:
+        return int(await s.scalar(select(func.count()).select_from(ClinicClosure)) or 0)
+
+
+async def test_a_closure_and_a_booking_inside_it_never_both_go_through(
+    committed: Services,
+) -> None:
+    doctor, (patient,) = await clinic(committed, 1)
+    admin = await an_admin(committed)
+
+    contest = await contend(
+        committed,
+        [
+            closing(committed, admin, dec(2, 9), dec(2, 13), set()),
+            booking(committed, patient, doctor, dec(2, 10)),
+        ],
+    )
+
+    assert contest.waited == 1  # one of them waited on the clinic's lock
+    closed, booked = contest.outcomes
+    live = [a for a in await appointments_of(committed, doctor) if a.status == "booked"]
+    if isinstance(booked, DomainError):  # the closure came first: the booking saw it
+        assert isinstance(booked, SlotUnavailable)
+        assert isinstance(closed, Closed) and closed.closure is not None
+        assert (await closures_count(committed), live) == (1, [])
+    else:  # the booking came first: the closure saw it and changed nothing
+        assert isinstance(closed, Closed) and [a.id for a in closed.unseen] == [booked.id]
+        assert await closures_count(committed) == 0 and [a.id for a in live] == [booked.id]
+
+
+async def test_a_move_out_of_a_closure_racing_it_is_never_cancelled_by_it(
+    committed: Services,
+) -> None:
+    doctor, (ana,) = await clinic(committed, 1)
+    admin = await an_admin(committed)
+    [held] = (await contend(committed, [booking(committed, ana, doctor, dec(2, 10))])).wins()
+
+    contest = await contend(
+        committed,
+        [
+            closing(committed, admin, dec(2, 9), dec(2, 13), {held.id}),
+            moving(committed, ana, held.id, dec(3, 10)),
+        ],
+    )
+
+    # The move holds the clinic's lock before the appointment's: they take turns, and the
+    # closure cancels the appointment only where it still lies inside the closure.
+    assert contest.waited == 1
+    closed, moved = contest.outcomes
+    assert isinstance(closed, Closed) and closed.closure is not None
+    [row] = await appointments_of(committed, doctor)
+    if isinstance(moved, DomainError):  # closed first: the move found it cancelled
+        assert isinstance(moved, NotChangeable)
+        assert (row.status, row.starts_at, row.cancel_reason) == (
+            "cancelled", dec(2, 10), "closure",
+        )  # fmt: skip
+        assert [a.id for a in closed.cancelled] == [held.id]
+    else:  # moved first: out of the closure, which then had nothing to cancel
+        assert (row.status, row.starts_at) == ("booked", dec(3, 10))
+        assert closed.cancelled == []

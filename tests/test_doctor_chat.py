@@ -618,7 +618,7 @@ async def test_the_end_picker_offers_only_later_times(harness: Harness) -> None:
     assert (4, 540, 1020) in await hours_of(harness, house.user_id)
 
 
-async def test_clearing_a_day_keeps_its_appointments_and_says_so(harness: Harness) -> None:
+async def test_clearing_a_day_lists_its_appointments_to_keep_or_cancel(harness: Harness) -> None:
     house, chat = await doctor_in_chat(harness)
     ana = await patient(harness, "ana@example.com", "Ana García")
     booked = await book(harness, ana, house, at(8, 10))  # next Tuesday
@@ -628,10 +628,20 @@ async def test_clearing_a_day_keeps_its_appointments_and_says_so(harness: Harnes
     await chat.press("Tuesday")
     await chat.press("Clear day")
 
-    assert lines_of(view)[:2] == [
+    assert lines_of(view) == [
         "✅ Tuesday cleared.",
-        "ℹ️ 1 upcoming appointment(s) on Tuesday now fall outside your hours. "
-        "They stay booked: see /schedule.",
+        "",
+        "⚠️ 1 upcoming appointment(s) on Tuesday now fall outside your hours (Europe/Madrid):",
+        "1. Tue 8 Dec 10:00 — Ana García",
+        "",
+        "Keep them booked, or cancel them and tell the patients?",
+    ]
+    assert view.button_texts == ["✔ Keep 1", "✖ Cancel 1 and tell the patient"]
+    await chat.press("✔ Keep 1")
+    assert lines_of(view) == [
+        "✔ Kept: Tue 8 Dec 10:00 — Ana García.",
+        "",
+        "Tuesday (Europe/Madrid): no hours (day off)",
     ]
     assert (await appointment(harness, booked.id)).status == "booked"
 
@@ -1169,11 +1179,15 @@ async def test_typed_weekdays_hours_and_times_in_english(harness: Harness) -> No
     await chat.press("Edit a day")
     assert (await chat.send("tue"))[-1].text == "Tuesday (Europe/Madrid): 09:00–17:00"
 
-    # Hours typed as ranges replace the day's.
-    assert lines_of((await chat.send("9-13, 14:30–15:30"))[-1]) == [
+    # Hours typed as ranges replace the day's; the appointment they leave out is kept, typed.
+    assert lines_of((await chat.send("9-13, 14:30–15:30"))[-1])[:4] == [
         "✅ Tuesday: 09:00–13:00, 14:30–15:30.",
-        "ℹ️ 1 upcoming appointment(s) on Tuesday now fall outside your hours. "
-        "They stay booked: see /schedule.",
+        "",
+        "⚠️ 1 upcoming appointment(s) on Tuesday now fall outside your hours (Europe/Madrid):",
+        "1. Tue 8 Dec 16:00 — Ana García",
+    ]
+    assert lines_of((await chat.send("keep"))[-1]) == [
+        "✔ Kept: Tue 8 Dec 16:00 — Ana García.",
         "",
         "Tuesday (Europe/Madrid): 09:00–13:00, 14:30–15:30",
     ]

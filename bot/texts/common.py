@@ -53,6 +53,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "the last 8 weeks per doctor as a chart, and a month's appointments as a CSV file",
         "las últimas 8 semanas por médico en un gráfico, y las citas de un mes en un archivo CSV",
     ),
+    "help.line.closures": (
+        "close the clinic on holidays (whole days or part of a day)",
+        "cerrar la clínica en festivos (días completos o parte de un día)",
+    ),
     "menu.start": ("Welcome", "Bienvenida"),
     "menu.help": ("What I can do", "Qué puedo hacer"),
     "menu.register": ("Create a patient account", "Crear una cuenta de paciente"),
@@ -69,6 +73,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "menu.doctors": ("Doctors", "Médicos"),
     "menu.reminders": ("Reminder delivery", "Envío de recordatorios"),
     "menu.stats": ("Weekly figures (chart, CSV)", "Cifras semanales (gráfico, CSV)"),
+    "menu.closures": ("Clinic closures", "Cierres de la clínica"),
     "language.choose": ("Choose your language:", "Elige tu idioma:"),
     "language.set": ("Language set to English.", "Idioma cambiado a español."),
     "language.en": ("English", "English"),
@@ -128,6 +133,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "conversation.booking": ("booking", "reserva"),
     "conversation.hours": ("change of hours", "cambio de horario"),
     "conversation.adddoctor": ("new doctor", "alta de médico"),
+    "conversation.closures": ("clinic closure", "cierre de la clínica"),
     "common.expects_text": (
         "Please type your answer as a text message, or /cancel.",
         "Escribe tu respuesta como mensaje de texto, o /cancel.",

@@ -94,7 +94,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "hours.edit_day": ("Edit a day", "Editar un día"),
     "hours.add_time_off": ("Add time off", "Añadir ausencia"),
     "hours.remove_time_off": ("Remove time off", "Quitar ausencia"),
-    "hours.back": ("« Back", "« Volver"),
     "hours.done": ("Done", "Hecho"),
     "hours.no_profile": (
         "Your account has no doctor profile. Please contact the clinic.",
@@ -115,10 +114,49 @@ TEXTS: dict[str, tuple[str, str]] = {
     "hours.cleared": ("✅ {weekday} cleared.", "✅ {weekday} sin horario."),
     "hours.range_added": ("✅ Added {start}–{end}.", "✅ Añadido {start}–{end}."),
     "hours.outside_note": (
-        "ℹ️ {count} upcoming appointment(s) on {weekday} now fall outside your hours. "
-        "They stay booked: see /schedule.",
-        "ℹ️ {count} cita(s) próxima(s) del {weekday} quedan ahora fuera de tu horario. "
-        "Siguen reservadas: consulta /schedule.",
+        "ℹ️ {count} upcoming appointment(s) on {weekday} you kept are outside your hours: "
+        "see /schedule.",
+        "ℹ️ {count} cita(s) próxima(s) del {weekday} que mantuviste están fuera de tu horario: "
+        "consulta /schedule.",
+    ),
+    # --- visits a change of hours left outside them ---------------------------------------------
+    "hours.stranded": (
+        "⚠️ {count} upcoming appointment(s) on {weekday} now fall outside your hours "
+        "({zone}):\n{lines}\n\nKeep them booked, or cancel them and tell the patients?",
+        "⚠️ {count} cita(s) próxima(s) del {weekday} quedan ahora fuera de tu horario "
+        "({zone}):\n{lines}\n\n¿Las mantienes, o las cancelas y se avisa a los pacientes?",
+    ),
+    "hours.stranded_line": ("{number}. {what}", "{number}. {what}"),
+    "hours.keep_one": ("✔ Keep {number}", "✔ Mantener {number}"),
+    "hours.cancel_one": (
+        "✖ Cancel {number} and tell the patient",
+        "✖ Cancelar {number} y avisar al paciente",
+    ),
+    "hours.keep_all": ("✔ Keep all", "✔ Mantener todas"),
+    "hours.cancel_all": (
+        "✖ Cancel all {count} and tell the patients",
+        "✖ Cancelar las {count} y avisar a los pacientes",
+    ),
+    "hours.kept_one": ("✔ Kept: {what}.", "✔ Se mantiene: {what}."),
+    "hours.cancelled_one": (
+        "✖ Cancelled: {what}. The patient is told.",
+        "✖ Cancelada: {what}. Se avisa al paciente.",
+    ),
+    "hours.kept_all": (
+        "✔ {count} appointment(s) kept outside your hours: see /schedule.",
+        "✔ {count} cita(s) mantenida(s) fuera de tu horario: consulta /schedule.",
+    ),
+    "hours.cancelled_all": (
+        "✖ {count} appointment(s) cancelled. The patients are told.",
+        "✖ {count} cita(s) cancelada(s). Se avisa a los pacientes.",
+    ),
+    "hours.stranded_gone": (
+        "That appointment is no longer booked.",
+        "Esa cita ya no está reservada.",
+    ),
+    "hours.stranded_none": (
+        "No appointments are left to decide on.",
+        "No quedan citas por decidir.",
     ),
     "hours.weekday_hint": (
         "I didn't catch that. Choose a day of the week (or type one, e.g. monday), or type a "
@@ -147,6 +185,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Ese tramo no es válido; no se ha cambiado nada.",
     ),
     # --- time pickers ---------------------------------------------------------------------------
+    "pick.back": ("« Back", "« Volver"),
     "pick.range_title": (
         "New range on {weekday} ({zone}).",
         "Nuevo tramo del {weekday} ({zone}).",

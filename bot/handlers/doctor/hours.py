@@ -3,8 +3,9 @@
 /hours shows the overview; its buttons start a change (a conversation on that message): edit a
 day of the week (add a range with the time picker, clear the day, or type its hours as
 "9-13, 14:30-18"), add time off (:mod:`time_off`) or remove it (:mod:`time_off_removal`).
-Every change is one use case in the update's one transaction; upcoming appointments stay booked
-when hours change, and the doctor is told how many now fall outside them.
+Every change is one use case in the update's one transaction. A change that leaves upcoming
+visits outside the hours lists them, to keep or to cancel with the patients told
+(:mod:`hours_stranded`).
 """
 
 from __future__ import annotations
@@ -16,26 +17,24 @@ from bot.choices import Choice, Screen, match, rows_of
 from bot.context import ClinicContext
 from bot.conversation import Conversation, Step
 from bot.formatting import hhmm
-from bot.handlers.doctor import time_off, time_off_removal
+from bot.handlers.doctor import hours_stranded, time_off, time_off_removal
 from bot.handlers.doctor.shared import (
     DOCTORS,
     BadRanges,
     HoursDraft,
     HoursState,
-    Purpose,
     Result,
-    back_choice,
     finish_change,
-    lead,
     overview_screen,
     parse_ranges,
     ranges_text,
     weekday_name,
 )
-from bot.handlers.doctor.time_picker import TimePicker, open_picker
+from bot.handlers.pickers.dates import back_choice
+from bot.handlers.pickers.time_picker import Purpose
 from bot.routes import Button, Command, Routes
 from bot.texts import LANGUAGES, t
-from db.booking import DayHours, add_day_range, set_day_hours
+from db.booking import set_day_hours
 from db.doctors import InvalidHours, OverlappingHours, get_doctor, weekly_hours
 from db.errors import NotFound
 from db.slots import WeeklyRange
@@ -145,21 +144,21 @@ async def type_day_and_hours(update: Update, context: ClinicContext, draft: Hour
     if not isinstance(data, HoursWeekday):
         context.note("hours.weekday_hint")
         return HoursState.WEEKDAY
-    if await _set_typed(context, data.weekday, text[cut:]) is None:
-        return HoursState.WEEKDAY
     draft.weekday = data.weekday
-    return HoursState.DAY
+    changed = await _set_typed(context, draft, text[cut:])
+    return changed if changed is not None else HoursState.WEEKDAY
 
 
 async def type_hours(update: Update, context: ClinicContext, draft: HoursDraft) -> Result:
     """The day's hours typed as ranges ("9-13, 14:30-18"): they replace the day's ranges."""
-    await _set_typed(context, draft.weekday or 0, context.text or "")
-    return HoursState.DAY
+    changed = await _set_typed(context, draft, context.text or "")
+    return changed if changed is not None else HoursState.DAY
 
 
-async def _set_typed(context: ClinicContext, weekday: int, text: str) -> DayHours | None:
-    """Set ``weekday``'s hours to the ranges in ``text``; ``None`` (and the reason noted above
-    the step's screen) when they can't be used."""
+async def _set_typed(context: ClinicContext, draft: HoursDraft, text: str) -> Result:
+    """Set the draft weekday's hours to the ranges in ``text``: the step to go to; ``None``
+    (and the reason noted above the step's screen) when they can't be used."""
+    weekday = draft.weekday or 0
     name = weekday_name(context, weekday)
     echo = text.strip() if len(text.strip()) <= ECHO else text.strip()[: ECHO - 1] + "…"
     try:
@@ -191,21 +190,12 @@ async def _set_typed(context: ClinicContext, weekday: int, text: str) -> DayHour
         context.note("hours.typed_invalid", text=echo)
         return None
     done = context.t("hours.day_set", weekday=name, ranges=ranges_text(context, changed.ranges))
-    _note_outside(context, done, changed)
-    return changed
-
-
-def _note_outside(context: ClinicContext, done: str, changed: DayHours) -> None:
-    """``done`` above the day, and how many upcoming appointments now fall outside its hours."""
-    if not changed.outside:
-        lead(context, done)
-        return
-    name = weekday_name(context, changed.weekday)
-    lead(context, done, context.t("hours.outside_note", count=changed.outside, weekday=name))
+    return hours_stranded.strand(context, draft, done, changed)
 
 
 async def clear_day(update: Update, context: ClinicContext, draft: HoursDraft) -> Result:
-    """Clear day: the weekday has no hours any more (its appointments stay booked)."""
+    """Clear day: the weekday has no hours any more (its visits are listed, to keep or
+    cancel)."""
     weekday = draft.weekday or 0
     changed = await set_day_hours(
         context.db,
@@ -215,38 +205,14 @@ async def clear_day(update: Update, context: ClinicContext, draft: HoursDraft) -
         tz=context.settings.timezone,
         now=context.now,
     )
-    _note_outside(
-        context, context.t("hours.cleared", weekday=weekday_name(context, weekday)), changed
-    )
-    return HoursState.DAY
+    done = context.t("hours.cleared", weekday=weekday_name(context, weekday))
+    return hours_stranded.strand(context, draft, done, changed)
 
 
 async def add_range(update: Update, context: ClinicContext, draft: HoursDraft) -> Result:
-    """Add a range: pick its start and end."""
-    return open_picker(draft, Purpose.RANGE, back_to=HoursState.DAY)
+    """Add a range: pick its start and end (:mod:`weekly_range`)."""
+    return time_off.SPAN.time.open(draft, Purpose.RANGE)
 
-
-async def range_picked(context: ClinicContext, draft: HoursDraft, start: int, end: int) -> Result:
-    """The time picker's start and end of a new range: added to the weekday."""
-    weekday = draft.weekday or 0
-    try:
-        changed = await add_day_range(
-            context.db,
-            doctor_id=context.me.user_id,
-            add=WeeklyRange(weekday, start, end),
-            tz=context.settings.timezone,
-            now=context.now,
-        )
-    except InvalidHours:
-        context.note("hours.invalid")
-        return HoursState.DAY
-    _note_outside(
-        context, context.t("hours.range_added", start=hhmm(start), end=hhmm(end)), changed
-    )
-    return HoursState.DAY
-
-
-PICKER = TimePicker({Purpose.RANGE: range_picked, Purpose.TIME_OFF: time_off.part_picked})
 
 HOURS = Conversation(
     "hours",
@@ -263,9 +229,9 @@ HOURS = Conversation(
             {HoursAddRange: add_range, HoursClearDay: clear_day, HoursDone: finish_change},
             text=type_hours,
         ),
-        **PICKER.steps(),
         **time_off.STEPS,
         **time_off_removal.STEPS,
+        **hours_stranded.STEPS,
     },
     roles=DOCTORS,
 )

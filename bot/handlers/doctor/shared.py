@@ -1,35 +1,36 @@
 """What the doctor journeys share: the /hours conversation's states and draft, the overview a
-change returns to, and how hours, days and time off are written and read back when typed."""
+change returns to, and how hours are written and read back when typed."""
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from telegram import Update
 
-from bot.callbacks import CallbackData, HoursAction
-from bot.choices import Choice, Screen, normalise, parse_time
+from bot.callbacks import HoursAction
+from bot.choices import Choice, Screen, parse_time
 from bot.context import ClinicContext
 from bot.conversation import END, Ended
-from bot.formatting import day_label, hhmm
+from bot.formatting import hhmm
+from bot.handlers.pickers.dates import MIDNIGHT, describe_span
+
+# Re-exported for the doctor journeys that read and write dates.
+from bot.handlers.pickers.dates import label as label
+from bot.handlers.pickers.dates import parse_day as parse_day
+from bot.handlers.pickers.dates import today as today
+from bot.handlers.pickers.span_picker import SpanDraft
 from bot.routes import roles
-from bot.texts import LANGUAGES, Raw, t
+from bot.texts import Raw
 from db.doctors import hours_overview
 from db.errors import NotFound
 from db.models import Role
 from db.slots import WeeklyRange
 
 DOCTORS = roles(Role.DOCTOR)
-MIDNIGHT = 24 * 60
 # The overview lists at most this many entries of time off (Remove time off pages through all).
 OVERVIEW_TIME_OFF = 15
-BACK_KEYS = ("back", "volver", "atras")
-EARLIER_KEYS = ("earlier", "previous", "before", "antes", "anterior")
-LATER_KEYS = ("later", "next", "more", "despues", "siguiente", "mas")
 
 
 class HoursState(StrEnum):
@@ -44,62 +45,28 @@ class HoursState(StrEnum):
     OFF_LAST = "off_last"  # the last whole day
     OFF_CONFIRM = "off_confirm"  # block it and cancel the appointments in it?
     OFF_REMOVE = "off_remove"  # which time off to remove
-
-
-class Purpose(StrEnum):
-    """What the time picker picks a start and an end for."""
-
-    RANGE = "range"  # a weekly range of the draft's weekday
-    TIME_OFF = "time_off"  # part of the draft's first day off
-
-
-class Edge(StrEnum):
-    START = "start"
-    END = "end"
+    STRANDED = "stranded"  # keep or cancel the visits a change of hours left outside them
 
 
 @dataclass
-class HoursDraft:
+class HoursDraft(SpanDraft):
+    """A change of hours or time off: the weekday edited, the time off being added (the
+    pickers' fields, :class:`SpanDraft`), the page of time off to remove, and the visits a
+    change of hours left outside them."""
+
     weekday: int | None = None
-    # The date picker: the first day off, and the first day on the picker's page.
-    first: date | None = None
-    page: date | None = None
-    # The time picker (a sub-flow): what it picks for, the step its « Back returns to, and
-    # what it has so far.
-    purpose: Purpose | None = None
-    back_to: HoursState | None = None
-    edge: Edge = Edge.START
-    start: int | None = None
-    hour: int | None = None
-    # The time to block, and the appointments in it the doctor has been shown.
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
-    whole_days: bool = False
-    shown: list[int] = field(default_factory=list)
-    shown_changed: bool = False  # the appointments in it changed since the doctor last looked
     # The page of the list of time off to remove.
     remove_page: int = 0
+    # The visits a change of the weekday's hours left outside them, still to keep or cancel,
+    # and the page of that list shown.
+    stranded: list[int] = field(default_factory=list)
+    stranded_page: int = 0
 
 
 Result = HoursState | Ended | None
 
 
 # --- writing ------------------------------------------------------------------------------------
-
-
-def label(context: ClinicContext, key: str, /, **values: object) -> str:
-    """A button label from the catalog (labels are plain text, never HTML)."""
-    return html.unescape(context.t(key, **values))
-
-
-def today(context: ClinicContext) -> date:
-    return context.now.astimezone(context.settings.timezone).date()
-
-
-def date_label(language: str, day: date, this_day: date) -> str:
-    """``Tue 8 Dec``, with the year when it is not this year's."""
-    text = day_label(language, day)
-    return text if day.year == this_day.year else f"{text} {day.year}"
 
 
 def weekday_name(context: ClinicContext, weekday: int) -> str:
@@ -112,52 +79,9 @@ def ranges_text(context: ClinicContext, ranges: list[WeeklyRange]) -> str:
     return ", ".join(f"{hhmm(r.start_minute)}–{hhmm(r.end_minute)}" for r in ranges)
 
 
-def describe_off(
-    context: ClinicContext, starts_at: datetime, ends_at: datetime, whole_days: bool
-) -> str:
-    """``Tue 8 Dec – Wed 9 Dec (whole days)``, ``Thu 10 Dec, 09:00–12:00`` (plain text)."""
-    language, tz, this_day = context.lang, context.settings.timezone, today(context)
-    start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
-    if whole_days:
-        first, last = start.date(), (end - timedelta(days=1)).date()
-        if first == last:
-            return label(context, "off.whole_day", date=date_label(language, first, this_day))
-        return label(
-            context,
-            "off.whole_days",
-            first=date_label(language, first, this_day),
-            last=date_label(language, last, this_day),
-        )
-    end_minute, end_day = end.hour * 60 + end.minute, end.date()
-    if end_minute == 0 and end_day > start.date():
-        end_minute, end_day = MIDNIGHT, end_day - timedelta(days=1)
-    start_text = hhmm(start.hour * 60 + start.minute)
-    if end_day == start.date():
-        return label(
-            context,
-            "off.same_day",
-            date=date_label(language, start.date(), this_day),
-            start=start_text,
-            end=hhmm(end_minute),
-        )
-    return label(
-        context,
-        "off.span",
-        first=date_label(language, start.date(), this_day),
-        start=start_text,
-        last=date_label(language, end_day, this_day),
-        end=hhmm(end_minute),
-    )
-
-
 def lead(context: ClinicContext, *lines: str) -> None:
     """Lines (HTML) shown above the screen of the step the handler returns."""
     context.lead = "\n".join(line for line in lines if line)
-
-
-def back_choice(context: ClinicContext, data: CallbackData) -> Choice:
-    """« Back (typed: "back", "volver")."""
-    return Choice(context.t("hours.back"), data, BACK_KEYS)
 
 
 # --- the overview a change returns to -----------------------------------------------------------
@@ -178,7 +102,7 @@ async def overview_screen(context: ClinicContext) -> Screen:
     off_lines = [
         context.t(
             "hours.time_off_line",
-            what=describe_off(context, row.starts_at, row.ends_at, row.whole_days),
+            what=describe_span(context, row.starts_at, row.ends_at, row.whole_days),
         )
         for row in found.time_off[:OVERVIEW_TIME_OFF]
     ] or [context.t("hours.no_time_off")]
@@ -259,58 +183,3 @@ def parse_ranges(text: str) -> list[tuple[int, int]] | None:
             raise BadRanges(match[0])
         ranges.append((start, end))
     return ranges
-
-
-def _month_names() -> dict[str, int]:
-    names: dict[str, int] = {}
-    for month in range(1, 13):
-        for language in LANGUAGES:
-            for key in (f"date.month.{month}", f"date.month_short.{month}"):
-                names[normalise(t(language, key))] = month
-    return names
-
-
-_MONTHS = _month_names()
-_DATE_FILLER = {"de", "of", "the", "del", "el"}
-_RELATIVE = {"today": 0, "hoy": 0, "tomorrow": 1, "manana": 1, "pasado manana": 2}
-
-
-def _month(word: str) -> int | None:
-    if word in _MONTHS:
-        return _MONTHS[word]
-    found = {month for name, month in _MONTHS.items() if len(word) >= 3 and name.startswith(word)}
-    return found.pop() if len(found) == 1 else None
-
-
-def parse_day(text: str, this_day: date) -> date | None:
-    """The date in ``"24/12"``, ``"2026-12-24"``, ``"24 Dec"``, ``"24 de diciembre"``,
-    ``"tomorrow"``; without a year, the next such day from ``this_day``. ``None`` when the text
-    is not one."""
-    said = normalise(text)
-    if said in _RELATIVE:
-        return this_day + timedelta(days=_RELATIVE[said])
-    words = [w for w in said.split() if w not in _DATE_FILLER]
-    numbers = [w for w in words if w.isdigit()]
-    months = [w for w in words if not w.isdigit()]
-    if len(months) > 1 or not 1 <= len(numbers) <= 3:
-        return None
-    if months:
-        month = _month(months[0])
-        if month is None or len(numbers) > 2:
-            return None
-        day, year = int(numbers[0]), (numbers[1] if len(numbers) == 2 else None)
-    elif len(numbers) == 3 and len(numbers[0]) == 4:
-        year, month, day = numbers[0], int(numbers[1]), int(numbers[2])
-    elif len(numbers) >= 2:
-        day, month = int(numbers[0]), int(numbers[1])
-        year = numbers[2] if len(numbers) == 3 else None
-    else:
-        return None
-    try:
-        if year is not None:
-            full = int(year) + (2000 if len(year) == 2 else 0)
-            return date(full, month, day)
-        found = date(this_day.year, month, day)
-        return found if found >= this_day else date(this_day.year + 1, month, day)
-    except ValueError:
-        return None

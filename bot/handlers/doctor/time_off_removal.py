@@ -12,16 +12,12 @@ from bot.callbacks import HoursDone, OffRemove, OffRemovePage
 from bot.choices import Choice, Screen, day_keys
 from bot.context import ClinicContext
 from bot.conversation import Step
-from bot.handlers.doctor.shared import (
+from bot.handlers.doctor.shared import HoursDraft, HoursState, Result, finish_change, leave_change
+from bot.handlers.pickers.dates import (
     EARLIER_KEYS,
     LATER_KEYS,
-    HoursDraft,
-    HoursState,
-    Result,
     back_choice,
-    describe_off,
-    finish_change,
-    leave_change,
+    describe_span,
     today,
 )
 from db.doctors import remove_time_off, upcoming_time_off
@@ -39,7 +35,7 @@ async def remove_screen(update: Update, context: ClinicContext, draft: HoursDraf
     rows = [
         [
             Choice(
-                describe_off(context, row.starts_at, row.ends_at, row.whole_days),
+                describe_span(context, row.starts_at, row.ends_at, row.whole_days),
                 OffRemove(flow=flow, time_off=row.id),
                 day_keys(row.starts_at.astimezone(tz).date(), this_day),
             )
@@ -91,7 +87,7 @@ async def remove_entry(update: Update, context: ClinicContext, draft: HoursDraft
     except NotFound:
         context.alert("off.not_found")
         return None
-    what = describe_off(context, removed.starts_at, removed.ends_at, removed.whole_days)
+    what = describe_span(context, removed.starts_at, removed.ends_at, removed.whole_days)
     return await leave_change(context, context.t("off.removed", what=what))
 
 

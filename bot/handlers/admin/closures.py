@@ -1,0 +1,194 @@
+"""/closures (admins): the clinic's closures — holidays, whole days or part of a day — in which
+no doctor can be booked, and the conversation that adds or removes one.
+
+Adding: the first day (a week of days a page, or a date typed: "24/12", "24 de diciembre",
+"tomorrow"), whole day(s) or part of the day, then the last day or the start and end (the span's
+pickers, shared with a doctor's time off). Every doctor's appointments in that time are listed
+first; closing cancels them once the admin confirms, with the patients told, and the database
+checks again, under the clinic's lock, that no other one was booked there meanwhile. Removing:
+:mod:`closures_removal`.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.callbacks import (
+    ClosureBack,
+    ClosureConfirm,
+    ClosureDay,
+    ClosureDaysPage,
+    ClosureDone,
+    ClosureHour,
+    ClosureKind,
+    ClosureMinute,
+    ClosuresAction,
+    ClosureTimeBack,
+)
+from bot.choices import NO, YES, Choice, Screen
+from bot.context import ClinicContext
+from bot.conversation import Conversation, Step
+from bot.formatting import policy_of, when_short
+from bot.handlers.admin import closures_removal
+from bot.handlers.admin.closures_shared import (
+    ADMINS,
+    ClosureDraft,
+    ClosureState,
+    Result,
+    finish,
+    leave,
+    overview_screen,
+)
+from bot.handlers.pickers.dates import BACK_KEYS, describe_span, label
+from bot.handlers.pickers.span_picker import SpanButtons, SpanPicker, SpanSteps, SpanTexts
+from bot.handlers.pickers.time_picker import TimeButtons
+from bot.routes import Button, Command, Routes
+from bot.texts import Raw
+from db.booking import Actor, appointment_views
+from db.closures import InvalidClosure, close_clinic
+
+# At most this many appointments are listed when asking to close.
+CONFLICT_LINES = 25
+
+
+# --- /closures and the overview's buttons -------------------------------------------------------
+
+
+async def show_closures(update: Update, context: ClinicContext) -> None:
+    """/closures: the upcoming clinic closures, with buttons to add or remove one."""
+    if context.turn.conversation is CLOSURES:
+        context.turn.end()  # a change left open is dropped: /closures starts over
+    context.show(await overview_screen(context))
+
+
+async def start_change(update: Update, context: ClinicContext) -> ClosureState | None:
+    """Add a closure / Remove a closure: begin that change on this message."""
+    if context.payload(ClosuresAction).action == "r":
+        return await closures_removal.start_removing(context)
+    return SPAN.begin(context, ClosureDraft())
+
+
+# --- closing ------------------------------------------------------------------------------------
+
+
+async def conflicts_screen(update: Update, context: ClinicContext, draft: ClosureDraft) -> Screen:
+    """Every doctor's appointments in the time to close, and whether to close and cancel them."""
+    if draft.starts_at is None or draft.ends_at is None:
+        return await SPAN.first_day_screen(update, context, draft)
+    flow, tz = context.turn.flow, context.settings.timezone
+    found = await appointment_views(context.db, draft.shown)
+    booked = sorted(found.values(), key=lambda a: (a.starts_at, a.id))
+    lines = [
+        context.t(
+            "closures.conflict_line",
+            when=when_short(context.lang, a.starts_at, tz),
+            doctor=a.doctor_name,
+            patient=a.patient_name,
+        )
+        for a in booked[:CONFLICT_LINES]
+    ]
+    if len(booked) > CONFLICT_LINES:
+        lines.append(context.t("off.more", count=len(booked) - CONFLICT_LINES))
+    text = context.t(
+        "closures.conflicts",
+        count=len(booked),
+        what=describe_span(context, draft.starts_at, draft.ends_at, draft.whole_days),
+        zone=tz.key,
+        lines=Raw("\n".join(lines)),
+    )
+    if draft.shown_changed:
+        text = context.t("off.conflicts_changed", rest=Raw(text))
+    rows = [
+        [
+            Choice(
+                label(context, "closures.confirm", count=len(booked)),
+                ClosureConfirm(flow=flow, answer="y"),
+                YES,
+            )
+        ],
+        [Choice(context.t("pick.back"), ClosureConfirm(flow=flow, answer="n"), (*NO, *BACK_KEYS))],
+    ]
+    return Screen(text, rows)
+
+
+async def confirm_closing(update: Update, context: ClinicContext, draft: ClosureDraft) -> Result:
+    """Close and cancel (the appointments shown, in one go), or « Back: nothing is changed."""
+    if context.payload(ClosureConfirm).answer == "n":
+        return await leave(context, context.t("off.nothing_changed"))
+    return await _close(context, draft)
+
+
+async def _close(context: ClinicContext, draft: ClosureDraft) -> Result:
+    """Close the clinic in the draft's time if every appointment booked in it has been shown
+    to the admin (cancelling those, and telling the patients once committed); otherwise show
+    them and ask."""
+    if draft.starts_at is None or draft.ends_at is None:
+        return ClosureState.FIRST
+    me = context.me
+    try:
+        outcome = await close_clinic(
+            context.db,
+            starts_at=draft.starts_at,
+            ends_at=draft.ends_at,
+            whole_days=draft.whole_days,
+            shown=set(draft.shown),
+            actor=Actor(me.user_id, me.role),
+            policy=policy_of(context.settings),
+            now=context.now,
+        )
+    except InvalidClosure:
+        return await leave(context, context.t("off.invalid"))
+    if outcome.unseen:
+        draft.shown_changed = bool(draft.shown)
+        draft.shown = [a.id for a in outcome.unseen]
+        return ClosureState.CONFIRM
+    what = describe_span(context, draft.starts_at, draft.ends_at, draft.whole_days)
+    if not outcome.cancelled:
+        return await leave(context, context.t("closures.added", what=what))
+    note = context.t("closures.added_cancelled", what=what, count=len(outcome.cancelled))
+    return await leave(context, note)
+
+
+SPAN = SpanPicker(
+    steps=SpanSteps(
+        first=ClosureState.FIRST,
+        kind=ClosureState.KIND,
+        last=ClosureState.LAST,
+        hour=ClosureState.HOUR,
+        minute=ClosureState.MINUTE,
+    ),
+    buttons=SpanButtons(
+        day=ClosureDay,
+        page=ClosureDaysPage,
+        kind=ClosureKind,
+        back=ClosureBack,
+        leave=ClosureDone,
+        time=TimeButtons(hour=ClosureHour, minute=ClosureMinute, back=ClosureTimeBack),
+    ),
+    texts=SpanTexts(
+        first="closures.pick_first",
+        kind="closures.pick_kind",
+        last="closures.pick_last",
+        part="closures.part_title",
+    ),
+    chosen=_close,
+    leave=finish,
+)
+
+CLOSURES = Conversation(
+    "closures",
+    ClosureState,
+    ClosureDraft,
+    {
+        **SPAN.steps(),
+        ClosureState.CONFIRM: Step(conflicts_screen, {ClosureConfirm: confirm_closing}),
+        **closures_removal.STEPS,
+    },
+    roles=ADMINS,
+)
+
+ROUTES = Routes(
+    commands=[Command("closures", show_closures, roles=ADMINS)],
+    buttons=[Button(ClosuresAction, start_change, roles=ADMINS)],
+    conversations=[CLOSURES],
+)

@@ -1,0 +1,129 @@
+"""Clinic closures: dated spans (a holiday, whole days or part of a day) in which no doctor is
+bookable.
+
+Creating one follows the rule of a doctor's time off (:func:`db.booking.block_time`): the
+appointments booked in it are shown first, and the closure is stored, and they are cancelled
+with their patients told, only once every one of them has been shown. The clinic's lock
+(:mod:`db.locks`) is taken exclusively first, so no booking lands in the closure between that
+look and the change. Free slots leave closures out wherever they are computed
+(:mod:`db.booking`). Every function takes an open session and a time, and never commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.booking import Actor, AppointmentView, BookingPolicy, booked_in_range, cancel_all
+from db.errors import DomainError, NotFound
+from db.locks import lock_clinic
+from db.models import ClinicClosure
+
+# Why the appointments a closure cancels were cancelled (``appointments.cancel_reason``).
+CLOSURE_REASON = "closure"
+
+
+class InvalidClosure(DomainError):
+    """A closure must start before it ends, and end in the future."""
+
+    code = "invalid_closure"
+
+
+@dataclass(frozen=True)
+class ClosureView:
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    whole_days: bool
+
+
+def _view(row: ClinicClosure) -> ClosureView:
+    return ClosureView(
+        id=row.id, starts_at=row.starts_at, ends_at=row.ends_at, whole_days=row.whole_days
+    )
+
+
+@dataclass(frozen=True)
+class Closed:
+    """The outcome of :func:`close_clinic`: the closure and the appointments it cancelled, or,
+    when appointments not yet shown are booked in it, those (and nothing was changed)."""
+
+    closure: ClosureView | None
+    cancelled: list[AppointmentView]
+    unseen: list[AppointmentView]
+
+
+async def close_clinic(
+    s: AsyncSession,
+    *,
+    starts_at: datetime,
+    ends_at: datetime,
+    whole_days: bool,
+    shown: set[int],
+    actor: Actor,
+    policy: BookingPolicy,
+    now: datetime,
+) -> Closed:
+    """Close the clinic from ``starts_at`` to ``ends_at`` and cancel every doctor's booked
+    appointments in that time, if they are all ones the admin was shown (``shown``); otherwise
+    change nothing and return them all. :class:`InvalidClosure` for a span that is over or
+    empty. Each patient is told (and each doctor), through the outbox, once committed."""
+    if not starts_at < ends_at or ends_at <= now:
+        raise InvalidClosure(f"{starts_at.isoformat()}..{ends_at.isoformat()}")
+    await lock_clinic(s, shared=False)
+    booked = await booked_in_range(s, start=starts_at, end=ends_at, now=now)
+    if {a.id for a in booked} - shown:
+        return Closed(closure=None, cancelled=[], unseen=booked)
+    row = ClinicClosure(
+        starts_at=starts_at,
+        ends_at=ends_at,
+        whole_days=whole_days,
+        created_by=actor.user_id,
+        created_at=now,
+    )
+    s.add(row)
+    await s.flush()
+    cancelled = await cancel_all(
+        s,
+        appointment_ids=[a.id for a in booked],
+        actor=actor,
+        policy=policy,
+        now=now,
+        reason=CLOSURE_REASON,
+    )
+    return Closed(closure=_view(row), cancelled=cancelled, unseen=[])
+
+
+async def upcoming_closures(s: AsyncSession, *, now: datetime) -> list[ClosureView]:
+    """The closures not yet over, by start."""
+    rows = await s.scalars(
+        select(ClinicClosure)
+        .where(ClinicClosure.ends_at > now)
+        .order_by(ClinicClosure.starts_at, ClinicClosure.id)
+    )
+    return [_view(row) for row in rows]
+
+
+async def remove_closure(s: AsyncSession, *, closure_id: int, now: datetime) -> ClosureView:
+    """Remove a closure not yet over, in one statement: its time is bookable again (the
+    appointments it cancelled stay cancelled). :class:`NotFound` for a missing or past one."""
+    row = (
+        await s.execute(
+            delete(ClinicClosure)
+            .where(ClinicClosure.id == closure_id, ClinicClosure.ends_at > now)
+            .returning(
+                ClinicClosure.id,
+                ClinicClosure.starts_at,
+                ClinicClosure.ends_at,
+                ClinicClosure.whole_days,
+            )
+        )
+    ).first()
+    if row is None:
+        raise NotFound("closure")
+    return ClosureView(
+        id=row.id, starts_at=row.starts_at, ends_at=row.ends_at, whole_days=row.whole_days
+    )
