@@ -10,6 +10,7 @@ commits.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -81,6 +82,33 @@ class NotStartedYet(DomainError):
     code = "not_started"
 
 
+# A visit's reason: a short note in the patient's words, kept on one line.
+MAX_REASON = 200
+
+
+class ReasonTooLong(DomainError):
+    code = "reason_too_long"
+
+    def __init__(self, length: int) -> None:
+        super().__init__(f"{length} characters")
+        self.length = length
+
+
+def clean_reason(text: str | None) -> str | None:
+    """``text`` as a visit's reason: on one line, without control characters, its whitespace
+    collapsed; ``None`` when nothing is left. :class:`ReasonTooLong` over :data:`MAX_REASON`
+    characters."""
+    if text is None:
+        return None
+    kept = "".join(
+        " " if unicodedata.category(char) in {"Cc", "Cf", "Zl", "Zp"} else char for char in text
+    )
+    reason = " ".join(kept.split())
+    if len(reason) > MAX_REASON:
+        raise ReasonTooLong(len(reason))
+    return reason or None
+
+
 @dataclass(frozen=True)
 class BookingPolicy:
     """The clinic's booking rules."""
@@ -130,6 +158,9 @@ class AppointmentView:
     status: str
     version: int
     cancelled_by: int | None
+    reason: str | None = None
+    confirmed_at: datetime | None = None
+    arrived_at: datetime | None = None
 
 
 _Patient = aliased(User)
@@ -162,6 +193,9 @@ def _view(
         status=appt.status,
         version=appt.version,
         cancelled_by=appt.cancelled_by,
+        reason=appt.reason,
+        confirmed_at=appt.confirmed_at,
+        arrived_at=appt.arrived_at,
     )
 
 
@@ -354,10 +388,13 @@ async def book(
     starts_at: datetime,
     policy: BookingPolicy,
     now: datetime,
+    reason: str | None = None,
 ) -> AppointmentView:
-    """Book the slot. :class:`SlotTaken` when another booking got it first (the database
-    decides), :class:`SlotUnavailable` when it is not a slot the doctor offers,
-    :class:`PatientOverlap` / :class:`TooManyUpcoming` for the patient's own limits."""
+    """Book the slot, with the patient's ``reason`` for the visit if any. :class:`SlotTaken`
+    when another booking got it first (the database decides), :class:`SlotUnavailable` when it
+    is not a slot the doctor offers, :class:`PatientOverlap` / :class:`TooManyUpcoming` for the
+    patient's own limits, :class:`ReasonTooLong`."""
+    reason = clean_reason(reason)
     # A shared lock on the doctor: bookings run side by side, but not across a deactivation or
     # new time off (which lock the doctor exclusively), so none slips past those checks.
     await lock_doctor(s, doctor_id, shared=True)
@@ -378,6 +415,7 @@ async def book(
         version=0,
         created_at=now,
         updated_at=now,
+        reason=reason,
     )
     try:
         async with s.begin_nested():
@@ -480,6 +518,9 @@ async def reschedule(
         async with s.begin_nested():
             appointment.starts_at = slot.starts_at
             appointment.ends_at = slot.ends_at
+            # "I'll come" was said of the old time; the new one is still to be confirmed.
+            appointment.confirmed_at = None
+            appointment.arrived_at = None
             appointment.version += 1
             appointment.updated_at = now
             await s.flush()

@@ -232,6 +232,7 @@ class Appointment(Base):
         CheckConstraint(
             "(status = 'cancelled') = (cancelled_at IS NOT NULL)", name="cancelled_has_time"
         ),
+        CheckConstraint("reason IS NULL OR btrim(reason) <> ''", name="reason_not_blank"),
         Index(
             "ix_appointments_doctor_live",
             "doctor_id",
@@ -259,6 +260,11 @@ class Appointment(Base):
     cancelled_at: Mapped[datetime | None]
     cancelled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     cancel_reason: Mapped[str | None] = mapped_column(String(32))
+    # Why the patient is coming, in their words (optional; shown to the doctor, never emailed).
+    reason: Mapped[str | None] = mapped_column(String(200))
+    # The patient said they will come (for the appointment's current time) / arrived.
+    confirmed_at: Mapped[datetime | None]
+    arrived_at: Mapped[datetime | None]
 
 
 class Invite(Base):
