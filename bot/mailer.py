@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 import aiosmtplib
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from bot.formatting import lead_phrase
 from bot.texts import CATALOG, language_of
 
 log = logging.getLogger(__name__)
@@ -193,23 +194,6 @@ def _when_long(lang: str, starts_at: datetime, ends_at: datetime, zone: ZoneInfo
         return _plain(lang, "email.when.long", **values)
     end_date = f"{end.day} {_plain(lang, f'date.month_short.{end.month}')} {end.year}"
     return _plain(lang, "email.when.long_overnight", end_date=end_date, **values)
-
-
-def _lead_text(lang: str, lead: timedelta) -> str:
-    """E.g. "24 hours", "1 hour and 30 minutes"."""
-    total = round(lead.total_seconds() / 60)
-    if total < 1:
-        raise ValueError("a reminder's lead time must be at least one minute")
-    hours, minutes = divmod(total, 60)
-    hours_text = _plain(lang, "email.lead.hour") if hours == 1 else None
-    if hours_text is None and hours:
-        hours_text = _plain(lang, "email.lead.hours", n=hours)
-    minutes_text = _plain(lang, "email.lead.minute") if minutes == 1 else None
-    if minutes_text is None and minutes:
-        minutes_text = _plain(lang, "email.lead.minutes", n=minutes)
-    if hours_text and minutes_text:
-        return _plain(lang, "email.lead.and", hours=hours_text, minutes=minutes_text)
-    return hours_text or minutes_text or ""
 
 
 def _doctor(lang: str, name: str) -> str:
@@ -400,7 +384,8 @@ def build_email(
 ) -> EmailMessage:
     """The ``kind`` email for ``appt``: text and HTML alternatives plus ``appointment.ics``.
 
-    ``lead`` (reminders only) is how long before the appointment the reminder goes out.
+    ``lead`` (reminders only) is how far off the reminder says the appointment is, phrased as
+    the chat reminder phrases it (:func:`bot.formatting.lead_phrase`).
     ``message_key`` makes the Message-ID stable: the same message sent again (after an answer
     that never came) carries the same ID, which mail services show once. Raises ValueError when
     the patient's address is not a valid email address.
@@ -409,7 +394,9 @@ def build_email(
     stamp = (now or datetime.now(UTC)).astimezone(UTC)
     zone = appt.timezone
     cancelled = kind is EmailKind.CANCELLED
-    lead_text = _lead_text(lang, lead) if kind is EmailKind.REMINDER and lead else None
+    if kind is EmailKind.REMINDER and lead is not None and lead < timedelta(minutes=1):
+        raise ValueError("a reminder's lead time must be at least one minute")
+    lead_text = lead_phrase(lang, lead) if kind is EmailKind.REMINDER and lead else None
 
     patient = _one_line(appt.patient_name)
     doctor = _doctor(lang, appt.doctor_name)

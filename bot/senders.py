@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any, Final
 
@@ -22,7 +22,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot.callbacks import AskCancel, Reschedule
 from bot.context import Services
 from bot.delivery import DeliveryWorker, Sender
-from bot.formatting import clock, long_date, when
+from bot.formatting import clock, lead_phrase, long_date, reminder_lead, when
 from bot.mailer import EmailAppointment, EmailKind, MailError, build_email
 from bot.texts import language_of, t
 from db.accounts import live_chats_for
@@ -64,16 +64,11 @@ def senders(bot: Any) -> dict[Channel, Sender]:
 # --- texts --------------------------------------------------------------------------------------
 
 
-def lead_text(lang: str, remaining: timedelta) -> str:
-    """``24 hours``, ``1 hour``, ``45 minutes``: how far off the appointment is, rounded."""
-    minutes = max(1, round(remaining.total_seconds() / 60))
-    if minutes < 60:
-        rounded = max(5, round(minutes / 5) * 5) if minutes >= 5 else minutes
-        return t(lang, "reminder.minutes", n=rounded)
-    hours = round(minutes / 60)
-    if hours < 48:
-        return t(lang, "reminder.hour" if hours == 1 else "reminder.hours", n=hours)
-    return t(lang, "reminder.days", n=round(hours / 24))
+def lead_of(item: Claimed, view: AppointmentView, now: datetime) -> timedelta:
+    """How far off a reminder says its appointment is: from its offset, the same in chat and
+    email (see :func:`bot.formatting.reminder_lead`)."""
+    offset = timedelta(minutes=item.offset_minutes or 0)
+    return reminder_lead(offset, view.starts_at - now)
 
 
 def reminder_buttons(lang: str, appointment_id: int) -> InlineKeyboardMarkup:
@@ -94,11 +89,11 @@ def reminder_buttons(lang: str, appointment_id: int) -> InlineKeyboardMarkup:
     )
 
 
-def _reminder(lang: str, view: AppointmentView, services: Services) -> str:
+def _reminder(lang: str, item: Claimed, view: AppointmentView, services: Services) -> str:
     return t(
         lang,
         "reminder.chat",
-        lead=lead_text(lang, view.starts_at - services.clock.now()),
+        lead=lead_phrase(lang, lead_of(item, view, services.clock.now())),
         doctor=view.doctor_name,
         specialty=view.specialty,
         when=when(lang, view.starts_at, view.ends_at, services.settings.timezone),
@@ -232,7 +227,7 @@ def _compose(
     if view is None:
         return "appointment gone"
     if item.kind is DeliveryKind.REMINDER:
-        return _reminder(lang, view, services), reminder_buttons(lang, view.id)
+        return _reminder(lang, item, view, services), reminder_buttons(lang, view.id)
     return _notice(lang, item, view, services), None
 
 
@@ -334,7 +329,7 @@ async def send_email(worker: DeliveryWorker, claimed: list[Claimed]) -> None:
                     _EMAIL_KINDS[item.kind],
                     email_appointment(view, services),
                     sender=mailer.config,
-                    lead=view.starts_at - now if item.kind is DeliveryKind.REMINDER else None,
+                    lead=lead_of(item, view, now) if item.kind is DeliveryKind.REMINDER else None,
                     now=now,
                     message_key=f"delivery-{item.id}",
                 )

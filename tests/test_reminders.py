@@ -185,6 +185,7 @@ async def test_reminders_are_sent_on_time_by_chat_and_email(
     messages = await smtp.wait_for_messages(2)
     email = messages[1].message
     assert "Reminder" in str(email["Subject"])
+    assert "in 24 hours" in str(email["Subject"])  # the same phrase as in chat
     ics = next(p for p in email.iter_attachments() if p.get_filename() == "appointment.ics")
     event = next(iter(Calendar.from_ical(ics.get_content()).walk("VEVENT")))
     assert event.decoded("DTSTART") == WED_10

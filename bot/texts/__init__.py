@@ -21,6 +21,7 @@ from bot.texts import (
     email,
     notices,
     reminders,
+    visit,
 )
 
 LANGUAGES: Final = ("en", "es")
@@ -53,6 +54,7 @@ CATALOG: Final = _merge(
     doctor.TEXTS,
     admin.TEXTS,
     reminders.TEXTS,
+    visit.TEXTS,
 )
 
 

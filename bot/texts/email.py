@@ -8,7 +8,7 @@ from __future__ import annotations
 
 TEXTS: dict[str, tuple[str, str]] = {
     # Subjects. {doctor} is the doctor's display name, {when} a short date and time with its zone
-    # (key email.when.short), {lead} how long before the appointment (keys email.lead.*).
+    # (key email.when.short), {lead} how long before the appointment (keys lead.*).
     "email.subject.reminder": (
         "Reminder: your appointment with {doctor} on {when}",
         "Recordatorio: su cita con {doctor} el {when}",
@@ -83,11 +83,6 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{weekday} {day} {month} {year}, {start} – {end_date} {end} ({zone}, UTC{offset})",
         "{weekday} {day} de {month} de {year}, {start} – {end_date} {end} ({zone}, UTC{offset})",
     ),
-    "email.lead.hour": ("1 hour", "1 hora"),
-    "email.lead.hours": ("{n} hours", "{n} horas"),
-    "email.lead.minute": ("1 minute", "1 minuto"),
-    "email.lead.minutes": ("{n} minutes", "{n} minutos"),
-    "email.lead.and": ("{hours} and {minutes}", "{hours} y {minutes}"),
     # Doctor's display name: English adds the title, Spanish has no neutral one.
     "email.doctor": ("Dr. {name}", "{name}"),
     # Calendar file.
