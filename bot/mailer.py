@@ -91,6 +91,9 @@ class EmailAppointment:
     timezone: ZoneInfo
     language: str
     clinic_name: str = "Clinic"
+    clinic_address: str = ""
+    clinic_phone: str = ""
+    clinic_map_url: str = ""
 
     def __post_init__(self) -> None:
         if self.starts_at.utcoffset() is None or self.ends_at.utcoffset() is None:
@@ -330,6 +333,12 @@ def build_ics(
     doctor = _doctor(lang, appt.doctor_name)
     specialty = _one_line(appt.specialty)
     clinic = _one_line(appt.clinic_name)
+    address = _one_line(appt.clinic_address)
+    description = _plain(
+        lang, "email.ics.description", doctor=doctor, specialty=specialty, clinic=clinic
+    )
+    if appt.clinic_phone:
+        description += "\n" + _plain(lang, "email.signature.phone", phone=appt.clinic_phone)
 
     calendar = Calendar()
     calendar.add("prodid", _PRODID)
@@ -344,17 +353,14 @@ def build_ics(
     event.add("dtstart", appt.starts_at.astimezone(UTC))
     event.add("dtend", appt.ends_at.astimezone(UTC))
     event.add("summary", _plain(lang, "email.ics.summary", doctor=doctor, specialty=specialty))
-    event.add(
-        "description",
-        _plain(lang, "email.ics.description", doctor=doctor, specialty=specialty, clinic=clinic),
-    )
-    event.add("location", clinic)
+    event.add("description", description)
+    event.add("location", f"{clinic}, {address}" if address else clinic)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
 
     organizer_address = vCalAddress(f"mailto:{_parse_address(organizer).addr_spec}")
-    if _one_line(organizer_name):
-        organizer_address.params["CN"] = vText(_one_line(organizer_name))
+    if _one_line(organizer_name or clinic):
+        organizer_address.params["CN"] = vText(_one_line(organizer_name or clinic))
     event.add("organizer", organizer_address)
 
     attendee = vCalAddress(f"mailto:{_parse_address(appt.patient_email).addr_spec}")
@@ -406,10 +412,15 @@ def build_email(
     subject = _one_line(
         _plain(
             lang,
-            f"email.subject.{variant}",
-            doctor=doctor,
-            when=_when_short(lang, appt.starts_at, zone),
-            lead=lead_text or "",
+            "email.subject.clinic",
+            clinic=clinic,
+            subject=_plain(
+                lang,
+                f"email.subject.{variant}",
+                doctor=doctor,
+                when=_when_short(lang, appt.starts_at, zone),
+                lead=lead_text or "",
+            ),
         )
     )
     intro_key = f"email.intro.{variant}"
@@ -419,9 +430,24 @@ def build_email(
         ("email.label.doctor", doctor),
         ("email.label.specialty", specialty),
     ]
-    closing = ["email.calendar.remove" if cancelled else "email.calendar.add"]
+    phone = _one_line(appt.clinic_phone)
+    closing: list[tuple[str, dict[str, str]]] = [
+        ("email.calendar.remove" if cancelled else "email.calendar.add", {})
+    ]
     if not cancelled:
-        closing.append("email.manage")
+        closing.append(("email.manage_phone", {"phone": phone}) if phone else ("email.manage", {}))
+    # The signature: the clinic's name, address, phone and map link, as far as they are set.
+    address, map_url = _one_line(appt.clinic_address), _one_line(appt.clinic_map_url)
+    signature = [clinic]
+    if address:
+        signature.append(address)
+    if phone:
+        signature.append(_plain(lang, "email.signature.phone", phone=phone))
+    signature_html = [html.escape(line) for line in signature]
+    if map_url:
+        signature.append(_plain(lang, "email.signature.map", url=map_url))
+        label = _html(lang, "email.signature.map_link")
+        signature_html.append(f'<a href="{html.escape(map_url, quote=True)}">{label}</a>')
 
     text_lines = [
         _plain(lang, "email.greeting", name=patient) if patient else "",
@@ -430,10 +456,10 @@ def build_email(
         "",
         *(f"{_plain(lang, label)}: {value}" for label, value in rows),
         "",
-        *(_plain(lang, key) for key in closing),
+        *(_plain(lang, key, **values) for key, values in closing),
         "",
         "-- ",
-        clinic,
+        *signature,
         _plain(lang, "email.automatic"),
     ]
     if not patient:
@@ -446,7 +472,7 @@ def build_email(
         for label, value in rows
     )
     greeting = f"<p>{_html(lang, 'email.greeting', name=patient)}</p>\n" if patient else ""
-    closing_html = "\n".join(f"<p>{_html(lang, key)}</p>" for key in closing)
+    closing_html = "\n".join(f"<p>{_html(lang, key, **values)}</p>" for key, values in closing)
     html_body = (
         "<!DOCTYPE html>\n"
         f'<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
@@ -456,7 +482,7 @@ def build_email(
         f"<p>{_html(lang, intro_key, **intro)}</p>\n"
         f'<table role="presentation" style="border-collapse:collapse">\n{table}\n</table>\n'
         f"{closing_html}\n"
-        f'<p style="color:#666;font-size:12px">{html.escape(clinic)}<br>\n'
+        f'<p style="color:#666;font-size:12px">{"<br>".join(signature_html)}<br>\n'
         f"{_html(lang, 'email.automatic')}</p>\n"
         "</body>\n</html>\n"
     )
@@ -466,7 +492,7 @@ def build_email(
         cancelled=cancelled,
         organizer=sender.from_address,
         uid_domain=sender.uid_domain,
-        organizer_name=sender.from_name,
+        organizer_name=clinic,
         now=stamp,
     )
 

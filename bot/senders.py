@@ -285,6 +285,7 @@ def _seconds(value: Any) -> float:
 
 def email_appointment(view: AppointmentView, services: Services) -> EmailAppointment:
     """The appointment as the mailer writes about it."""
+    clinic = services.settings.clinic
     return EmailAppointment(
         appointment_id=view.id,
         sequence=view.version,
@@ -296,6 +297,10 @@ def email_appointment(view: AppointmentView, services: Services) -> EmailAppoint
         ends_at=view.ends_at,
         timezone=services.settings.timezone,
         language=language_of(view.patient_language),
+        clinic_name=clinic.name,
+        clinic_address=clinic.address,
+        clinic_phone=clinic.phone,
+        clinic_map_url=clinic.map_url,
     )
 
 

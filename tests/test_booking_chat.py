@@ -7,6 +7,7 @@ doctor made by ``make_doctor`` works Mon–Fri 09:00–17:00; the minimum notice
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -26,6 +27,7 @@ from bot.callbacks import (
     decode,
 )
 from bot.formatting import policy_of
+from bot.settings import ClinicIdentity
 from db.accounts import log_out
 from db.booking import Actor, AppointmentView, cancel, mark_attendance
 from db.doctors import DoctorView, set_doctor_active
@@ -837,10 +839,14 @@ async def test_cancel_inside_the_window_is_refused(harness: Harness) -> None:
     today_card = await _open_card(ana, 1)
     tomorrow_card = await _open_card(ana, 2)
 
+    harness.services.settings = replace(
+        harness.services.settings,
+        clinic=ClinicIdentity(name="Sol Clinic", phone="+34 910 123 456"),
+    )
     await ana.press("Cancel", today_card)
     too_late = (
         "Appointments can be cancelled or moved up to 2 hours before they start. Please call "
-        "the clinic."
+        "Sol Clinic on +34 910 123 456."
     )
     assert _answer(harness) == too_late
     assert harness.telegram.answers[-1]["show_alert"] is True
@@ -975,7 +981,7 @@ async def test_reschedule_refusals(harness: Harness) -> None:
     await ana.press("Confirm", first_card)
     assert first_card.text == (
         "Appointments can be cancelled or moved up to 2 hours before they start. Please call "
-        "the clinic."
+        "Clinic."
     )
     rows = {row.id: row for row in await _appointments(harness)}
     assert rows[appt.id].starts_at == TEN_TOMORROW and rows[appt.id].version == appt.version
@@ -1006,15 +1012,13 @@ async def test_reschedule_cancel_and_doctor_gone(harness: Harness) -> None:
     await _deactivate(harness, house)
     await ana.press("Confirm", card)
     assert card.text == (
-        "This doctor is no longer taking appointments, so it can't be moved. Please call the "
-        "clinic."
+        "This doctor is no longer taking appointments, so it can't be moved. Please call Clinic."
     )
     [row] = await _appointments(harness)
     assert row.starts_at == MADRID_NOON_TOMORROW and row.status == "booked"
     await ana.press_data(Reschedule(appointment=row.id).pack(), card)
     assert _answer(harness) == (
-        "This doctor is no longer taking appointments, so it can't be moved. Please call the "
-        "clinic."
+        "This doctor is no longer taking appointments, so it can't be moved. Please call Clinic."
     )
 
 

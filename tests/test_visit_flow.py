@@ -1,5 +1,5 @@
-"""The reminder's one relative-time phrase, end to end through the bot (and the in-process SMTP
-server).
+"""The clinic's identity and the reminder's one relative-time phrase, end to end through the bot
+(and the in-process SMTP server).
 
 The clock starts on Tuesday 1 December 2026, 09:00 in Madrid; a doctor made by ``make_doctor``
 works Mon–Fri 09:00–17:00 in 30-minute slots; the cancellation window is 2 hours; reminders go
@@ -14,16 +14,18 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 from alembic import command
+from icalendar import Calendar
 from sqlalchemy import select
 
 from bot.formatting import lead_phrase, reminder_lead
 from bot.jobs import deliver_pending
-from bot.mailer import Mailer
+from bot.mailer import EmailAppointment, EmailKind, Mailer, SmtpConfig, build_email
+from bot.settings import ClinicIdentity, ConfigError, settings_from_env
 from db.migrate import alembic_config
 from db.models import Appointment, User
 from tests.conftest import Harness, make_settings
 from tests.factories import book_directly, log_in_chat, make_doctor, make_user
-from tests.fake_telegram import ChatUser, Message
+from tests.fake_telegram import TOKEN, ChatUser, Message
 from tests.smtp_server import SmtpTestServer
 
 WED_10 = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)  # Wed 2 Dec, 10:00 in Madrid
@@ -87,6 +89,109 @@ async def _remind(h: Harness) -> int:
     return await deliver_pending(h.app.bot, h.services)
 
 
+# --- the clinic's identity ----------------------------------------------------------------------
+
+
+def test_identity_settings_default_and_validate() -> None:
+    base = {"TELEGRAM_BOT_TOKEN": TOKEN}
+    assert settings_from_env(base).clinic == ClinicIdentity("Clinic", "", "", "")
+    clinic = settings_from_env({**base, **IDENTITY, "CLINIC_NAME": "  Clínica   Sol "}).clinic
+    assert clinic == ClinicIdentity(
+        "Clínica Sol",
+        "Calle Mayor 1, Madrid",
+        "+34 910 123 456",
+        "https://maps.example.com/?q=Calle+Mayor+1&z=17",
+    )
+    bad = [
+        ("CLINIC_NAME", "x" * 81, "at most 80"),
+        ("CLINIC_NAME", "Sol\nBcc: x@y.z", "one line"),
+        ("CLINIC_ADDRESS", "a" * 201, "at most 200"),
+        ("CLINIC_PHONE", "call us!", "phone number"),
+        ("CLINIC_PHONE", "12", "phone number"),
+        ("CLINIC_MAP_URL", "javascript:alert(1)", "http(s)"),
+        ("CLINIC_MAP_URL", 'https://maps.example.com/"><b>', "quotes"),
+    ]
+    for variable, value, hint in bad:
+        with pytest.raises(ConfigError) as info:
+            settings_from_env({**base, variable: value})
+        assert info.value.variable == variable
+        assert str(info.value).startswith(f"{variable}: ") and hint in str(info.value)
+
+
+async def test_start_shows_the_clinics_name_address_phone_and_map(harness: Harness) -> None:
+    _identify(harness, **IDENTITY)
+    guest = harness.user("Guest")
+    welcome = (await guest.send("/start"))[-1]
+    assert welcome.text.startswith(
+        "🏥 Clínica Sol & Mar\n📍 Calle Mayor 1, Madrid\n📞 +34 910 123 456\n🗺 Map\n\n"
+        "👋 Welcome to the clinic's booking bot."
+    )
+    assert '🗺 <a href="https://maps.example.com/?q=Calle+Mayor+1&amp;z=17">Map</a>' in welcome.raw
+    assert "<b>Clínica Sol &amp; Mar</b>" in welcome.raw
+    lucia, _ = await _patient(harness, "lucia@example.com", "Lucía Pérez", language="es")
+    back = (await lucia.send("/start"))[0]
+    assert back.text.startswith("🏥 Clínica Sol & Mar\n📍 Calle Mayor 1, Madrid\n")
+    assert "🗺 Mapa" in back.text and back.text.endswith("👋 Hola de nuevo, Lucía Pérez.")
+
+
+async def test_without_an_address_start_shows_the_name_alone(harness: Harness) -> None:
+    welcome = (await harness.user("Guest").send("/start"))[-1]
+    assert welcome.text.startswith("🏥 Clinic\n\n👋 Welcome to the clinic's booking bot.")
+
+
+async def test_a_time_inside_the_cancel_window_warns_before_it_is_booked(
+    harness: Harness,
+) -> None:
+    _identify(harness, CLINIC_NAME="Sol Clinic", CLINIC_PHONE="+34 910 123 456")
+    await make_doctor(harness.services, "house@example.com")
+    ana, _ = await _patient(harness)
+    booking = (await ana.send("/book"))[-1]
+    await ana.press("Cardiology")
+    await ana.press("House")
+    await ana.press("Tue 1 Dec")
+    await ana.press("10:30")  # 1 h 30 min away; the window is 2 h
+    assert booking.text.endswith(
+        "When: Tuesday 1 December 2026, 10:30–11:00 (Europe/Madrid)\n\n"
+        "⚠️ It starts in less than 2 hours: once booked, you will not be able to cancel or move "
+        "it in chat. To change it, call Sol Clinic on +34 910 123 456."
+    )
+    # 11:00 is exactly two hours away: it can still be cancelled in chat, so no warning.
+    await ana.press("Change time")
+    await ana.press("11:00")
+    assert "⚠️" not in booking.text and booking.text.endswith("11:00–11:30 (Europe/Madrid)")
+    await ana.press("Change time")
+    await ana.press("10:30")
+    await ana.press("Confirm")
+    assert booking.text.startswith("✅ Booked")
+    # What the warning said: Cancel now names the clinic and its phone.
+    listing = (await ana.send("/appointments"))[-1]
+    await ana.press("1. ", listing)
+    await ana.press("Cancel", listing)
+    assert _answer(harness) == (
+        "Appointments can be cancelled or moved up to 2 hours before they start. Please call "
+        "Sol Clinic on +34 910 123 456."
+    )
+    assert (await _only_appointment(harness)).status == "booked"
+
+
+async def test_a_move_into_the_window_warns_too(harness: Harness) -> None:
+    house = await make_doctor(harness.services, "house@example.com")
+    ana, user = await _patient(harness)
+    await book_directly(
+        harness.services, patient_id=user.id, doctor_id=house.user_id, starts_at=WED_10
+    )
+    listing = (await ana.send("/appointments"))[-1]
+    await ana.press("1. ", listing)
+    await ana.press("Reschedule", listing)
+    await ana.press("Tue 1 Dec", listing)
+    await ana.press("10:30", listing)
+    assert "To: Tuesday 1 December 2026, 10:30–11:00" in listing.text
+    assert listing.text.endswith(
+        "⚠️ It starts in less than 2 hours: once booked, you will not be able to cancel or move "
+        "it in chat. To change it, call Clinic."
+    )
+
+
 # --- one relative-time phrase -------------------------------------------------------------------
 
 
@@ -138,6 +243,72 @@ async def test_chat_and_email_say_the_same_lead(harness: Harness, smtp: SmtpTest
     assert "is in 3 hours." in ana.last.text
     email = (await smtp.wait_for_messages(4))[3].message
     assert " in 3 hours, on Thu 3 Dec 2026 at 15:00" in str(email["Subject"])
+
+
+# --- emails and the calendar file ----------------------------------------------------------------
+
+
+def test_emails_carry_the_clinic_in_subject_signature_and_calendar() -> None:
+    config = SmtpConfig("smtp.test", 587, "starttls", "clinic@clinic.test", "pw")
+    appt = EmailAppointment(
+        appointment_id=7,
+        sequence=0,
+        patient_name="Bob",
+        patient_email="bob@patients.test",
+        doctor_name="Ana López",
+        specialty="Cardiology",
+        starts_at=WED_10,
+        ends_at=WED_10 + timedelta(minutes=30),
+        timezone=make_settings("postgresql://u@h/d").timezone,
+        language="en",
+        clinic_name="Clínica Sol & Mar",
+        clinic_address="Calle Mayor 1, Madrid",
+        clinic_phone="+34 910 123 456",
+        clinic_map_url="https://maps.example.com/?q=Calle+Mayor+1&z=17",
+    )
+    message = build_email(EmailKind.BOOKED, appt, sender=config)
+    assert str(message["Subject"]).startswith("Clínica Sol & Mar: Appointment confirmed: ")
+    text = message.get_body(("plain",))
+    html_part = message.get_body(("html",))
+    assert text is not None and html_part is not None
+    assert text.get_content().endswith(
+        "or call +34 910 123 456.\n\n-- \nClínica Sol & Mar\nCalle Mayor 1, Madrid\n"
+        "Phone: +34 910 123 456\nMap: https://maps.example.com/?q=Calle+Mayor+1&z=17\n"
+        "This message was sent automatically; please do not reply to it.\n"
+    )
+    body = html_part.get_content()
+    assert "Clínica Sol &amp; Mar<br>Calle Mayor 1, Madrid<br>Phone: +34 910 123 456<br>" in body
+    assert '<a href="https://maps.example.com/?q=Calle+Mayor+1&amp;z=17">Map</a>' in body
+    ics = next(p for p in message.iter_attachments() if p.get_filename() == "appointment.ics")
+    [event] = Calendar.from_ical(ics.get_content()).walk("VEVENT")
+    assert str(event["LOCATION"]) == "Clínica Sol & Mar, Calle Mayor 1, Madrid"
+    assert event["ORGANIZER"].params["CN"] == "Clínica Sol & Mar"
+    assert str(event["DESCRIPTION"]).endswith("Phone: +34 910 123 456")
+
+
+async def test_identity_reaches_the_emails_the_bot_sends(
+    harness: Harness, smtp: SmtpTestServer
+) -> None:
+    _identify(harness, **IDENTITY)
+    harness.services.mailer = Mailer(smtp.config())
+    house = await make_doctor(harness.services, "house@example.com")
+    user = await make_user(harness.services, "ana@example.com", language="es")
+    await book_directly(
+        harness.services, patient_id=user.id, doctor_id=house.user_id, starts_at=WED_10
+    )
+    await _remind(harness)
+    (email,) = await smtp.wait_for_messages(1)
+    assert str(email.message["Subject"]).startswith("Clínica Sol & Mar: Cita confirmada")
+    body = email.message.get_body(("plain",))
+    assert body is not None
+    text = body.get_content().replace("\r\n", "\n")
+    assert "Su cita en Clínica Sol & Mar está confirmada." in text
+    assert "Calle Mayor 1, Madrid\nTeléfono: +34 910 123 456\n" in text
+    ics = next(
+        p for p in email.message.iter_attachments() if p.get_filename() == "appointment.ics"
+    )
+    [event] = Calendar.from_ical(ics.get_content()).walk("VEVENT")
+    assert str(event["LOCATION"]) == "Clínica Sol & Mar, Calle Mayor 1, Madrid"
 
 
 # --- the migration -------------------------------------------------------------------------------

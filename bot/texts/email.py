@@ -29,6 +29,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Appointment cancelled: {doctor} on {when}",
         "Cita cancelada: {doctor} el {when}",
     ),
+    # Every subject is put in this one, after the clinic's name.
+    "email.subject.clinic": ("{clinic}: {subject}", "{clinic}: {subject}"),
     # Body.
     "email.greeting": ("Hello {name},", "Hola, {name}:"),
     "email.intro.reminder": (
@@ -66,6 +68,15 @@ TEXTS: dict[str, tuple[str, str]] = {
         "To change or cancel an appointment, use the clinic's Telegram bot.",
         "Para cambiar o cancelar una cita, use el bot de Telegram de la clínica.",
     ),
+    "email.manage_phone": (
+        "To change or cancel an appointment, use the clinic's Telegram bot or call {phone}.",
+        "Para cambiar o cancelar una cita, use el bot de Telegram de la clínica o llame al "
+        "{phone}.",
+    ),
+    # The signature, under the clinic's name and address.
+    "email.signature.phone": ("Phone: {phone}", "Teléfono: {phone}"),
+    "email.signature.map": ("Map: {url}", "Mapa: {url}"),
+    "email.signature.map_link": ("Map", "Mapa"),
     "email.automatic": (
         "This message was sent automatically; please do not reply to it.",
         "Este mensaje se ha enviado automáticamente; por favor, no lo responda.",

@@ -24,6 +24,7 @@ from bot.callbacks import (
     BookTime,
     Reschedule,
 )
+from bot.clinic import call_text
 from bot.context import ClinicContext
 from bot.conversation import END, Conversation, Ended, Step
 from bot.formatting import policy_of, when
@@ -64,7 +65,12 @@ PATIENTS = roles(Role.PATIENT)
 
 
 def _gone(context: ClinicContext, draft: BookingDraft) -> Ended:
-    context.show_text("move.doctor_gone" if draft.mode is Mode.MOVE else "book.doctor_gone")
+    if draft.mode is Mode.MOVE:
+        context.show_text(
+            "move.doctor_gone", call=call_text(context.lang, context.settings.clinic)
+        )
+    else:
+        context.show_text("book.doctor_gone")
     return END
 
 
@@ -104,7 +110,7 @@ async def start_rescheduling(update: Update, context: ClinicContext) -> BookStat
     try:
         await get_doctor(context.db, current.doctor_id, bookable=True)
     except NotFound:
-        context.alert("move.doctor_gone")
+        context.alert("move.doctor_gone", call=call_text(context.lang, context.settings.clinic))
         return None
     context.begin(
         BookingDraft(

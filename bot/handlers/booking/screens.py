@@ -24,9 +24,11 @@ from bot.callbacks import (
     BookTime,
 )
 from bot.choices import NO, YES, Choice, Screen, day_keys, rows_of, time_key
+from bot.clinic import change_text
 from bot.context import ClinicContext
 from bot.conversation import Ended
 from bot.formatting import clock, day_label, long_date, policy_of, when, when_short
+from bot.handlers.booking.shared import span
 from db.booking import available_days, next_free_slots
 from db.doctors import DoctorView, get_doctor, get_specialty, list_doctors, list_specialties
 from db.errors import NotFound
@@ -293,6 +295,11 @@ async def confirm_screen(update: Update, context: ClinicContext, draft: BookingD
         text = context.t("move.confirm", old=_current_when(context, draft), **values)
     else:
         text = context.t("book.confirm", **values)
+    window = context.settings.cancel_window
+    if draft.start - context.now < window:
+        # Inside the cancellation window: once booked, only the clinic can change it.
+        call = change_text(context.lang, context.settings.clinic)
+        text += context.t("book.window_warning", window=span(context, window), call=call)
     rows = [
         [Choice(context.t("book.btn.confirm"), BookConfirm(flow=flow), YES)],
         [
