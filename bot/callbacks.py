@@ -470,3 +470,14 @@ class Reactivate(CallbackData, prefix="dr:on"):
 
 class RenewInvite(CallbackData, prefix="dr:inv"):
     doctor: Id
+
+
+# --- visit flow: a visit's reason at booking -----------------------------------------------
+
+
+class BookSkipReason(StepData, prefix="bk.rs"):
+    """Book without a reason for the visit."""
+
+
+class BookEditReason(StepData, prefix="bk.re"):
+    """From the confirmation, back to the reason."""

@@ -24,7 +24,7 @@ from bot.context import Services
 from bot.delivery import DeliveryWorker, Sender
 from bot.formatting import clock, lead_phrase, long_date, reminder_lead, when
 from bot.mailer import EmailAppointment, EmailKind, MailError, build_email
-from bot.texts import language_of, t
+from bot.texts import Raw, language_of, t
 from db.accounts import live_chats_for
 from db.booking import AppointmentView, appointment_views, schedule
 from db.deliveries import Claimed, Outcome, Result, failure, languages
@@ -100,6 +100,11 @@ def _reminder(lang: str, item: Claimed, view: AppointmentView, services: Service
     )
 
 
+def _reason(lang: str, view: AppointmentView, key: str) -> Raw:
+    """The visit's reason as a line (HTML) for what the doctor reads; empty when there is none."""
+    return Raw(t(lang, key, reason=view.reason) if view.reason else "")
+
+
 def _notice(lang: str, item: Claimed, view: AppointmentView, services: Services) -> str:
     tz = services.settings.timezone
     values = {
@@ -112,7 +117,10 @@ def _notice(lang: str, item: Claimed, view: AppointmentView, services: Services)
     if item.previous_starts_at is not None:
         old_end = item.previous_starts_at + (view.ends_at - view.starts_at)
         values["old"] = when(lang, item.previous_starts_at, old_end, tz)
-    return t(lang, _NOTICE_TEXTS[item.kind], **values)
+    text = t(lang, _NOTICE_TEXTS[item.kind], **values)
+    if item.kind is DeliveryKind.DOCTOR_BOOKED:
+        text += _reason(lang, view, "notice.reason")
+    return text
 
 
 def _agenda(lang: str, day: date, items: list[AppointmentView], services: Services) -> str:
@@ -134,6 +142,7 @@ def _agenda(lang: str, day: date, items: list[AppointmentView], services: Servic
             patient=item.patient_name,
             phone=item.patient_phone or "—",
         )
+        + _reason(lang, item, "visit.reason_line")
         for item in items
     ]
     return "\n".join([header, *lines])
@@ -284,7 +293,7 @@ def _seconds(value: Any) -> float:
 
 
 def email_appointment(view: AppointmentView, services: Services) -> EmailAppointment:
-    """The appointment as the mailer writes about it."""
+    """The appointment as the mailer writes about it (never the visit's reason)."""
     clinic = services.settings.clinic
     return EmailAppointment(
         appointment_id=view.id,

@@ -151,13 +151,17 @@ async def test_book_end_to_end_on_one_message(harness: Harness) -> None:
     assert len(booking.buttons[0]) == 4
 
     await ana.press("11:15")
+    # The visit's reason is optional: this patient skips it.
+    assert booking.text.startswith("📝 Reason for the visit (optional)")
+    assert booking.button_texts == ["Skip ›", "🕒 Change time", "✖ Cancel"]
+    await ana.press("Skip")
     assert booking.text == (
         "Please check your appointment:\n\n"
         "Doctor: Dr. Gregory House\n"
         "Specialty: Cardiology\n"
         "When: Tuesday 1 December 2026, 11:15–12:00 (Europe/Madrid)"
     )
-    assert booking.button_texts == ["✅ Confirm", "🕒 Change time", "✖ Cancel"]
+    assert booking.button_texts == ["✅ Confirm", "🕒 Change time", "📝 Reason", "✖ Cancel"]
 
     assert await ana.press("Confirm") == []
     assert booking.text.startswith("✅ Booked")
@@ -165,7 +169,7 @@ async def test_book_end_to_end_on_one_message(harness: Harness) -> None:
     assert "Dr. Gregory House" in booking.text and "Cardiology" in booking.text
     assert booking.buttons == []
     # Every step edited the one message: /book sent nothing else.
-    assert ana.last is booking and booking.edits == 5
+    assert ana.last is booking and booking.edits == 6
 
     [appointment] = await _appointments(harness)
     assert (appointment.status, appointment.doctor_id, appointment.patient_id) == (
@@ -267,6 +271,7 @@ async def test_slot_taken_meanwhile_offers_the_next_free_times(harness: Harness)
     ana, user = await _patient(harness)
     message = await _to_times(ana)
     await ana.press("10:00")
+    await ana.press("Skip")
     await book_directly(
         harness.services,
         patient_id=bob.id,
@@ -314,6 +319,7 @@ async def test_second_confirm_tap_books_once(harness: Harness) -> None:
     ana, _ = await _patient(harness)
     message = await _to_times(ana)
     await ana.press("10:00")
+    await ana.press("Skip")
     confirm = ana.find_button("Confirm", message)[1]["callback_data"]
     await ana.press_data(confirm, message)
     assert message.text.startswith("✅ Booked")
@@ -331,6 +337,7 @@ async def test_patient_overlap_at_confirm(harness: Harness) -> None:
     ana, user = await _patient(harness)
     message = await _to_times(ana)
     await ana.press("10:00")
+    await ana.press("Skip")
     # Meanwhile the patient books the same time with another doctor (another chat, say).
     await book_directly(
         harness.services,
@@ -361,6 +368,7 @@ async def test_too_many_upcoming(harness: Harness) -> None:
         )
     message = await _to_times(ana)
     await ana.press("10:00")
+    await ana.press("Skip")
     # The third one is booked elsewhere while this chat waits at the confirmation.
     await book_directly(
         harness.services,
@@ -390,6 +398,7 @@ async def test_slot_past_the_minimum_notice_offers_the_days_again(harness: Harne
     ana, _ = await _patient(harness)
     message = await _to_times(ana)
     await ana.press("10:00")
+    await ana.press("Skip")
     harness.clock.advance(timedelta(minutes=20))  # 10:00 is now less than an hour away
     await ana.press("Confirm")
     assert message.text.startswith("That time can no longer be booked")
@@ -404,6 +413,7 @@ async def test_doctor_deactivated_before_confirm(harness: Harness) -> None:
     ana, _ = await _patient(harness)
     message = await _to_times(ana)
     await ana.press("10:00")
+    await ana.press("Skip")
     await _deactivate(harness, doctor)
     await ana.press("Confirm")
     assert message.text == (
@@ -419,6 +429,7 @@ async def test_change_time_and_cancel_button(harness: Harness) -> None:
     ana, _ = await _patient(harness)
     message = await _to_times(ana)
     await ana.press("10:00")
+    await ana.press("Skip")
     await ana.press("Change time")
     assert "Choose a time" in message.text and message.button_texts[0] == "10:00"
     await ana.press("14:30")
@@ -434,6 +445,7 @@ async def test_cancel_command_midway_books_nothing(harness: Harness) -> None:
     ana, _ = await _patient(harness)
     message = await _to_times(ana)
     await ana.press("10:00")
+    await ana.press("Skip")
     assert "Cancelled. Nothing was saved." in (await ana.send("/cancel"))[-1].text
     await ana.press("Confirm", message)
     assert _answer(harness) == "This button is no longer valid."
@@ -462,8 +474,9 @@ async def test_typed_answers_count_like_buttons(harness: Harness) -> None:
     assert "choose one of these" in (await ana.send_sticker())[-1].text
     # Days by their label, a date or a weekday; times as offered, in any spelling.
     assert "Wednesday 2 December 2026" in (await ana.send("wed 2 dec"))[-1].text
-    assert "Please check your appointment" in (await ana.send("1pm"))[-1].text
+    assert "Reason for the visit" in (await ana.send("1pm"))[-1].text
     assert "13:00–14:00" in ana.last.text
+    assert "Please check your appointment" in (await ana.send("skip"))[-1].text
     assert "Choose a time" in (await ana.send("change"))[-1].text
     assert "Please check" in (await ana.send("14:00"))[-1].text
     done = (await ana.send("yes"))[-1]
@@ -562,6 +575,7 @@ async def test_logout_midway_ends_the_conversation(harness: Harness) -> None:
     ana, _ = await _patient(harness)
     message = await _to_times(ana)
     await ana.press("10:00")
+    await ana.press("Skip")
     # Logged out from this chat's session (e.g. the account's sessions were revoked).
     async with harness.services.transaction() as s:
         await log_out(s, chat_id=ana.chat_id, now=harness.clock.now())
@@ -580,6 +594,7 @@ async def test_restart_mid_booking_loses_nothing(harness: Harness) -> None:
     harness.rebind(ana)
     await ana.press("Wed 2 Dec")
     await ana.press("12:00")
+    await ana.press("Skip")
     await harness.restart()
     harness.rebind(ana)
     await ana.press("Confirm")
@@ -607,11 +622,13 @@ async def test_booking_in_spanish(harness: Harness) -> None:
     assert again.text.startswith("No te he entendido. Elige una de estas opciones")
     assert "Elige una hora" in again.text and "12:00" in again.button_texts
     await lucia.press("12:00", message)
+    assert "Motivo de la consulta" in message.text
+    await lucia.press("Omitir", message)
     assert message.text == (
         "Revisa tu cita:\n\nMédico: Dr. Gregory House\nEspecialidad: Cardiology\n"
         "Cuándo: miércoles 2 de diciembre de 2026, 12:00–12:30 (Europe/Madrid)"
     )
-    assert message.button_texts == ["✅ Confirmar", "🕒 Cambiar hora", "✖ Cancelar"]
+    assert message.button_texts == ["✅ Confirmar", "🕒 Cambiar hora", "📝 Motivo", "✖ Cancelar"]
     await lucia.press("Confirmar")
     assert message.text.startswith("✅ Cita reservada")
     # The doctor reads the notice in their own language.
@@ -645,6 +662,7 @@ async def test_booking_on_the_day_clocks_go_forward(harness: Harness) -> None:
     # Three real hours: 01:00 (CET), then 03:00 and 04:00 (CEST); 02:00 does not exist.
     assert ana.last.button_texts == ["01:00", "03:00", "04:00", "‹ Other days"]
     await ana.press("03:00")
+    await ana.press("Skip")
     assert "When: Sunday 28 March 2027, 03:00–04:00 (Europe/Madrid)" in ana.last.text
     await ana.press("Confirm")
     assert "Sunday 28 March 2027, 03:00–04:00 (Europe/Madrid)" in ana.last.text
@@ -674,6 +692,7 @@ async def test_times_that_occur_twice_when_clocks_go_back_are_told_apart(
         "02:00 (+02)", "02:30 (+02)", "02:00 (+01)", "02:30 (+01)", "‹ Other days",
     ]  # fmt: skip
     await ana.press("02:00 (+01)")
+    await ana.press("Skip")
     await ana.press("Confirm")
     [appointment] = await _appointments(harness)
     assert appointment.starts_at == datetime(2027, 10, 31, 1, 0, tzinfo=UTC)

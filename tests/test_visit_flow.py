@@ -1,5 +1,5 @@
-"""The clinic's identity and the reminder's one relative-time phrase, end to end through the bot
-(and the in-process SMTP server).
+"""The clinic's identity, a visit's reason and the reminder's one relative-time phrase, end to
+end through the bot (and the in-process SMTP server).
 
 The clock starts on Tuesday 1 December 2026, 09:00 in Madrid; a doctor made by ``make_doctor``
 works Mon–Fri 09:00–17:00 in 30-minute slots; the cancellation window is 2 hours; reminders go
@@ -18,7 +18,7 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from bot.formatting import lead_phrase, reminder_lead
-from bot.jobs import deliver_pending
+from bot.jobs import deliver_pending, send_agendas_now
 from bot.mailer import EmailAppointment, EmailKind, Mailer, SmtpConfig, build_email
 from bot.settings import ClinicIdentity, ConfigError, settings_from_env
 from db.migrate import alembic_config
@@ -150,6 +150,7 @@ async def test_a_time_inside_the_cancel_window_warns_before_it_is_booked(
     await ana.press("House")
     await ana.press("Tue 1 Dec")
     await ana.press("10:30")  # 1 h 30 min away; the window is 2 h
+    await ana.press("Skip")
     assert booking.text.endswith(
         "When: Tuesday 1 December 2026, 10:30–11:00 (Europe/Madrid)\n\n"
         "⚠️ It starts in less than 2 hours: once booked, you will not be able to cancel or move "
@@ -190,6 +191,89 @@ async def test_a_move_into_the_window_warns_too(harness: Harness) -> None:
         "⚠️ It starts in less than 2 hours: once booked, you will not be able to cancel or move "
         "it in chat. To change it, call Clinic."
     )
+
+
+# --- the visit's reason --------------------------------------------------------------------------
+
+
+async def test_the_reason_is_asked_shown_stored_and_told_to_the_doctor_only(
+    harness: Harness, smtp: SmtpTestServer
+) -> None:
+    _identify(harness, **IDENTITY)
+    harness.services.mailer = Mailer(smtp.config())
+    house = await make_doctor(harness.services, "house@example.com")
+    doctor = harness.user("House")
+    await log_in_chat(doctor, "house@example.com")
+    ana, _ = await _patient(harness)
+    await ana.send("/book")
+    await ana.press("Cardiology")
+    await ana.press("House")
+    await ana.press("Wed 2 Dec")
+    await ana.press("10:00")
+    assert ana.last.text.startswith(
+        "📝 Reason for the visit (optional)\nDr. Gregory House (Cardiology), Wednesday 2 "
+        "December 2026, 10:00–10:30 (Europe/Madrid)\n\nIn a few words, why are you coming? "
+        "Only the doctor sees it (it is never emailed). Up to 200 characters, or press Skip."
+    )
+    # Too long: asked again, nothing kept.
+    again = (await ana.send("x" * 201))[-1]
+    assert again.text.startswith("That is 201 characters; please write it in 200 at most.")
+    assert "Reason for the visit" in again.text
+    # On one line, shown as typed (and escaped) on the confirmation.
+    confirm = (await ana.send("Chest pain\nwhen climbing   stairs <3"))[-1]
+    assert "Please check your appointment" in confirm.text
+    assert confirm.text.endswith("Reason: Chest pain when climbing stairs <3")
+    assert "<i>Chest pain when climbing stairs &lt;3</i>" in confirm.raw
+    # 📝 Reason goes back to it, showing the one given.
+    await ana.press("📝 Reason", confirm)
+    assert "Now: Chest pain when climbing stairs <3" in confirm.text
+    confirm = (await ana.send("Chest pain on stairs"))[-1]
+    assert confirm.text.endswith("Reason: Chest pain on stairs")
+    assert (await ana.send("yes"))[-1].text.startswith("✅ Booked")
+
+    row = await _only_appointment(harness)
+    assert row.reason == "Chest pain on stairs"
+    # The doctor's notice of the booking carries it; the patient's email never does.
+    assert doctor.last.text == (
+        "📅 New appointment: Ana García (—) on Wednesday 2 December 2026, 10:00–10:30 "
+        "(Europe/Madrid).\nReason: Chest pain on stairs"
+    )
+    (email,) = await smtp.wait_for_messages(1)
+    raw = email.message.as_string()
+    assert "Chest pain" not in raw
+    assert str(email.message["Subject"]).startswith("Clínica Sol & Mar: Appointment confirmed")
+    # /schedule shows it under the visit, the morning agenda too.
+    view = (await doctor.send("/schedule"))[-1]
+    await doctor.press("Tomorrow", view)
+    assert (
+        "10:00–10:30 · Ana García · no phone · 🕒 booked\n    📝 Chest pain on stairs" in view.text
+    )
+    harness.clock.set(datetime(2026, 12, 2, 6, 30, tzinfo=UTC))  # Wed 07:30 in Madrid
+    await log_in_chat(doctor, "house@example.com")  # the first session has lapsed
+    assert await send_agendas_now(harness.app.bot, harness.services) == 1
+    assert doctor.last.text.endswith("10:00–10:30 Ana García (—)\n    📝 Chest pain on stairs")
+    assert house.user_id == row.doctor_id
+
+
+async def test_the_reason_is_skipped_by_button_or_word_in_either_language(
+    harness: Harness,
+) -> None:
+    await make_doctor(harness.services, "house@example.com")
+    lucia, _ = await _patient(harness, "lucia@example.com", "Lucía Pérez", language="es")
+    await lucia.send("/book")
+    await lucia.press("Cardiology")
+    await lucia.press("House")
+    await lucia.press("mié 2 dic")
+    await lucia.press("10:00")
+    assert "Motivo de la consulta" in lucia.last.text
+    assert _rows(lucia.last) == [["Omitir ›"], ["🕒 Cambiar hora", "✖ Cancelar"]]
+    # "no" is a reason like any other here (Cancel is a button only), "omitir" skips.
+    assert (await lucia.send("no"))[-1].text.endswith("Motivo: no")
+    await lucia.press("📝 Motivo")
+    confirm = (await lucia.send("omitir"))[-1]
+    assert "Revisa tu cita" in confirm.text and "Motivo" not in confirm.text.split("\n\n")[1]
+    await lucia.press("Confirmar", confirm)
+    assert (await _only_appointment(harness)).reason is None
 
 
 # --- one relative-time phrase -------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Texts of the clinic's identity and how far off a reminded appointment is."""
+"""Texts of the clinic's identity, a visit's reason, and how far off a reminded appointment is."""
 
 TEXTS: dict[str, tuple[str, str]] = {
     # --- the clinic -----------------------------------------------------------------------------
@@ -13,13 +13,36 @@ TEXTS: dict[str, tuple[str, str]] = {
         "To change it, call {clinic} on {phone}.",
         "Para cambiarla, llama a {clinic} al {phone}.",
     ),
-    # --- booking: a time inside the cancellation window --------------------------------------
+    # --- booking: the visit's reason, and a time inside the cancellation window ----------------
+    "book.reason_ask": (
+        "📝 <b>Reason for the visit</b> (optional)\n{doctor} ({specialty}), {when}\n\n"
+        "In a few words, why are you coming? Only the doctor sees it (it is never emailed). "
+        "Up to {limit} characters, or press Skip.",
+        "📝 <b>Motivo de la consulta</b> (opcional)\n{doctor} ({specialty}), {when}\n\n"
+        "En pocas palabras, ¿por qué vienes? Solo lo ve el médico (nunca se envía por correo). "
+        "Hasta {limit} caracteres, o pulsa Omitir.",
+    ),
+    "book.reason_too_long": (
+        "That is {length} characters; please write it in {limit} at most.",
+        "Son {length} caracteres; escríbelo en {limit} como máximo.",
+    ),
+    "book.reason_line": ("\nReason: <i>{reason}</i>", "\nMotivo: <i>{reason}</i>"),
+    "book.reason_now": (
+        "\n\nNow: <i>{reason}</i>\nType a new one, or Skip to leave none.",
+        "\n\nAhora: <i>{reason}</i>\nEscribe otro, u Omitir para no dejar ninguno.",
+    ),
     "book.window_warning": (
         "\n\n⚠️ It starts in less than {window}: once booked, you will not be able to cancel or "
         "move it in chat. {call}",
         "\n\n⚠️ Empieza dentro de menos de {window}: una vez reservada, no podrás cancelarla ni "
         "cambiarla por el chat. {call}",
     ),
+    "book.btn.skip": ("Skip ›", "Omitir ›"),
+    "book.btn.reason": ("📝 Reason", "📝 Motivo"),
+    "visit.card_reason": ("\nReason: {reason}", "\nMotivo: {reason}"),
+    # --- what the doctor sees -------------------------------------------------------------------
+    "visit.reason_line": ("\n    📝 {reason}", "\n    📝 {reason}"),
+    "notice.reason": ("\nReason: {reason}", "\nMotivo: {reason}"),
     # --- how far off a reminded appointment is ("in 24 hours"), in chat and email alike --------
     "lead.minute": ("1 minute", "1 minuto"),
     "lead.minutes": ("{n} minutes", "{n} minutos"),

@@ -100,6 +100,8 @@ async def _list_screen(context: ClinicContext, page: int) -> Screen:
 def _card(context: ClinicContext, appt: AppointmentView) -> Screen:
     """An appointment, with Cancel and Reschedule while it may still change."""
     text = context.t("appts.card", status=_status(context, appt), **described(context, appt))
+    if appt.reason:
+        text += context.t("visit.card_reason", reason=appt.reason)
     rows = []
     if appt.status == AppointmentStatus.BOOKED and appt.starts_at > context.now:
         rows.append(

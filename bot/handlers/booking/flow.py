@@ -1,6 +1,7 @@
-"""/book and Reschedule: specialty → doctor → day → time → confirm, on one message.
+"""/book and Reschedule: specialty → doctor → day → time → reason → confirm, on one message.
 
-A reschedule is the same conversation started at the day, for the appointment's doctor. Every
+The visit's reason is optional (typed, or skipped) and asked only when booking; a reschedule
+is the same conversation started at the day, for the appointment's doctor. Every
 id a button carries is checked again here (a doctor still bookable, a slot still free) and by
 the booking use cases, which the database's constraints back. The states, draft and screens
 are in :mod:`bot.handlers.booking.screens`.
@@ -20,6 +21,8 @@ from bot.callbacks import (
     BookDay,
     BookDaysPage,
     BookDoctor,
+    BookEditReason,
+    BookSkipReason,
     BookSpecialty,
     BookTime,
     Reschedule,
@@ -38,6 +41,7 @@ from bot.handlers.booking.screens import (
     doctor_of,
     doctor_screen,
     free_days,
+    reason_screen,
     specialty_screen,
     taken_screen,
     time_screen,
@@ -45,15 +49,18 @@ from bot.handlers.booking.screens import (
 from bot.handlers.booking.shared import change_refusal, described
 from bot.routes import Button, Command, Routes, roles
 from db.booking import (
+    MAX_REASON,
     Actor,
     NotChangeable,
     PatientOverlap,
+    ReasonTooLong,
     SlotTaken,
     SlotUnavailable,
     TooLateToChange,
     TooManyUpcoming,
     book,
     check_changeable,
+    clean_reason,
     reschedule,
     upcoming_count,
 )
@@ -198,7 +205,33 @@ async def choose_time(update: Update, context: ClinicContext, draft: BookingDraf
         context.note("book.day_full")
         return BookState.DAY
     draft.day, draft.start = day, starts_at
+    if draft.mode is Mode.BOOK and not draft.reason_asked:
+        return BookState.REASON
     return BookState.CONFIRM
+
+
+async def take_reason(update: Update, context: ClinicContext, draft: BookingDraft) -> Result:
+    """A typed reason for the visit (at most 200 characters); then confirm."""
+    try:
+        reason = clean_reason(context.text)
+    except ReasonTooLong as exc:
+        context.note("book.reason_too_long", length=exc.length, limit=MAX_REASON)
+        return BookState.REASON
+    if reason is None:
+        return BookState.REASON
+    draft.reason, draft.reason_asked = reason, True
+    return BookState.CONFIRM if draft.start is not None else BookState.TIME
+
+
+async def skip_reason(update: Update, context: ClinicContext, draft: BookingDraft) -> Result:
+    """Skip: no reason for the visit; then confirm."""
+    draft.reason, draft.reason_asked = None, True
+    return BookState.CONFIRM if draft.start is not None else BookState.TIME
+
+
+async def edit_reason(update: Update, context: ClinicContext, draft: BookingDraft) -> Result:
+    """📝 Reason on the confirmation: back to the reason step."""
+    return BookState.REASON
 
 
 async def change_time(update: Update, context: ClinicContext, draft: BookingDraft) -> Result:
@@ -226,6 +259,7 @@ async def _book(context: ClinicContext, draft: BookingDraft, starts_at: datetime
             starts_at=starts_at,
             policy=policy_of(context.settings),
             now=context.now,
+            reason=draft.reason,
         )
     except SlotTaken:
         draft.start, draft.taken = None, starts_at
@@ -234,6 +268,9 @@ async def _book(context: ClinicContext, draft: BookingDraft, starts_at: datetime
         draft.start = None
         context.note(f"book.{exc.code}")
         return BookState.DAY
+    except ReasonTooLong as exc:
+        context.note("book.reason_too_long", length=exc.length, limit=MAX_REASON)
+        return BookState.REASON
     except TooManyUpcoming as exc:
         context.show_text("book.too_many", limit=exc.limit)
         return END
@@ -295,8 +332,14 @@ BOOKING = Conversation(
         ),
         BookState.TIME: Step(time_screen, {BookTime: choose_time, BookBack: go_back}),
         BookState.TAKEN: Step(taken_screen, {BookTime: choose_time, BookBack: go_back}),
+        BookState.REASON: Step(
+            reason_screen,
+            {BookSkipReason: skip_reason, BookChangeTime: change_time},
+            text=take_reason,
+        ),
         BookState.CONFIRM: Step(
-            confirm_screen, {BookConfirm: confirm, BookChangeTime: change_time}
+            confirm_screen,
+            {BookConfirm: confirm, BookChangeTime: change_time, BookEditReason: edit_reason},
         ),
     },
     roles=PATIENTS,

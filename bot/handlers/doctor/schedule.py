@@ -66,7 +66,7 @@ def _fit(parts: list[tuple[str, bool]], budget: int = TEXT_BUDGET) -> tuple[list
 
 def _line(context: ClinicContext, appt: AppointmentView) -> str:
     tz = context.settings.timezone
-    return context.t(
+    line = context.t(
         "schedule.line",
         start=clock(appt.starts_at, tz),
         end=clock(appt.ends_at, tz),
@@ -74,6 +74,9 @@ def _line(context: ClinicContext, appt: AppointmentView) -> str:
         phone=appt.patient_phone or context.t("schedule.no_phone"),
         status=Raw(context.t(f"schedule.status.{appt.status}")),
     )
+    if appt.reason:
+        line += context.t("visit.reason_line", reason=appt.reason)
+    return line
 
 
 def _attendance_rows(context: ClinicContext, appts: list[AppointmentView]) -> list[list[Choice]]:
