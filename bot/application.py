@@ -23,7 +23,7 @@ from bot.dispatch import Dispatcher
 from bot.handlers import common
 from bot.handlers.accounts import invite, login, register, session
 from bot.handlers.admin import add_doctor, doctors, reminders
-from bot.handlers.booking import appointments, flow
+from bot.handlers.booking import appointments, flow, visit
 from bot.handlers.doctor import hours, schedule
 from bot.menus import set_default_menus
 from bot.routes import RouteTable
@@ -47,6 +47,7 @@ def route_table() -> RouteTable:
         session.ROUTES,
         flow.ROUTES,
         appointments.ROUTES,
+        visit.ROUTES,
         schedule.ROUTES,
         hours.ROUTES,
         add_doctor.ROUTES,

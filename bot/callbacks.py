@@ -472,7 +472,7 @@ class RenewInvite(CallbackData, prefix="dr:inv"):
     doctor: Id
 
 
-# --- visit flow: a visit's reason at booking -----------------------------------------------
+# --- visit flow: a visit's reason at booking, "I'll come" and "I'm here" ----------------------
 
 
 class BookSkipReason(StepData, prefix="bk.rs"):
@@ -481,3 +481,16 @@ class BookSkipReason(StepData, prefix="bk.rs"):
 
 class BookEditReason(StepData, prefix="bk.re"):
     """From the confirmation, back to the reason."""
+
+
+class ConfirmVisit(CallbackData, prefix="vi:c"):
+    """I'll come: for the appointment as it was shown (its ``version``)."""
+
+    appointment: Id
+    version: Annotated[int, Range(0, MAX_INT32)]
+
+
+class CheckIn(CallbackData, prefix="vi:h"):
+    """I'm here."""
+
+    appointment: Id

@@ -14,12 +14,13 @@ import logging
 from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 import httpx
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.callbacks import AskCancel, Reschedule
+from bot.callbacks import AskCancel, CallbackData, CheckIn, ConfirmVisit, Reschedule
 from bot.context import Services
 from bot.delivery import DeliveryWorker, Sender
 from bot.formatting import clock, lead_phrase, long_date, reminder_lead, when
@@ -71,22 +72,29 @@ def lead_of(item: Claimed, view: AppointmentView, now: datetime) -> timedelta:
     return reminder_lead(offset, view.starts_at - now)
 
 
-def reminder_buttons(lang: str, appointment_id: int) -> InlineKeyboardMarkup:
-    """Cancel / Reschedule: the same buttons as in /appointments."""
-    return InlineKeyboardMarkup(
+def reminder_buttons(
+    lang: str, view: AppointmentView, now: datetime, tz: ZoneInfo
+) -> InlineKeyboardMarkup:
+    """I'll come (until said), Cancel / Reschedule (as in /appointments), and on the
+    appointment's day I'm here. Each acts on the appointment as it is when pressed."""
+
+    def button(key: str, data: CallbackData) -> InlineKeyboardButton:
+        return InlineKeyboardButton(t(lang, key), callback_data=data.pack())
+
+    rows = []
+    if view.confirmed_at is None:
+        rows.append(
+            [button("visit.btn.confirm", ConfirmVisit(appointment=view.id, version=view.version))]
+        )
+    rows.append(
         [
-            [
-                InlineKeyboardButton(
-                    t(lang, "reminder.cancel"),
-                    callback_data=AskCancel(appointment=appointment_id).pack(),
-                ),
-                InlineKeyboardButton(
-                    t(lang, "reminder.reschedule"),
-                    callback_data=Reschedule(appointment=appointment_id).pack(),
-                ),
-            ]
+            button("reminder.cancel", AskCancel(appointment=view.id)),
+            button("reminder.reschedule", Reschedule(appointment=view.id)),
         ]
     )
+    if now.astimezone(tz).date() == view.starts_at.astimezone(tz).date():
+        rows.append([button("visit.btn.arrived", CheckIn(appointment=view.id))])
+    return InlineKeyboardMarkup(rows)
 
 
 def _reminder(lang: str, item: Claimed, view: AppointmentView, services: Services) -> str:
@@ -236,7 +244,8 @@ def _compose(
     if view is None:
         return "appointment gone"
     if item.kind is DeliveryKind.REMINDER:
-        return _reminder(lang, item, view, services), reminder_buttons(lang, view.id)
+        now, tz = services.clock.now(), services.settings.timezone
+        return _reminder(lang, item, view, services), reminder_buttons(lang, view, now, tz)
     return _notice(lang, item, view, services), None
 
 

@@ -178,9 +178,10 @@ async def test_reminders_are_sent_on_time_by_chat_and_email(
     assert reminder.text.startswith("⏰ Reminder: your appointment with Dr. <b>House</b>")
     assert "is in 24 hours" in reminder.text
     assert "Wednesday 2 December 2026, 10:00–10:30 (Europe/Madrid)" in reminder.text
-    assert [b["callback_data"] for row in reminder.buttons for b in row] == [
-        f"ap:c:{appt.id}",
-        f"ap:r:{appt.id}",
+    # I'll come, then Cancel / Reschedule; not yet I'm here (the visit is tomorrow).
+    assert [[b["callback_data"] for b in row] for row in reminder.buttons] == [
+        [f"vi:c:{appt.id}:0"],
+        [f"ap:c:{appt.id}", f"ap:r:{appt.id}"],
     ]
     messages = await smtp.wait_for_messages(2)
     email = messages[1].message

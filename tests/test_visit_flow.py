@@ -1,5 +1,5 @@
-"""The clinic's identity, a visit's reason and the reminder's one relative-time phrase, end to
-end through the bot (and the in-process SMTP server).
+"""The clinic's identity, a visit's reason, "I'll come" / "I'm here" and the reminder's one
+relative-time phrase, end to end through the bot (and the in-process SMTP server).
 
 The clock starts on Tuesday 1 December 2026, 09:00 in Madrid; a doctor made by ``make_doctor``
 works Mon–Fri 09:00–17:00 in 30-minute slots; the cancellation window is 2 hours; reminders go
@@ -17,12 +17,14 @@ from alembic import command
 from icalendar import Calendar
 from sqlalchemy import select
 
-from bot.formatting import lead_phrase, reminder_lead
+from bot.callbacks import CheckIn, ConfirmVisit
+from bot.formatting import lead_phrase, policy_of, reminder_lead
 from bot.jobs import deliver_pending, send_agendas_now
 from bot.mailer import EmailAppointment, EmailKind, Mailer, SmtpConfig, build_email
 from bot.settings import ClinicIdentity, ConfigError, settings_from_env
+from db.booking import Actor, cancel, reschedule
 from db.migrate import alembic_config
-from db.models import Appointment, User
+from db.models import Appointment, Role, User
 from tests.conftest import Harness, make_settings
 from tests.factories import book_directly, log_in_chat, make_doctor, make_user
 from tests.fake_telegram import TOKEN, ChatUser, Message
@@ -274,6 +276,152 @@ async def test_the_reason_is_skipped_by_button_or_word_in_either_language(
     assert "Revisa tu cita" in confirm.text and "Motivo" not in confirm.text.split("\n\n")[1]
     await lucia.press("Confirmar", confirm)
     assert (await _only_appointment(harness)).reason is None
+
+
+# --- I'll come / I'm here ------------------------------------------------------------------------
+
+
+async def test_ill_come_from_the_reminder_shows_on_the_doctors_schedule(
+    harness: Harness,
+) -> None:
+    house = await make_doctor(harness.services, "house@example.com")
+    doctor = harness.user("House")
+    await log_in_chat(doctor, "house@example.com")
+    ana, user = await _patient(harness)
+    appt = await book_directly(
+        harness.services, patient_id=user.id, doctor_id=house.user_id, starts_at=WED_10
+    )
+    harness.clock.set(WED_10 - timedelta(hours=24))
+    await _remind(harness)
+    reminder = ana.last
+    assert reminder.text.startswith("⏰ Reminder: your appointment with Dr. Gregory House")
+    assert _rows(reminder) == [["✅ I'll come"], ["Cancel", "Reschedule"]]
+
+    await ana.press("I'll come", reminder)
+    assert _answer(harness) == "Thank you! We'll expect you."
+    assert "Status: booked · ✅ you said you'll come" in reminder.text
+    assert (await _appointment(harness, appt.id)).confirmed_at == harness.clock.now()
+    view = (await doctor.send("/schedule"))[-1]
+    await doctor.press("Tomorrow", view)
+    assert "10:00–10:30 · Ana García · no phone · ✅ confirmed" in view.text
+
+    # A copy of the button pressed again changes nothing.
+    data = ConfirmVisit(appointment=appt.id, version=0).pack()
+    harness.clock.advance(timedelta(minutes=5))
+    await ana.press_data(data, reminder)
+    assert _answer(harness) == "You had already said you'll come."
+    assert (await _appointment(harness, appt.id)).confirmed_at == WED_10 - timedelta(hours=24)
+    # Only the appointment's own patient may press it.
+    bob, _ = await _patient(harness, "bob@example.com", "Bob Stone")
+    await bob.press_data(data, bob.last)
+    assert _answer(harness) == "That appointment was not found."
+    await doctor.press_data(data, doctor.last)
+    assert _answer(harness) == "That is not available to your account."
+    # The next reminder, on the day, no longer asks; it offers I'm here.
+    harness.clock.set(WED_10 - timedelta(hours=1))
+    await _remind(harness)
+    assert _rows(ana.last) == [["Cancel", "Reschedule"], ["📍 I'm here"]]
+
+
+async def test_a_reminder_from_before_a_move_confirms_nothing(harness: Harness) -> None:
+    house = await make_doctor(harness.services, "house@example.com")
+    ana, user = await _patient(harness)
+    appt = await book_directly(
+        harness.services, patient_id=user.id, doctor_id=house.user_id, starts_at=WED_10
+    )
+    harness.clock.set(WED_10 - timedelta(hours=24))
+    await _remind(harness)
+    old_reminder = ana.last
+    policy = policy_of(harness.services.settings)
+    thursday = WED_10 + timedelta(days=1)
+    async with harness.services.transaction() as s:
+        await reschedule(
+            s,
+            appointment_id=appt.id,
+            actor=Actor(user.id, Role.PATIENT),
+            new_start=thursday,
+            policy=policy,
+            now=harness.clock.now(),
+        )
+    await ana.press("I'll come", old_reminder)
+    assert _answer(harness) == "This appointment was moved since: here it is now."
+    assert "Thursday 3 December 2026, 10:00–10:30" in old_reminder.text
+    assert (await _appointment(harness, appt.id)).confirmed_at is None
+
+    # Confirmed for the new time, then moved again: the new time is not confirmed.
+    await ana.press_data(ConfirmVisit(appointment=appt.id, version=1).pack(), old_reminder)
+    assert (await _appointment(harness, appt.id)).confirmed_at is not None
+    async with harness.services.transaction() as s:
+        await reschedule(
+            s,
+            appointment_id=appt.id,
+            actor=Actor(user.id, Role.PATIENT),
+            new_start=thursday + timedelta(hours=1),
+            policy=policy,
+            now=harness.clock.now(),
+        )
+    assert (await _appointment(harness, appt.id)).confirmed_at is None
+
+    async with harness.services.transaction() as s:
+        await cancel(
+            s,
+            appointment_id=appt.id,
+            actor=Actor(user.id, Role.PATIENT),
+            policy=policy,
+            now=harness.clock.now(),
+        )
+    await ana.press_data(ConfirmVisit(appointment=appt.id, version=2).pack(), old_reminder)
+    assert _answer(harness) == "This appointment was cancelled."
+    await ana.press_data(CheckIn(appointment=appt.id).pack(), old_reminder)
+    assert _answer(harness) == "This appointment was cancelled."
+
+
+async def test_im_here_from_30_minutes_before_until_the_end(harness: Harness) -> None:
+    house = await make_doctor(harness.services, "house@example.com")
+    ana, user = await _patient(harness)
+    appt = await book_directly(
+        harness.services, patient_id=user.id, doctor_id=house.user_id, starts_at=WED_10
+    )
+    harness.clock.set(WED_10 - timedelta(hours=1))
+    await _remind(harness)
+    reminder = ana.last
+    assert "is in 1 hour" in reminder.text
+    assert _rows(reminder) == [["✅ I'll come"], ["Cancel", "Reschedule"], ["📍 I'm here"]]
+    await log_in_chat(ana, "ana@example.com")  # the day's first session has lapsed
+
+    await ana.press("I'm here", reminder)
+    assert _answer(harness) == "You can check in from 09:30, 30 minutes before your appointment."
+    assert (await _appointment(harness, appt.id)).arrived_at is None
+    # The card offers it too, once it is time.
+    listing = (await ana.send("/appointments"))[-1]
+    await ana.press("1. ", listing)
+    assert "📍 I'm here" not in listing.button_texts
+    harness.clock.set(WED_10 - timedelta(minutes=30))
+    await ana.press("1. ", (await ana.send("/appointments"))[-1])
+    card = ana.last
+    assert _rows(card)[0] == ["📍 I'm here"]
+
+    harness.clock.set(WED_10 - timedelta(minutes=20))
+    await ana.press("I'm here", reminder)
+    assert _answer(harness) == (
+        "Thank you, you're checked in. Please take a seat: you will be called."
+    )
+    assert "Status: booked · 📍 checked in at 09:40" in reminder.text
+    assert "📍 I'm here" not in reminder.button_texts
+    row = await _appointment(harness, appt.id)
+    assert row.arrived_at == WED_10 - timedelta(minutes=20)
+    assert row.confirmed_at == row.arrived_at  # arriving says they came
+    await ana.press("I'm here", card)  # the card's copy
+    assert _answer(harness) == "You are already checked in."
+
+    doctor = harness.user("House")
+    await log_in_chat(doctor, "house@example.com")
+    view = (await doctor.send("/schedule"))[-1]
+    assert "10:00–10:30 · Ana García · no phone · 📍 arrived 09:40" in view.text
+
+    harness.clock.set(WED_10 + timedelta(minutes=30))
+    await ana.press_data(CheckIn(appointment=appt.id).pack(), card)
+    assert _answer(harness) == "This appointment is over."
 
 
 # --- one relative-time phrase -------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Texts of the clinic's identity, a visit's reason, and how far off a reminded appointment is."""
+"""Texts of the clinic's identity, a visit's reason, "I'll come" / "I'm here", and how far off a
+reminded appointment is."""
 
 TEXTS: dict[str, tuple[str, str]] = {
     # --- the clinic -----------------------------------------------------------------------------
@@ -39,8 +40,36 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "book.btn.skip": ("Skip ›", "Omitir ›"),
     "book.btn.reason": ("📝 Reason", "📝 Motivo"),
+    # --- I'll come / I'm here -------------------------------------------------------------------
+    "visit.btn.confirm": ("✅ I'll come", "✅ Iré"),
+    "visit.btn.arrived": ("📍 I'm here", "📍 Ya estoy aquí"),
+    "visit.confirmed": ("Thank you! We'll expect you.", "¡Gracias! Te esperamos."),
+    "visit.already_confirmed": (
+        "You had already said you'll come.",
+        "Ya habías confirmado que vendrás.",
+    ),
+    "visit.arrived": (
+        "Thank you, you're checked in. Please take a seat: you will be called.",
+        "Gracias, ya consta tu llegada. Toma asiento: te llamarán.",
+    ),
+    "visit.already_arrived": ("You are already checked in.", "Ya consta tu llegada."),
+    "visit.too_early": (
+        "You can check in from {time}, 30 minutes before your appointment.",
+        "Puedes avisar de tu llegada desde las {time}, 30 minutos antes de la cita.",
+    ),
+    "visit.cancelled": ("This appointment was cancelled.", "Esta cita se canceló."),
+    "visit.started": ("This appointment has already started.", "Esta cita ya ha empezado."),
+    "visit.ended": ("This appointment is over.", "Esta cita ya ha terminado."),
+    "visit.changed": (
+        "This appointment was moved since: here it is now.",
+        "Esta cita ha cambiado desde entonces: así queda ahora.",
+    ),
+    "visit.card_confirmed": ("✅ you said you'll come", "✅ confirmaste que vendrás"),
+    "visit.card_arrived": ("📍 checked in at {time}", "📍 llegada a las {time}"),
     "visit.card_reason": ("\nReason: {reason}", "\nMotivo: {reason}"),
     # --- what the doctor sees -------------------------------------------------------------------
+    "schedule.status.confirmed": ("✅ confirmed", "✅ confirmada"),
+    "schedule.status.arrived": ("📍 arrived {time}", "📍 llegó {time}"),
     "visit.reason_line": ("\n    📝 {reason}", "\n    📝 {reason}"),
     "notice.reason": ("\nReason: {reason}", "\nMotivo: {reason}"),
     # --- how far off a reminded appointment is ("in 24 hours"), in chat and email alike --------
