@@ -92,7 +92,8 @@ def reminder_buttons(
             button("reminder.reschedule", Reschedule(appointment=view.id)),
         ]
     )
-    if now.astimezone(tz).date() == view.starts_at.astimezone(tz).date():
+    on_the_day = now.astimezone(tz).date() == view.starts_at.astimezone(tz).date()
+    if on_the_day and view.arrived_at is None:
         rows.append([button("visit.btn.arrived", CheckIn(appointment=view.id))])
     return InlineKeyboardMarkup(rows)
 
