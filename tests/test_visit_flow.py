@@ -31,7 +31,6 @@ from tests.fake_telegram import TOKEN, ChatUser, Message
 from tests.smtp_server import SmtpTestServer
 
 WED_10 = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)  # Wed 2 Dec, 10:00 in Madrid
-TODAY_10_30 = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)  # 1 h 30 min after the test's start
 IDENTITY = {
     "CLINIC_NAME": "Clínica Sol & Mar",
     "CLINIC_ADDRESS": "Calle Mayor 1, Madrid",
