@@ -31,7 +31,7 @@ from bot.handlers.admin import (
     stats,
     stats_export,
 )
-from bot.handlers.booking import appointments, flow
+from bot.handlers.booking import appointments, flow, visit
 from bot.handlers.doctor import hours, schedule
 from bot.handlers.frontdesk import offers, patients, visits
 from bot.menus import set_default_menus
@@ -56,6 +56,7 @@ def route_table() -> RouteTable:
         patients.ROUTES,
         flow.ROUTES,
         appointments.ROUTES,
+        visit.ROUTES,
         schedule.ROUTES,
         hours.ROUTES,
         visits.ROUTES,

@@ -709,3 +709,27 @@ class ClosureRemove(StepData, prefix="cl.x"):
 
 class ClosureRemovePage(StepData, prefix="cl.xp"):
     page: Page
+
+
+# --- visit flow: a visit's reason at booking, "I'll come" and "I'm here" ----------------------
+
+
+class BookSkipReason(StepData, prefix="bk.rs"):
+    """Book without a reason for the visit."""
+
+
+class BookEditReason(StepData, prefix="bk.re"):
+    """From the confirmation, back to the reason."""
+
+
+class ConfirmVisit(CallbackData, prefix="vi:c"):
+    """I'll come: for the appointment as it was shown (its ``version``)."""
+
+    appointment: Id
+    version: Annotated[int, Range(0, MAX_INT32)]
+
+
+class CheckIn(CallbackData, prefix="vi:h"):
+    """I'm here."""
+
+    appointment: Id

@@ -4,7 +4,7 @@ weekday and month names from the catalog."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.settings import Settings
@@ -113,3 +113,40 @@ def reason_text(lang: str, reason: ChangeReason | None, note: str | None) -> str
     if reason is not None:
         return t(lang, f"reason.{reason.value}")
     return note or ""
+
+
+# --- how far off a reminded appointment is ------------------------------------------------------
+
+
+def reminder_lead(offset: timedelta, remaining: timedelta) -> timedelta:
+    """How far off to say a reminder's appointment is: its offset (``24h`` → "24 hours") when it
+    goes out on time, so chat and email say the same; when it goes out late (after downtime,
+    or retries), the time really left, rounded (5 minutes under an hour, hours under two days,
+    then days)."""
+    tolerance = max(timedelta(minutes=5), offset / 20)
+    if remaining >= offset - tolerance:
+        return offset
+    minutes = max(1, round(remaining.total_seconds() / 60))
+    if minutes < 5:
+        return timedelta(minutes=minutes)
+    if minutes < 60:
+        return timedelta(minutes=max(5, 5 * round(minutes / 5)))
+    if minutes < 48 * 60:
+        return timedelta(hours=round(minutes / 60))
+    return timedelta(days=round(minutes / (24 * 60)))
+
+
+def lead_phrase(lang: str, amount: timedelta) -> str:
+    """``24 hours``, ``1 hour and 30 minutes``, ``2 days``: ``amount`` as people say it (whole
+    days from two days up, else hours and minutes). Plain text."""
+    total = max(1, round(amount.total_seconds() / 60))
+    days = total // (24 * 60) if total >= 48 * 60 else 0
+    hours, minutes = divmod(total - days * 24 * 60, 60)
+    parts = [
+        t(lang, f"lead.{unit}" if count == 1 else f"lead.{unit}s", n=count)
+        for unit, count in (("day", days), ("hour", hours), ("minute", minutes))
+        if count
+    ]
+    if len(parts) == 1:
+        return parts[0]
+    return t(lang, "lead.and", first=", ".join(parts[:-1]), second=parts[-1])

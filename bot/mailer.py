@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 import aiosmtplib
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from bot.formatting import lead_phrase
 from bot.texts import CATALOG, language_of
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,9 @@ class EmailAppointment:
     # The clinic (not the patient) made the change the email confirms, and why (plain text).
     by_clinic: bool = False
     reason: str = ""
+    clinic_address: str = ""
+    clinic_phone: str = ""
+    clinic_map_url: str = ""
 
     def __post_init__(self) -> None:
         if self.starts_at.utcoffset() is None or self.ends_at.utcoffset() is None:
@@ -196,23 +200,6 @@ def _when_long(lang: str, starts_at: datetime, ends_at: datetime, zone: ZoneInfo
         return _plain(lang, "email.when.long", **values)
     end_date = f"{end.day} {_plain(lang, f'date.month_short.{end.month}')} {end.year}"
     return _plain(lang, "email.when.long_overnight", end_date=end_date, **values)
-
-
-def _lead_text(lang: str, lead: timedelta) -> str:
-    """E.g. "24 hours", "1 hour and 30 minutes"."""
-    total = round(lead.total_seconds() / 60)
-    if total < 1:
-        raise ValueError("a reminder's lead time must be at least one minute")
-    hours, minutes = divmod(total, 60)
-    hours_text = _plain(lang, "email.lead.hour") if hours == 1 else None
-    if hours_text is None and hours:
-        hours_text = _plain(lang, "email.lead.hours", n=hours)
-    minutes_text = _plain(lang, "email.lead.minute") if minutes == 1 else None
-    if minutes_text is None and minutes:
-        minutes_text = _plain(lang, "email.lead.minutes", n=minutes)
-    if hours_text and minutes_text:
-        return _plain(lang, "email.lead.and", hours=hours_text, minutes=minutes_text)
-    return hours_text or minutes_text or ""
 
 
 def _doctor(lang: str, name: str) -> str:
@@ -349,6 +336,12 @@ def build_ics(
     doctor = _doctor(lang, appt.doctor_name)
     specialty = _one_line(appt.specialty)
     clinic = _one_line(appt.clinic_name)
+    address = _one_line(appt.clinic_address)
+    description = _plain(
+        lang, "email.ics.description", doctor=doctor, specialty=specialty, clinic=clinic
+    )
+    if appt.clinic_phone:
+        description += "\n" + _plain(lang, "email.signature.phone", phone=appt.clinic_phone)
 
     calendar = Calendar()
     calendar.add("prodid", _PRODID)
@@ -363,17 +356,14 @@ def build_ics(
     event.add("dtstart", appt.starts_at.astimezone(UTC))
     event.add("dtend", appt.ends_at.astimezone(UTC))
     event.add("summary", _plain(lang, "email.ics.summary", doctor=doctor, specialty=specialty))
-    event.add(
-        "description",
-        _plain(lang, "email.ics.description", doctor=doctor, specialty=specialty, clinic=clinic),
-    )
-    event.add("location", clinic)
+    event.add("description", description)
+    event.add("location", f"{clinic}, {address}" if address else clinic)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
 
     organizer_address = vCalAddress(f"mailto:{_parse_address(organizer).addr_spec}")
-    if _one_line(organizer_name):
-        organizer_address.params["CN"] = vText(_one_line(organizer_name))
+    if _one_line(organizer_name or clinic):
+        organizer_address.params["CN"] = vText(_one_line(organizer_name or clinic))
     event.add("organizer", organizer_address)
 
     attendee = vCalAddress(f"mailto:{_parse_address(appt.patient_email).addr_spec}")
@@ -403,7 +393,8 @@ def build_email(
 ) -> EmailMessage:
     """The ``kind`` email for ``appt``: text and HTML alternatives plus ``appointment.ics``.
 
-    ``lead`` (reminders only) is how long before the appointment the reminder goes out.
+    ``lead`` (reminders only) is how far off the reminder says the appointment is, phrased as
+    the chat reminder phrases it (:func:`bot.formatting.lead_phrase`).
     ``message_key`` makes the Message-ID stable: the same message sent again (after an answer
     that never came) carries the same ID, which mail services show once. Raises ValueError when
     the patient's address is not a valid email address.
@@ -412,7 +403,9 @@ def build_email(
     stamp = (now or datetime.now(UTC)).astimezone(UTC)
     zone = appt.timezone
     cancelled = kind is EmailKind.CANCELLED
-    lead_text = _lead_text(lang, lead) if kind is EmailKind.REMINDER and lead else None
+    if kind is EmailKind.REMINDER and lead is not None and lead < timedelta(minutes=1):
+        raise ValueError("a reminder's lead time must be at least one minute")
+    lead_text = lead_phrase(lang, lead) if kind is EmailKind.REMINDER and lead else None
 
     patient = _one_line(appt.patient_name)
     doctor = _doctor(lang, appt.doctor_name)
@@ -423,10 +416,15 @@ def build_email(
     subject = _one_line(
         _plain(
             lang,
-            f"email.subject.{variant}",
-            doctor=doctor,
-            when=_when_short(lang, appt.starts_at, zone),
-            lead=lead_text or "",
+            "email.subject.clinic",
+            clinic=clinic,
+            subject=_plain(
+                lang,
+                f"email.subject.{variant}",
+                doctor=doctor,
+                when=_when_short(lang, appt.starts_at, zone),
+                lead=lead_text or "",
+            ),
         )
     )
     intro_key = f"email.intro.{variant}_by_clinic" if by_clinic else f"email.intro.{variant}"
@@ -438,11 +436,26 @@ def build_email(
     ]
     if by_clinic and _one_line(appt.reason):
         rows.append(("email.label.reason", _one_line(appt.reason)))
-    closing = ["email.calendar.remove" if cancelled else "email.calendar.add"]
+    phone = _one_line(appt.clinic_phone)
+    closing: list[tuple[str, dict[str, str]]] = [
+        ("email.calendar.remove" if cancelled else "email.calendar.add", {})
+    ]
     if not cancelled:
-        closing.append("email.manage")
+        closing.append(("email.manage_phone", {"phone": phone}) if phone else ("email.manage", {}))
     elif by_clinic:
-        closing.append("email.rebook")
+        closing.append(("email.rebook", {}))
+    # The signature: the clinic's name, address, phone and map link, as far as they are set.
+    address, map_url = _one_line(appt.clinic_address), _one_line(appt.clinic_map_url)
+    signature = [clinic]
+    if address:
+        signature.append(address)
+    if phone:
+        signature.append(_plain(lang, "email.signature.phone", phone=phone))
+    signature_html = [html.escape(line) for line in signature]
+    if map_url:
+        signature.append(_plain(lang, "email.signature.map", url=map_url))
+        label = _html(lang, "email.signature.map_link")
+        signature_html.append(f'<a href="{html.escape(map_url, quote=True)}">{label}</a>')
 
     text_lines = [
         _plain(lang, "email.greeting", name=patient) if patient else "",
@@ -451,10 +464,10 @@ def build_email(
         "",
         *(f"{_plain(lang, label)}: {value}" for label, value in rows),
         "",
-        *(_plain(lang, key) for key in closing),
+        *(_plain(lang, key, **values) for key, values in closing),
         "",
         "-- ",
-        clinic,
+        *signature,
         _plain(lang, "email.automatic"),
     ]
     if not patient:
@@ -467,7 +480,7 @@ def build_email(
         for label, value in rows
     )
     greeting = f"<p>{_html(lang, 'email.greeting', name=patient)}</p>\n" if patient else ""
-    closing_html = "\n".join(f"<p>{_html(lang, key)}</p>" for key in closing)
+    closing_html = "\n".join(f"<p>{_html(lang, key, **values)}</p>" for key, values in closing)
     html_body = (
         "<!DOCTYPE html>\n"
         f'<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
@@ -477,7 +490,7 @@ def build_email(
         f"<p>{_html(lang, intro_key, **intro)}</p>\n"
         f'<table role="presentation" style="border-collapse:collapse">\n{table}\n</table>\n'
         f"{closing_html}\n"
-        f'<p style="color:#666;font-size:12px">{html.escape(clinic)}<br>\n'
+        f'<p style="color:#666;font-size:12px">{"<br>".join(signature_html)}<br>\n'
         f"{_html(lang, 'email.automatic')}</p>\n"
         "</body>\n</html>\n"
     )
@@ -487,7 +500,7 @@ def build_email(
         cancelled=cancelled,
         organizer=sender.from_address,
         uid_domain=sender.uid_domain,
-        organizer_name=sender.from_name,
+        organizer_name=clinic,
         now=stamp,
     )
 

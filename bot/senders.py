@@ -11,21 +11,38 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 import httpx
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.callbacks import AskCancel, Reschedule, TakeOffer
+from bot.callbacks import (
+    AskCancel,
+    CallbackData,
+    CheckIn,
+    ConfirmVisit,
+    Reschedule,
+    TakeOffer,
+)
 from bot.context import Services
 from bot.delivery import DeliveryWorker, Sender
-from bot.formatting import clock, long_date, policy_of, reason_text, when, when_short
+from bot.formatting import (
+    clock,
+    lead_phrase,
+    long_date,
+    policy_of,
+    reason_text,
+    reminder_lead,
+    when,
+    when_short,
+)
 from bot.mailer import EmailAppointment, EmailKind, MailError, build_email
 from bot.ratelimit import bulk
-from bot.texts import language_of, t
+from bot.texts import Raw, language_of, t
 from db.accounts import live_chats_for
 from db.booking import AppointmentView, appointment_views, next_free_slots, schedule
 from db.deliveries import Claimed, Outcome, Result, failure, languages
@@ -72,20 +89,45 @@ def senders(bot: Any) -> dict[Channel, Sender]:
 # --- texts --------------------------------------------------------------------------------------
 
 
-def lead_text(lang: str, remaining: timedelta) -> str:
-    """``24 hours``, ``1 hour``, ``45 minutes``: how far off the appointment is, rounded."""
-    minutes = max(1, round(remaining.total_seconds() / 60))
-    if minutes < 60:
-        rounded = max(5, round(minutes / 5) * 5) if minutes >= 5 else minutes
-        return t(lang, "reminder.minutes", n=rounded)
-    hours = round(minutes / 60)
-    if hours < 48:
-        return t(lang, "reminder.hour" if hours == 1 else "reminder.hours", n=hours)
-    return t(lang, "reminder.days", n=round(hours / 24))
+def lead_of(item: Claimed, view: AppointmentView, now: datetime) -> timedelta:
+    """How far off a reminder says its appointment is: from its offset, the same in chat and
+    email (see :func:`bot.formatting.reminder_lead`)."""
+    offset = timedelta(minutes=item.offset_minutes or 0)
+    return reminder_lead(offset, view.starts_at - now)
 
 
-def reminder_buttons(lang: str, appointment_id: int) -> InlineKeyboardMarkup:
-    """Cancel / Reschedule: the same buttons as in /appointments."""
+def reminder_buttons(
+    lang: str, view: AppointmentView, now: datetime, tz: ZoneInfo
+) -> InlineKeyboardMarkup:
+    """I'll come (until said), Cancel / Reschedule (as in /appointments), and on the
+    appointment's day I'm here. Each acts on the appointment as it is when pressed."""
+
+    def button(key: str, data: CallbackData) -> InlineKeyboardButton:
+        return InlineKeyboardButton(t(lang, key), callback_data=data.pack())
+
+    rows = []
+    if view.confirmed_at is None:
+        rows.append(
+            [
+                button(
+                    "arrival.btn.confirm", ConfirmVisit(appointment=view.id, version=view.version)
+                )
+            ]
+        )
+    rows.append(
+        [
+            button("reminder.cancel", AskCancel(appointment=view.id)),
+            button("reminder.reschedule", Reschedule(appointment=view.id)),
+        ]
+    )
+    on_the_day = now.astimezone(tz).date() == view.starts_at.astimezone(tz).date()
+    if on_the_day and view.arrived_at is None:
+        rows.append([button("arrival.btn.arrived", CheckIn(appointment=view.id))])
+    return InlineKeyboardMarkup(rows)
+
+
+def notice_buttons(lang: str, appointment_id: int) -> InlineKeyboardMarkup:
+    """Cancel / Reschedule under a notice of a visit the clinic booked or moved."""
     return InlineKeyboardMarkup(
         [
             [
@@ -102,11 +144,11 @@ def reminder_buttons(lang: str, appointment_id: int) -> InlineKeyboardMarkup:
     )
 
 
-def _reminder(lang: str, view: AppointmentView, services: Services) -> str:
+def _reminder(lang: str, item: Claimed, view: AppointmentView, services: Services) -> str:
     return t(
         lang,
         "reminder.chat",
-        lead=lead_text(lang, view.starts_at - services.clock.now()),
+        lead=lead_phrase(lang, lead_of(item, view, services.clock.now())),
         doctor=view.doctor_name,
         specialty=view.specialty,
         when=when(lang, view.starts_at, view.ends_at, services.settings.timezone),
@@ -128,6 +170,11 @@ def offer_buttons(
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 
+def _reason(lang: str, view: AppointmentView, key: str) -> Raw:
+    """The visit's reason as a line (HTML) for what the doctor reads; empty when there is none."""
+    return Raw(t(lang, key, reason=view.reason) if view.reason else "")
+
+
 def _notice(lang: str, item: Claimed, view: AppointmentView, services: Services) -> str:
     tz = services.settings.timezone
     values = {
@@ -144,6 +191,8 @@ def _notice(lang: str, item: Claimed, view: AppointmentView, services: Services)
     reason = reason_text(lang, view.change_reason, view.change_note)
     if reason and item.kind is not DeliveryKind.CLINIC_BOOKED:
         text += "\n" + t(lang, "notice.reason", reason=reason)
+    if item.kind is DeliveryKind.DOCTOR_BOOKED:
+        text += _reason(lang, view, "notice.visit_reason")
     return text
 
 
@@ -166,6 +215,7 @@ def _agenda(lang: str, day: date, items: list[AppointmentView], services: Servic
             patient=item.patient_name,
             phone=item.patient_phone or "—",
         )
+        + _reason(lang, item, "arrival.reason_line")
         for item in items
     ]
     return "\n".join([header, *lines])
@@ -289,10 +339,11 @@ def _compose(
     if view is None:
         return "appointment gone"
     if item.kind is DeliveryKind.REMINDER:
-        return _reminder(lang, view, services), reminder_buttons(lang, view.id)
+        now, tz = services.clock.now(), services.settings.timezone
+        return _reminder(lang, item, view, services), reminder_buttons(lang, view, now, tz)
     text = _notice(lang, item, view, services)
     if item.kind in _WITH_BUTTONS:
-        return text, reminder_buttons(lang, view.id)
+        return text, notice_buttons(lang, view.id)
     slots = offers.get(item.id)
     if slots:
         tz = services.settings.timezone
@@ -357,8 +408,9 @@ def email_appointment(
     view: AppointmentView, services: Services, kind: DeliveryKind | None = None
 ) -> EmailAppointment:
     """The appointment as the mailer writes about it (for a ``kind`` of email: whether the
-    clinic made the change it confirms, and why)."""
+    clinic made the change it confirms, and why; never the visit's own reason)."""
     assert view.patient_email is not None
+    clinic = services.settings.clinic
     language = language_of(view.patient_language)
     if kind is DeliveryKind.BOOKED:
         by_clinic = view.booked_by_clinic
@@ -381,6 +433,10 @@ def email_appointment(
         language=language,
         by_clinic=by_clinic,
         reason=reason_text(language, view.change_reason, view.change_note) if by_clinic else "",
+        clinic_name=clinic.name,
+        clinic_address=clinic.address,
+        clinic_phone=clinic.phone,
+        clinic_map_url=clinic.map_url,
     )
 
 
@@ -415,7 +471,7 @@ async def send_email(worker: DeliveryWorker, claimed: list[Claimed]) -> None:
                     _EMAIL_KINDS[item.kind],
                     email_appointment(view, services, item.kind),
                     sender=mailer.config,
-                    lead=view.starts_at - now if item.kind is DeliveryKind.REMINDER else None,
+                    lead=lead_of(item, view, now) if item.kind is DeliveryKind.REMINDER else None,
                     now=now,
                     message_key=f"delivery-{item.id}",
                 )

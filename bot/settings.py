@@ -85,6 +85,17 @@ class EmailSettings:
 
 
 @dataclass(frozen=True)
+class ClinicIdentity:
+    """The clinic as patients know it: named in /start, in "please call" texts, in emails
+    (subject and signature) and in the calendar file. Empty strings are unset."""
+
+    name: str = "Clinic"
+    address: str = ""
+    phone: str = ""
+    map_url: str = ""
+
+
+@dataclass(frozen=True)
 class Settings:
     telegram_token: Secret | None
     telegram_api_url: str
@@ -111,6 +122,7 @@ class Settings:
     # A delivery worker that has not beaten for this long is taken for dead, and its claims
     # are taken over (it beats four times as often).
     delivery_takeover: timedelta = timedelta(seconds=10)
+    clinic: ClinicIdentity = field(default_factory=ClinicIdentity)
 
     @property
     def embedded_database(self) -> bool:
@@ -256,6 +268,48 @@ def _clock_time(env: Mapping[str, str], name: str, default: time) -> time:
     return time(int(match.group(1)), int(match.group(2)))
 
 
+MAX_CLINIC_NAME: Final = 80
+MAX_CLINIC_ADDRESS: Final = 200
+MAX_MAP_URL: Final = 500
+_PHONE_RE: Final = re.compile(r"^\+?[0-9 ()./-]+$")
+
+
+def _one_line(env: Mapping[str, str], name: str, limit: int) -> str:
+    raw = env.get(name, "")
+    if any(ord(char) < 32 or ord(char) == 127 for char in raw):
+        raise ConfigError(name, "must be one line of text without control characters")
+    value = " ".join(raw.split())
+    if len(value) > limit:
+        raise ConfigError(name, f"must be at most {limit} characters, got {len(value)}")
+    return value
+
+
+def _clinic(env: Mapping[str, str]) -> ClinicIdentity:
+    name = _one_line(env, "CLINIC_NAME", MAX_CLINIC_NAME) or "Clinic"
+    address = _one_line(env, "CLINIC_ADDRESS", MAX_CLINIC_ADDRESS)
+    phone = _one_line(env, "CLINIC_PHONE", 32)
+    digits = sum(char.isdigit() for char in phone)
+    if phone and (not _PHONE_RE.match(phone) or not 6 <= digits <= 15):
+        raise ConfigError(
+            "CLINIC_PHONE",
+            f"must be a phone number like +34 910 123 456 (digits, spaces, + - ( ) .), "
+            f"got {phone!r}",
+        )
+    map_url = env.get("CLINIC_MAP_URL", "").strip()
+    if map_url:
+        parts = urlsplit(map_url)
+        unsafe = any(char.isspace() or char in "\"'<>`" for char in map_url)
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname or unsafe:
+            raise ConfigError(
+                "CLINIC_MAP_URL",
+                "must be an http(s) link without spaces or quotes, like "
+                "https://maps.example.com/?q=Calle+Mayor+1",
+            )
+        if len(map_url) > MAX_MAP_URL:
+            raise ConfigError("CLINIC_MAP_URL", f"must be at most {MAX_MAP_URL} characters")
+    return ClinicIdentity(name=name, address=address, phone=phone, map_url=map_url)
+
+
 def settings_from_env(env: Mapping[str, str]) -> Settings:
     """Build and validate :class:`Settings` from a mapping of environment variables."""
     token_raw = env.get("TELEGRAM_BOT_TOKEN", "").strip()
@@ -318,6 +372,7 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         ),
         telegram_send_timeout=float(_int(env, "TELEGRAM_SEND_TIMEOUT_SECONDS", 30, 5, 600)),
         delivery_takeover=timedelta(seconds=_int(env, "DELIVERY_TAKEOVER_SECONDS", 10, 1, 600)),
+        clinic=_clinic(env),
     )
 
 

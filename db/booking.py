@@ -10,6 +10,7 @@ commits.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -139,6 +140,33 @@ class Why:
             raise ValueError("give a reason from the list or a typed one")
 
 
+# A visit's reason: a short note in the patient's words, kept on one line.
+MAX_REASON = 200
+
+
+class ReasonTooLong(DomainError):
+    code = "reason_too_long"
+
+    def __init__(self, length: int) -> None:
+        super().__init__(f"{length} characters")
+        self.length = length
+
+
+def clean_reason(text: str | None) -> str | None:
+    """``text`` as a visit's reason: on one line, without control characters, its whitespace
+    collapsed; ``None`` when nothing is left. :class:`ReasonTooLong` over :data:`MAX_REASON`
+    characters."""
+    if text is None:
+        return None
+    kept = "".join(
+        " " if unicodedata.category(char) in {"Cc", "Cf", "Zl", "Zp"} else char for char in text
+    )
+    reason = " ".join(kept.split())
+    if len(reason) > MAX_REASON:
+        raise ReasonTooLong(len(reason))
+    return reason or None
+
+
 @dataclass(frozen=True)
 class BookingPolicy:
     """The clinic's booking rules."""
@@ -194,6 +222,9 @@ class AppointmentView:
     change_reason: ChangeReason | None = None
     change_note: str | None = None
     rebooked_as: int | None = None
+    reason: str | None = None
+    confirmed_at: datetime | None = None
+    arrived_at: datetime | None = None
 
 
 _Patient = aliased(User)
@@ -230,6 +261,9 @@ def _view(
         change_reason=ChangeReason(appt.change_reason) if appt.change_reason else None,
         change_note=appt.change_note,
         rebooked_as=appt.rebooked_as,
+        reason=appt.reason,
+        confirmed_at=appt.confirmed_at,
+        arrived_at=appt.arrived_at,
     )
 
 
@@ -428,13 +462,16 @@ async def book(
     policy: BookingPolicy,
     now: datetime,
     actor: Actor | None = None,
+    reason: str | None = None,
 ) -> AppointmentView:
     """Book the slot for the patient: by themselves, or (``actor``) by the front desk or an
-    admin for them, with the same rules. :class:`SlotTaken` when another booking got it first
-    (the database decides), :class:`SlotUnavailable` when it is not a slot the doctor offers,
-    :class:`PatientOverlap` / :class:`TooManyUpcoming` for the patient's own limits,
+    admin for them, with the same rules, and with the patient's ``reason`` for the visit if
+    any. :class:`SlotTaken` when another booking got it first (the database decides),
+    :class:`SlotUnavailable` when it is not a slot the doctor offers, :class:`PatientOverlap` /
+    :class:`TooManyUpcoming` for the patient's own limits, :class:`ReasonTooLong`,
     :class:`NotFound` for a doctor not taking appointments, or a patient the actor may not
     book for."""
+    reason = clean_reason(reason)
     by_clinic = actor is not None and actor.user_id != patient_id
     if by_clinic and actor is not None and actor.role not in CLINIC:
         raise NotFound("patient")
@@ -463,6 +500,7 @@ async def book(
         created_at=now,
         updated_at=now,
         booked_by=actor.user_id if actor is not None else patient_id,
+        reason=reason,
     )
     try:
         async with s.begin_nested():
@@ -586,6 +624,9 @@ async def reschedule(
             appointment.starts_at = slot.starts_at
             appointment.ends_at = slot.ends_at
             _record_why(appointment, why)
+            # "I'll come" was said of the old time; the new one is still to be confirmed.
+            appointment.confirmed_at = None
+            appointment.arrived_at = None
             appointment.version += 1
             appointment.updated_at = now
             await s.flush()

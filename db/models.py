@@ -269,6 +269,7 @@ class Appointment(Base):
         CheckConstraint(
             "change_reason IS NULL OR change_note IS NULL", name="change_reason_or_note"
         ),
+        CheckConstraint("reason IS NULL OR btrim(reason) <> ''", name="reason_not_blank"),
         Index(
             "ix_appointments_doctor_live",
             "doctor_id",
@@ -306,6 +307,11 @@ class Appointment(Base):
     # A visit the clinic cancelled: the one the patient booked from the times it offered them
     # (each notice's offer is taken once).
     rebooked_as: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
+    # Why the patient is coming, in their words (optional; shown to the doctor, never emailed).
+    reason: Mapped[str | None] = mapped_column(String(200))
+    # The patient said they will come (for the appointment's current time) / arrived.
+    confirmed_at: Mapped[datetime | None]
+    arrived_at: Mapped[datetime | None]
 
 
 class Invite(Base):

@@ -7,6 +7,7 @@ doctor made by ``make_doctor`` works Mon–Fri 09:00–17:00; the minimum notice
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -26,6 +27,7 @@ from bot.callbacks import (
     decode,
 )
 from bot.formatting import policy_of
+from bot.settings import ClinicIdentity
 from db.accounts import log_out
 from db.booking import Actor, AppointmentView, cancel, mark_attendance
 from db.doctors import DoctorView, set_doctor_active
@@ -149,13 +151,17 @@ async def test_book_end_to_end_on_one_message(harness: Harness) -> None:
     assert len(booking.buttons[0]) == 4
 
     await ana.press("11:15")
+    # The visit's reason is optional: this patient skips it.
+    assert booking.text.startswith("📝 Reason for the visit (optional)")
+    assert booking.button_texts == ["Skip ›", "🕒 Change time", "✖ Cancel"]
+    await ana.press("Skip")
     assert booking.text == (
         "Please check your appointment:\n\n"
         "Doctor: Dr. Gregory House\n"
         "Specialty: Cardiology\n"
         "When: Tuesday 1 December 2026, 11:15–12:00 (Europe/Madrid)"
     )
-    assert booking.button_texts == ["✅ Confirm", "🕒 Change time", "✖ Cancel"]
+    assert booking.button_texts == ["✅ Confirm", "🕒 Change time", "📝 Reason", "✖ Cancel"]
 
     assert await ana.press("Confirm") == []
     assert booking.text.startswith("✅ Booked")
@@ -163,7 +169,7 @@ async def test_book_end_to_end_on_one_message(harness: Harness) -> None:
     assert "Dr. Gregory House" in booking.text and "Cardiology" in booking.text
     assert booking.buttons == []
     # Every step edited the one message: /book sent nothing else.
-    assert ana.last is booking and booking.edits == 5
+    assert ana.last is booking and booking.edits == 6
 
     [appointment] = await _appointments(harness)
     assert (appointment.status, appointment.doctor_id, appointment.patient_id) == (
@@ -265,6 +271,7 @@ async def test_slot_taken_meanwhile_offers_the_next_free_times(harness: Harness)
     ana, user = await _patient(harness)
     message = await _to_times(ana)
     await ana.press("10:00")
+    await ana.press("Skip")
     await book_directly(
         harness.services,
         patient_id=bob.id,
@@ -312,6 +319,7 @@ async def test_second_confirm_tap_books_once(harness: Harness) -> None:
     ana, _ = await _patient(harness)
     message = await _to_times(ana)
     await ana.press("10:00")
+    await ana.press("Skip")
     confirm = ana.find_button("Confirm", message)[1]["callback_data"]
     await ana.press_data(confirm, message)
     assert message.text.startswith("✅ Booked")
@@ -329,6 +337,7 @@ async def test_patient_overlap_at_confirm(harness: Harness) -> None:
     ana, user = await _patient(harness)
     message = await _to_times(ana)
     await ana.press("10:00")
+    await ana.press("Skip")
     # Meanwhile the patient books the same time with another doctor (another chat, say).
     await book_directly(
         harness.services,
@@ -359,6 +368,7 @@ async def test_too_many_upcoming(harness: Harness) -> None:
         )
     message = await _to_times(ana)
     await ana.press("10:00")
+    await ana.press("Skip")
     # The third one is booked elsewhere while this chat waits at the confirmation.
     await book_directly(
         harness.services,
@@ -388,6 +398,7 @@ async def test_slot_past_the_minimum_notice_offers_the_days_again(harness: Harne
     ana, _ = await _patient(harness)
     message = await _to_times(ana)
     await ana.press("10:00")
+    await ana.press("Skip")
     harness.clock.advance(timedelta(minutes=20))  # 10:00 is now less than an hour away
     await ana.press("Confirm")
     assert message.text.startswith("That time can no longer be booked")
@@ -402,6 +413,7 @@ async def test_doctor_deactivated_before_confirm(harness: Harness) -> None:
     ana, _ = await _patient(harness)
     message = await _to_times(ana)
     await ana.press("10:00")
+    await ana.press("Skip")
     await _deactivate(harness, doctor)
     await ana.press("Confirm")
     assert message.text == (
@@ -417,6 +429,7 @@ async def test_change_time_and_cancel_button(harness: Harness) -> None:
     ana, _ = await _patient(harness)
     message = await _to_times(ana)
     await ana.press("10:00")
+    await ana.press("Skip")
     await ana.press("Change time")
     assert "Choose a time" in message.text and message.button_texts[0] == "10:00"
     await ana.press("14:30")
@@ -432,6 +445,7 @@ async def test_cancel_command_midway_books_nothing(harness: Harness) -> None:
     ana, _ = await _patient(harness)
     message = await _to_times(ana)
     await ana.press("10:00")
+    await ana.press("Skip")
     assert "Cancelled. Nothing was saved." in (await ana.send("/cancel"))[-1].text
     await ana.press("Confirm", message)
     assert _answer(harness) == "This button is no longer valid."
@@ -460,8 +474,9 @@ async def test_typed_answers_count_like_buttons(harness: Harness) -> None:
     assert "choose one of these" in (await ana.send_sticker())[-1].text
     # Days by their label, a date or a weekday; times as offered, in any spelling.
     assert "Wednesday 2 December 2026" in (await ana.send("wed 2 dec"))[-1].text
-    assert "Please check your appointment" in (await ana.send("1pm"))[-1].text
+    assert "Reason for the visit" in (await ana.send("1pm"))[-1].text
     assert "13:00–14:00" in ana.last.text
+    assert "Please check your appointment" in (await ana.send("skip"))[-1].text
     assert "Choose a time" in (await ana.send("change"))[-1].text
     assert "Please check" in (await ana.send("14:00"))[-1].text
     done = (await ana.send("yes"))[-1]
@@ -560,6 +575,7 @@ async def test_logout_midway_ends_the_conversation(harness: Harness) -> None:
     ana, _ = await _patient(harness)
     message = await _to_times(ana)
     await ana.press("10:00")
+    await ana.press("Skip")
     # Logged out from this chat's session (e.g. the account's sessions were revoked).
     async with harness.services.transaction() as s:
         await log_out(s, chat_id=ana.chat_id, now=harness.clock.now())
@@ -578,6 +594,7 @@ async def test_restart_mid_booking_loses_nothing(harness: Harness) -> None:
     harness.rebind(ana)
     await ana.press("Wed 2 Dec")
     await ana.press("12:00")
+    await ana.press("Skip")
     await harness.restart()
     harness.rebind(ana)
     await ana.press("Confirm")
@@ -605,11 +622,13 @@ async def test_booking_in_spanish(harness: Harness) -> None:
     assert again.text.startswith("No te he entendido. Elige una de estas opciones")
     assert "Elige una hora" in again.text and "12:00" in again.button_texts
     await lucia.press("12:00", message)
+    assert "Motivo de la consulta" in message.text
+    await lucia.press("Omitir", message)
     assert message.text == (
         "Revisa tu cita:\n\nMédico: Dr. Gregory House\nEspecialidad: Cardiology\n"
         "Cuándo: miércoles 2 de diciembre de 2026, 12:00–12:30 (Europe/Madrid)"
     )
-    assert message.button_texts == ["✅ Confirmar", "🕒 Cambiar hora", "✖ Cancelar"]
+    assert message.button_texts == ["✅ Confirmar", "🕒 Cambiar hora", "📝 Motivo", "✖ Cancelar"]
     await lucia.press("Confirmar")
     assert message.text.startswith("✅ Cita reservada")
     # The doctor reads the notice in their own language.
@@ -643,6 +662,7 @@ async def test_booking_on_the_day_clocks_go_forward(harness: Harness) -> None:
     # Three real hours: 01:00 (CET), then 03:00 and 04:00 (CEST); 02:00 does not exist.
     assert ana.last.button_texts == ["01:00", "03:00", "04:00", "‹ Other days"]
     await ana.press("03:00")
+    await ana.press("Skip")
     assert "When: Sunday 28 March 2027, 03:00–04:00 (Europe/Madrid)" in ana.last.text
     await ana.press("Confirm")
     assert "Sunday 28 March 2027, 03:00–04:00 (Europe/Madrid)" in ana.last.text
@@ -672,6 +692,7 @@ async def test_times_that_occur_twice_when_clocks_go_back_are_told_apart(
         "02:00 (+02)", "02:30 (+02)", "02:00 (+01)", "02:30 (+01)", "‹ Other days",
     ]  # fmt: skip
     await ana.press("02:00 (+01)")
+    await ana.press("Skip")
     await ana.press("Confirm")
     [appointment] = await _appointments(harness)
     assert appointment.starts_at == datetime(2027, 10, 31, 1, 0, tzinfo=UTC)
@@ -837,10 +858,14 @@ async def test_cancel_inside_the_window_is_refused(harness: Harness) -> None:
     today_card = await _open_card(ana, 1)
     tomorrow_card = await _open_card(ana, 2)
 
+    harness.services.settings = replace(
+        harness.services.settings,
+        clinic=ClinicIdentity(name="Sol Clinic", phone="+34 910 123 456"),
+    )
     await ana.press("Cancel", today_card)
     too_late = (
         "Appointments can be cancelled or moved up to 2 hours before they start. Please call "
-        "the clinic."
+        "Sol Clinic on +34 910 123 456."
     )
     assert _answer(harness) == too_late
     assert harness.telegram.answers[-1]["show_alert"] is True
@@ -975,7 +1000,7 @@ async def test_reschedule_refusals(harness: Harness) -> None:
     await ana.press("Confirm", first_card)
     assert first_card.text == (
         "Appointments can be cancelled or moved up to 2 hours before they start. Please call "
-        "the clinic."
+        "Clinic."
     )
     rows = {row.id: row for row in await _appointments(harness)}
     assert rows[appt.id].starts_at == TEN_TOMORROW and rows[appt.id].version == appt.version
@@ -1006,15 +1031,13 @@ async def test_reschedule_cancel_and_doctor_gone(harness: Harness) -> None:
     await _deactivate(harness, house)
     await ana.press("Confirm", card)
     assert card.text == (
-        "This doctor is no longer taking appointments, so it can't be moved. Please call the "
-        "clinic."
+        "This doctor is no longer taking appointments, so it can't be moved. Please call Clinic."
     )
     [row] = await _appointments(harness)
     assert row.starts_at == MADRID_NOON_TOMORROW and row.status == "booked"
     await ana.press_data(Reschedule(appointment=row.id).pack(), card)
     assert _answer(harness) == (
-        "This doctor is no longer taking appointments, so it can't be moved. Please call the "
-        "clinic."
+        "This doctor is no longer taking appointments, so it can't be moved. Please call Clinic."
     )
 
 

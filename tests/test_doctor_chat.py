@@ -466,6 +466,7 @@ async def test_a_booking_made_in_chat_reaches_the_doctor_and_their_schedule(
     await ana.press("Dr. Gregory House")
     await ana.press("Tue 1 Dec")
     await ana.press("10:00")
+    await ana.press("Skip")
     await ana.press("Confirm")
 
     assert chat.last.text == (

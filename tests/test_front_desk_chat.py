@@ -224,6 +224,7 @@ async def test_the_front_desk_finds_a_patient_and_books_for_them(
     await desk.press("Dr. Gregory House")
     await desk.press("Wed 2 Dec")
     await desk.press("10:00")
+    await desk.press("Skip")  # the reason for the visit is optional
     assert walk.text.splitlines()[2:6] == [
         "Please check the appointment for Ana García:",
         "",
@@ -296,6 +297,7 @@ async def test_a_patient_without_telegram_is_registered_booked_and_claims_the_ac
     await desk.press("Dr. Gregory House")
     await desk.press("Thu 3 Dec")
     await desk.press("09:30")
+    await desk.press("Skip")
     await desk.press("Confirm")
     assert walk.text.startswith("✅ Booked for Carmen Vidal")
 
@@ -596,6 +598,8 @@ async def test_admins_book_for_a_patient_from_book(harness: Harness, smtp: SmtpT
     await admin.send("house")
     await admin.send("2/12")
     await admin.send("9:30")
+    await admin.send("Follow-up of her last visit")  # the reason, typed too
+    assert "Reason: Follow-up of her last visit" in admin.last.text
     await admin.send("yes")
     assert admin.last.text.startswith("✅ Booked for Ana García")
     [visit] = await visits(harness)

@@ -402,7 +402,8 @@ async def test_hostile_names_are_escaped_in_html_and_raw_in_text(
     [patient] = got["To"].addresses
     assert patient.display_name == HOSTILE
     assert str(got["Subject"]) == (
-        f"Appointment confirmed: Dr. {HOSTILE} on Tue 1 Dec 2026 at 10:30 (Europe/Madrid)"
+        f"Sol Clinic: Appointment confirmed: Dr. {HOSTILE} on Tue 1 Dec 2026 at 10:30 "
+        "(Europe/Madrid)"
     )
 
 
@@ -423,6 +424,7 @@ def test_line_breaks_in_names_cannot_add_headers() -> None:
             EmailKind.REMINDER,
             "en",
             timedelta(hours=24),
+            "Sol Clinic: "
             "Reminder: your appointment with Dr. Ana López in 24 hours, "
             "on Tue 1 Dec 2026 at 10:30 (Europe/Madrid)",
         ),
@@ -430,6 +432,7 @@ def test_line_breaks_in_names_cannot_add_headers() -> None:
             EmailKind.REMINDER,
             "es",
             timedelta(hours=1),
+            "Sol Clinic: "
             "Recordatorio: su cita con Ana López dentro de 1 hora, "
             "el mar 1 dic 2026 a las 10:30 (Europe/Madrid)",
         ),
@@ -437,6 +440,7 @@ def test_line_breaks_in_names_cannot_add_headers() -> None:
             EmailKind.REMINDER,
             "en",
             None,
+            "Sol Clinic: "
             "Reminder: your appointment with Dr. Ana López on Tue 1 Dec 2026 at 10:30 "
             "(Europe/Madrid)",
         ),
@@ -444,6 +448,7 @@ def test_line_breaks_in_names_cannot_add_headers() -> None:
             EmailKind.REMINDER,
             "es",
             timedelta(minutes=90),
+            "Sol Clinic: "
             "Recordatorio: su cita con Ana López dentro de 1 hora y 30 minutos, "
             "el mar 1 dic 2026 a las 10:30 (Europe/Madrid)",
         ),
@@ -451,19 +456,20 @@ def test_line_breaks_in_names_cannot_add_headers() -> None:
             EmailKind.BOOKED,
             "es",
             None,
-            "Cita confirmada: Ana López el mar 1 dic 2026 a las 10:30 (Europe/Madrid)",
+            "Sol Clinic: Cita confirmada: Ana López el mar 1 dic 2026 a las 10:30 (Europe/Madrid)",
         ),
         (
             EmailKind.RESCHEDULED,
             "en",
             None,
+            "Sol Clinic: "
             "Appointment moved: Dr. Ana López, now on Tue 1 Dec 2026 at 10:30 (Europe/Madrid)",
         ),
         (
             EmailKind.CANCELLED,
             "es-ES",
             timedelta(hours=24),  # a lead only matters for reminders
-            "Cita cancelada: Ana López el mar 1 dic 2026 a las 10:30 (Europe/Madrid)",
+            "Sol Clinic: Cita cancelada: Ana López el mar 1 dic 2026 a las 10:30 (Europe/Madrid)",
         ),
     ],
 )
@@ -485,7 +491,9 @@ async def test_spanish_email_end_to_end(smtp_server: ServerFactory) -> None:
     )
 
     got = server.messages[0].message
-    assert str(got["Subject"]).startswith("Recordatorio: su cita con Ana López dentro de 24 horas")
+    assert str(got["Subject"]).startswith(
+        "Sol Clinic: Recordatorio: su cita con Ana López dentro de 24 horas"
+    )
     assert got["From"].addresses[0].display_name == "Clínica Sol"
     assert got["Content-Language"] == "es"
     text, html_body, attachment = parts(got)
@@ -538,7 +546,8 @@ async def test_structure_and_calendar_request(smtp_server: ServerFactory) -> Non
     assert str(event["SUMMARY"]) == "Appointment with Dr. Ana López (Cardiology)"
     assert "Sol Clinic" in str(event["DESCRIPTION"])
     assert str(event["ORGANIZER"]) == "mailto:clinic@clinic.test"
-    assert event["ORGANIZER"].params["CN"] == "Clinic App"
+    assert event["ORGANIZER"].params["CN"] == "Sol Clinic"  # the clinic, not the mailbox
+    assert str(event["LOCATION"]) == "Sol Clinic"
     assert str(event["ATTENDEE"]) == "mailto:bob@patients.test"
     assert event["ATTENDEE"].params["CN"] == "Bob Patient"
     raw_ics = attachment.get_content()

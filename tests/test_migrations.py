@@ -241,8 +241,9 @@ async def test_conversations_in_progress_resume_at_their_step(
         old_screen.from_bot = True
         await ana.press_data(f"bk:t:{int(datetime.now(UTC).timestamp())}", old_screen)
         assert "Choose a time" in old_screen.text and "10:00" in old_screen.button_texts
-        # Typed, the time counts too, and the booking completes.
-        assert "Please check your appointment" in (await ana.send("10:00"))[-1].text
+        # Typed, the time counts too, and the booking completes (the visit's reason skipped).
+        assert "Reason for the visit" in (await ana.send("10:00"))[-1].text
+        assert "Please check your appointment" in (await ana.send("skip"))[-1].text
         assert (await ana.send("yes"))[-1].text.startswith("✅ Booked")
         booked = _sql(url, "SELECT starts_at FROM appointments WHERE patient_id = 1")
         assert booked == [(datetime.combine(day, time(10), MADRID).astimezone(UTC),)]

@@ -178,13 +178,15 @@ async def test_reminders_are_sent_on_time_by_chat_and_email(
     assert reminder.text.startswith("⏰ Reminder: your appointment with Dr. <b>House</b>")
     assert "is in 24 hours" in reminder.text
     assert "Wednesday 2 December 2026, 10:00–10:30 (Europe/Madrid)" in reminder.text
-    assert [b["callback_data"] for row in reminder.buttons for b in row] == [
-        f"ap:c:{appt.id}",
-        f"ap:r:{appt.id}",
+    # I'll come, then Cancel / Reschedule; not yet I'm here (the visit is tomorrow).
+    assert [[b["callback_data"] for b in row] for row in reminder.buttons] == [
+        [f"vi:c:{appt.id}:0"],
+        [f"ap:c:{appt.id}", f"ap:r:{appt.id}"],
     ]
     messages = await smtp.wait_for_messages(2)
     email = messages[1].message
     assert "Reminder" in str(email["Subject"])
+    assert "in 24 hours" in str(email["Subject"])  # the same phrase as in chat
     ics = next(p for p in email.iter_attachments() if p.get_filename() == "appointment.ics")
     event = next(iter(Calendar.from_ical(ics.get_content()).walk("VEVENT")))
     assert event.decoded("DTSTART") == WED_10
@@ -505,6 +507,7 @@ async def test_booking_in_chat_sends_the_confirmation_email_at_once(
     await chat.press("House")
     await chat.press("Wed 2 Dec")
     await chat.press("10:00")
+    await chat.press("Skip")
     # Confirming queued the email and started a delivery pass at once (the harness runs the
     # job the queue would have run).
     await chat.press("Confirm")

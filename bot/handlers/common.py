@@ -10,10 +10,11 @@ from telegram.error import Forbidden
 
 from bot.callbacks import SetLanguage
 from bot.choices import Choice, Screen
+from bot.clinic import identity_lines
 from bot.context import ClinicContext
 from bot.dispatch import ReportedError
 from bot.routes import GUEST, Audience, Button, Command, Routes, RouteTable
-from bot.texts import CATALOG, LANGUAGES, t
+from bot.texts import CATALOG, LANGUAGES, Raw, t
 from db.accounts import set_language
 
 log = logging.getLogger(__name__)
@@ -30,15 +31,19 @@ def help_text(language: str, routes: RouteTable, audience: Audience) -> str:
 
 
 async def show_start(update: Update, context: ClinicContext) -> None:
-    """Welcome the user (an invite link has its own route)."""
+    """Welcome the user with the clinic's name, address, phone and map (invites: own route)."""
     if context.args:
         context.reply("start.bad_link")
         return
+    clinic = context.settings.clinic
+    lines = identity_lines(context.lang, clinic)
+    identity = Raw(f"\n{lines}" if lines else "")
     if context.principal is not None:
-        context.reply("start.welcome_back", name=context.principal.name)
+        name = context.principal.name
+        context.reply("start.welcome_back", name=name, clinic=clinic.name, identity=identity)
         context.send(help_text(context.lang, context.routes, context.principal.role))
         return
-    context.reply("start.welcome", ReplyKeyboardRemove())
+    context.reply("start.welcome", ReplyKeyboardRemove(), clinic=clinic.name, identity=identity)
 
 
 async def show_help(update: Update, context: ClinicContext) -> None:

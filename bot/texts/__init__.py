@@ -24,6 +24,7 @@ from bot.texts import (
     notices,
     reminders,
     stats,
+    visit,
 )
 
 LANGUAGES: Final = ("en", "es")
@@ -59,6 +60,7 @@ CATALOG: Final = _merge(
     reminders.TEXTS,
     stats.TEXTS,
     frontdesk.TEXTS,
+    visit.TEXTS,
 )
 
 

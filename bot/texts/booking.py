@@ -131,9 +131,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Cambio cancelado. Tu cita no ha cambiado.",
     ),
     "move.doctor_gone": (
-        "This doctor is no longer taking appointments, so it can't be moved. Please call the "
-        "clinic.",
-        "Este médico ya no tiene agenda abierta, así que no se puede cambiar. Llama a la clínica.",
+        "This doctor is no longer taking appointments, so it can't be moved. {call}",
+        "Este médico ya no tiene agenda abierta, así que no se puede cambiar. {call}",
     ),
     # --- /appointments ------------------------------------------------------------------------
     "appts.none": (
@@ -168,10 +167,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "❌ <b>Cancelada</b>: {doctor} ({specialty}), {when}.\n/book para pedir otra hora.",
     ),
     "appts.too_late": (
-        "Appointments can be cancelled or moved up to {window} before they start. Please call "
-        "the clinic.",
-        "Las citas se pueden cancelar o cambiar hasta {window} antes de empezar. Llama a la "
-        "clínica.",
+        "Appointments can be cancelled or moved up to {window} before they start. {call}",
+        "Las citas se pueden cancelar o cambiar hasta {window} antes de empezar. {call}",
     ),
     "appts.not_changeable": (
         "This appointment can no longer be changed: it was cancelled or has started.",

@@ -2,16 +2,21 @@
 
 TEXTS: dict[str, tuple[str, str]] = {
     "start.welcome": (
+        "🏥 <b>{clinic}</b>{identity}\n\n"
         "👋 Welcome to the clinic's booking bot.\n\n"
         "New here? /register to create your patient account.\n"
         "Already registered? /login.\n"
         "/help lists everything I can do.",
+        "🏥 <b>{clinic}</b>{identity}\n\n"
         "👋 Bienvenido al bot de citas de la clínica.\n\n"
         "¿Es tu primera vez? /register para crear tu cuenta de paciente.\n"
         "¿Ya tienes cuenta? /login.\n"
         "/help muestra todo lo que puedo hacer.",
     ),
-    "start.welcome_back": ("👋 Welcome back, {name}.", "👋 Hola de nuevo, {name}."),
+    "start.welcome_back": (
+        "🏥 <b>{clinic}</b>{identity}\n\n👋 Welcome back, {name}.",
+        "🏥 <b>{clinic}</b>{identity}\n\n👋 Hola de nuevo, {name}.",
+    ),
     "start.bad_link": (
         "This link is not valid. Ask the clinic for a new one.",
         "Este enlace no es válido. Pide uno nuevo a la clínica.",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 TEXTS: dict[str, tuple[str, str]] = {
     # Subjects. {doctor} is the doctor's display name, {when} a short date and time with its zone
-    # (key email.when.short), {lead} how long before the appointment (keys email.lead.*).
+    # (key email.when.short), {lead} how long before the appointment (keys lead.*).
     "email.subject.reminder": (
         "Reminder: your appointment with {doctor} on {when}",
         "Recordatorio: su cita con {doctor} el {when}",
@@ -29,6 +29,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Appointment cancelled: {doctor} on {when}",
         "Cita cancelada: {doctor} el {when}",
     ),
+    # Every subject is put in this one, after the clinic's name.
+    "email.subject.clinic": ("{clinic}: {subject}", "{clinic}: {subject}"),
     # Body.
     "email.greeting": ("Hello {name},", "Hola, {name}:"),
     "email.intro.reminder": (
@@ -66,6 +68,15 @@ TEXTS: dict[str, tuple[str, str]] = {
         "To change or cancel an appointment, use the clinic's Telegram bot.",
         "Para cambiar o cancelar una cita, use el bot de Telegram de la clínica.",
     ),
+    "email.manage_phone": (
+        "To change or cancel an appointment, use the clinic's Telegram bot or call {phone}.",
+        "Para cambiar o cancelar una cita, use el bot de Telegram de la clínica o llame al "
+        "{phone}.",
+    ),
+    # The signature, under the clinic's name and address.
+    "email.signature.phone": ("Phone: {phone}", "Teléfono: {phone}"),
+    "email.signature.map": ("Map: {url}", "Mapa: {url}"),
+    "email.signature.map_link": ("Map", "Mapa"),
     "email.automatic": (
         "This message was sent automatically; please do not reply to it.",
         "Este mensaje se ha enviado automáticamente; por favor, no lo responda.",
@@ -83,11 +94,6 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{weekday} {day} {month} {year}, {start} – {end_date} {end} ({zone}, UTC{offset})",
         "{weekday} {day} de {month} de {year}, {start} – {end_date} {end} ({zone}, UTC{offset})",
     ),
-    "email.lead.hour": ("1 hour", "1 hora"),
-    "email.lead.hours": ("{n} hours", "{n} horas"),
-    "email.lead.minute": ("1 minute", "1 minuto"),
-    "email.lead.minutes": ("{n} minutes", "{n} minutos"),
-    "email.lead.and": ("{hours} and {minutes}", "{hours} y {minutes}"),
     # Doctor's display name: English adds the title, Spanish has no neutral one.
     "email.doctor": ("Dr. {name}", "{name}"),
     # Calendar file.

@@ -5,10 +5,6 @@ TEXTS: dict[str, tuple[str, str]] = {
         "⏰ Reminder: your appointment with {doctor} ({specialty}) is in {lead}.\n{when}",
         "⏰ Recordatorio: tu cita con {doctor} ({specialty}) es dentro de {lead}.\n{when}",
     ),
-    "reminder.minutes": ("{n} minutes", "{n} minutos"),
-    "reminder.hour": ("1 hour", "1 hora"),
-    "reminder.hours": ("{n} hours", "{n} horas"),
-    "reminder.days": ("{n} days", "{n} días"),
     "reminder.cancel": ("Cancel", "Cancelar"),
     "reminder.reschedule": ("Reschedule", "Cambiar hora"),
     "agenda.header": (

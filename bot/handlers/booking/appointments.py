@@ -1,5 +1,5 @@
 """/appointments: one message listing the upcoming visits (paged), each opening its card with
-Cancel and Reschedule; past visits on request.
+Cancel and Reschedule (and I'm here, on the day); past visits on request.
 
 Its buttons carry ids only and act on the server's state when pressed, wherever they are shown
 (an older copy of the list, a reminder): every id is checked against the presser's session.
@@ -12,6 +12,7 @@ from telegram import Update
 from bot.callbacks import (
     AppointmentsPage,
     AskCancel,
+    CheckIn,
     ConfirmCancel,
     KeepAppointment,
     PastAppointments,
@@ -20,7 +21,7 @@ from bot.callbacks import (
 )
 from bot.choices import Choice, Screen
 from bot.context import ClinicContext
-from bot.formatting import policy_of, reason_text, when_short
+from bot.formatting import clock, policy_of, reason_text, when_short
 from bot.handlers.booking.shared import change_refusal, described
 from bot.routes import Button, Command, Routes, roles
 from db.booking import (
@@ -36,6 +37,7 @@ from db.booking import (
 )
 from db.errors import NotFound
 from db.models import AppointmentStatus, Role
+from db.visits import check_in_open
 
 PATIENTS = roles(Role.PATIENT)
 PER_PAGE = 6
@@ -45,9 +47,17 @@ def _status(context: ClinicContext, appt: AppointmentView) -> str:
     if appt.status == AppointmentStatus.CANCELLED:
         who = "you" if appt.cancelled_by == appt.patient_id else "clinic"
         return context.t(f"appts.status.cancelled_{who}")
-    if appt.status == AppointmentStatus.BOOKED and appt.starts_at <= context.now:
-        return context.t("appts.status.unmarked")
-    return context.t(f"appts.status.{appt.status}")
+    if appt.status != AppointmentStatus.BOOKED:
+        return context.t(f"appts.status.{appt.status}")
+    status = context.t(
+        "appts.status.unmarked" if appt.starts_at <= context.now else "appts.status.booked"
+    )
+    if appt.arrived_at is not None:
+        arrived = clock(appt.arrived_at, context.settings.timezone)
+        return f"{status} · {context.t('arrival.card_arrived', time=arrived)}"
+    if appt.confirmed_at is not None:
+        return f"{status} · {context.t('arrival.card_confirmed')}"
+    return status
 
 
 def _to_list(context: ClinicContext) -> Choice:
@@ -97,15 +107,20 @@ async def _list_screen(context: ClinicContext, page: int) -> Screen:
     return Screen("\n".join(lines), rows)
 
 
-def _card(context: ClinicContext, appt: AppointmentView) -> Screen:
-    """An appointment, with Cancel and Reschedule while it may still change."""
+def card(context: ClinicContext, appt: AppointmentView) -> Screen:
+    """An appointment, with I'm here from 30 minutes before it, and Cancel and Reschedule while
+    it may still change."""
     text = context.t("appts.card", status=_status(context, appt), **described(context, appt))
     if appt.booked_by_clinic:
         text += "\n" + context.t("appts.by_clinic")
     reason = reason_text(context.lang, appt.change_reason, appt.change_note)
     if reason:
         text += "\n" + context.t("appts.reason", reason=reason)
+    if appt.reason:
+        text += context.t("arrival.card_reason", reason=appt.reason)
     rows = []
+    if check_in_open(appt, context.now):
+        rows.append([Choice(context.t("arrival.btn.arrived"), CheckIn(appointment=appt.id))])
     if appt.status == AppointmentStatus.BOOKED and appt.starts_at > context.now:
         rows.append(
             [
@@ -141,7 +156,7 @@ async def show_card(update: Update, context: ClinicContext) -> None:
     if appt is None:
         context.alert("appts.not_found")
         return
-    context.show(_card(context, appt))
+    context.show(card(context, appt))
 
 
 async def show_past(update: Update, context: ClinicContext) -> None:
@@ -206,7 +221,7 @@ async def keep_appointment(update: Update, context: ClinicContext) -> None:
     if appt is None:
         context.alert("appts.not_found")
         return
-    context.show(_card(context, appt))
+    context.show(card(context, appt))
 
 
 ROUTES = Routes(

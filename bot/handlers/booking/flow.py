@@ -1,6 +1,7 @@
-"""/book and Reschedule: specialty → doctor → day → time → confirm, on one message.
+"""/book and Reschedule: specialty → doctor → day → time → reason → confirm, on one message.
 
-A reschedule is the same conversation started at the day, for the appointment's doctor. Every
+The visit's reason is optional (typed, or skipped) and asked only when booking; a reschedule
+is the same conversation started at the day, for the appointment's doctor. Every
 id a button carries is checked again here (a doctor still bookable, a slot still free) and by
 the booking use cases, which the database's constraints back. The states, draft and screens
 are in :mod:`bot.handlers.booking.screens`.
@@ -26,11 +27,14 @@ from bot.callbacks import (
     BookDay,
     BookDaysPage,
     BookDoctor,
+    BookEditReason,
     BookMoveWhy,
+    BookSkipReason,
     BookSpecialty,
     BookTime,
     Reschedule,
 )
+from bot.clinic import call_text
 from bot.context import ClinicContext
 from bot.conversation import END, Conversation, Ended, Step
 from bot.formatting import policy_of, when
@@ -49,6 +53,7 @@ from bot.handlers.booking.screens import (
     doctor_screen,
     free_days,
     patient_of,
+    reason_screen,
     specialty_of,
     specialty_screen,
     taken_screen,
@@ -59,16 +64,19 @@ from bot.handlers.frontdesk.reasons import why_label, why_of
 from bot.handlers.frontdesk.shared import find_patient_to_book
 from bot.routes import Button, Command, Routes, roles
 from db.booking import (
+    MAX_REASON,
     Actor,
     ChangedMeanwhile,
     NotChangeable,
     PatientOverlap,
+    ReasonTooLong,
     SlotTaken,
     SlotUnavailable,
     TooLateToChange,
     TooManyUpcoming,
     book,
     check_changeable,
+    clean_reason,
     reschedule,
     upcoming_count,
 )
@@ -85,8 +93,12 @@ WALKERS = roles(Role.PATIENT, Role.STAFF, Role.ADMIN, Role.DOCTOR)
 
 def _gone(context: ClinicContext, draft: BookingDraft) -> Ended:
     if draft.mode is Mode.MOVE:
-        clinic = draft.patient is not None
-        context.show_text("move.doctor_gone_clinic" if clinic else "move.doctor_gone")
+        if draft.patient is not None:
+            context.show_text("move.doctor_gone_clinic")
+        else:
+            context.show_text(
+                "move.doctor_gone", call=call_text(context.lang, context.settings.clinic)
+            )
     else:
         context.show_text("book.doctor_gone")
     return END
@@ -131,7 +143,7 @@ async def start_rescheduling(update: Update, context: ClinicContext) -> BookStat
     try:
         await get_doctor(context.db, current.doctor_id, bookable=True)
     except NotFound:
-        context.alert("move.doctor_gone")
+        context.alert("move.doctor_gone", call=call_text(context.lang, context.settings.clinic))
         return None
     context.begin(
         BookingDraft(
@@ -216,7 +228,33 @@ async def choose_time(update: Update, context: ClinicContext, draft: BookingDraf
         context.note("book.day_full")
         return BookState.DAY
     draft.day, draft.start = day, starts_at
+    if draft.mode is Mode.BOOK and not draft.reason_asked:
+        return BookState.REASON
     return BookState.CONFIRM
+
+
+async def take_reason(update: Update, context: ClinicContext, draft: BookingDraft) -> Result:
+    """A typed reason for the visit (at most 200 characters); then confirm."""
+    try:
+        reason = clean_reason(context.text)
+    except ReasonTooLong as exc:
+        context.note("book.reason_too_long", length=exc.length, limit=MAX_REASON)
+        return BookState.REASON
+    if reason is None:
+        return BookState.REASON
+    draft.reason, draft.reason_asked = reason, True
+    return BookState.CONFIRM if draft.start is not None else BookState.TIME
+
+
+async def skip_reason(update: Update, context: ClinicContext, draft: BookingDraft) -> Result:
+    """Skip: no reason for the visit; then confirm."""
+    draft.reason, draft.reason_asked = None, True
+    return BookState.CONFIRM if draft.start is not None else BookState.TIME
+
+
+async def edit_reason(update: Update, context: ClinicContext, draft: BookingDraft) -> Result:
+    """📝 Reason on the confirmation: back to the reason step."""
+    return BookState.REASON
 
 
 async def change_time(update: Update, context: ClinicContext, draft: BookingDraft) -> Result:
@@ -248,6 +286,7 @@ async def _book(context: ClinicContext, draft: BookingDraft, starts_at: datetime
             policy=policy_of(context.settings),
             now=context.now,
             actor=Actor(me.user_id, me.role),
+            reason=draft.reason,
         )
     except SlotTaken:
         draft.start, draft.taken = None, starts_at
@@ -259,6 +298,9 @@ async def _book(context: ClinicContext, draft: BookingDraft, starts_at: datetime
         else:
             context.note(f"book.{exc.code}")
         return BookState.DAY
+    except ReasonTooLong as exc:
+        context.note("book.reason_too_long", length=exc.length, limit=MAX_REASON)
+        return BookState.REASON
     except TooManyUpcoming as exc:
         if draft.patient is not None:
             context.show_text("book.too_many_for", patient=draft.patient_name, limit=exc.limit)
@@ -346,8 +388,14 @@ BOOKING = Conversation(
         ),
         BookState.TIME: Step(addressed(time_screen), {BookTime: choose_time, BookBack: go_back}),
         BookState.TAKEN: Step(addressed(taken_screen), {BookTime: choose_time, BookBack: go_back}),
+        BookState.REASON: Step(
+            addressed(reason_screen),
+            {BookSkipReason: skip_reason, BookChangeTime: change_time},
+            text=take_reason,
+        ),
         BookState.CONFIRM: Step(
-            addressed(confirm_screen), {BookConfirm: confirm, BookChangeTime: change_time}
+            addressed(confirm_screen),
+            {BookConfirm: confirm, BookChangeTime: change_time, BookEditReason: edit_reason},
         ),
         BookState.MOVE_REASON: Step(
             move_reason_screen, {BookMoveWhy: choose_reason}, text=type_reason

@@ -23,16 +23,20 @@ from bot.callbacks import (
     BookDay,
     BookDaysPage,
     BookDoctor,
+    BookEditReason,
+    BookSkipReason,
     BookSpecialty,
     BookTime,
     ChangeWhy,
 )
 from bot.choices import NO, YES, Choice, Screen, day_keys, rows_of, time_key
+from bot.clinic import change_text
 from bot.context import ClinicContext
 from bot.conversation import Ended, ScreenBuilder
 from bot.formatting import clock, day_label, long_date, policy_of, when, when_short
+from bot.handlers.booking.shared import span
 from bot.handlers.frontdesk.reasons import why_label
-from db.booking import available_days, next_free_slots
+from db.booking import MAX_REASON, available_days, next_free_slots
 from db.doctors import (
     DoctorView,
     SpecialtyView,
@@ -48,6 +52,8 @@ DAYS_PER_PAGE = 7
 DAYS_PER_ROW = 3
 TIMES_PER_ROW = 4
 ALTERNATIVES = 6
+# Typed at the reason step, these skip it (other words are the reason).
+SKIP = ("skip", "omitir", "saltar")
 
 
 class BookState(StrEnum):
@@ -56,6 +62,7 @@ class BookState(StrEnum):
     DAY = "day"
     TIME = "time"
     TAKEN = "taken"  # the chosen time was just taken: the next free ones
+    REASON = "reason"  # why the patient is coming (optional; not when moving)
     CONFIRM = "confirm"
     MOVE_REASON = "move_reason"  # the clinic moving a visit: why (the patient is told)
 
@@ -74,6 +81,8 @@ class BookingDraft:
     day: date | None = None
     start: datetime | None = None
     taken: datetime | None = None  # the time someone else just booked
+    reason: str | None = None  # the visit's reason, as the patient typed it (cleaned)
+    reason_asked: bool = False  # answered or skipped: another time goes straight to confirm
     # When moving: the appointment and its current time.
     appointment: int | None = None
     current_start: datetime | None = None
@@ -342,17 +351,41 @@ async def taken_screen(update: Update, context: ClinicContext, draft: BookingDra
     return Screen(context.t("book.slot_taken", doctor=doctor.name, zone=tz.key), rows)
 
 
-async def confirm_screen(update: Update, context: ClinicContext, draft: BookingDraft) -> Screen:
-    flow, tz = context.turn.flow, context.settings.timezone
+def _chosen(context: ClinicContext, doctor: DoctorView, start: datetime) -> dict[str, object]:
+    end = start + timedelta(minutes=doctor.slot_minutes)
+    return {
+        "doctor": doctor.name,
+        "specialty": doctor.specialty,
+        "when": when(context.lang, start, end, context.settings.timezone),
+    }
+
+
+async def reason_screen(update: Update, context: ClinicContext, draft: BookingDraft) -> Screen:
+    """Why the patient is coming: typed, or skipped (only the Skip button is matched by typing;
+    any other text is the reason)."""
+    flow = context.turn.flow
     doctor = await doctor_of(context, draft)
     if doctor is None or draft.start is None:
         return Screen(context.t("book.doctor_gone"))
-    end = draft.start + timedelta(minutes=doctor.slot_minutes)
-    values: dict[str, object] = {
-        "doctor": doctor.name,
-        "specialty": doctor.specialty,
-        "when": when(context.lang, draft.start, end, tz),
-    }
+    text = context.t("book.reason_ask", limit=MAX_REASON, **_chosen(context, doctor, draft.start))
+    if draft.reason:
+        text += context.t("book.reason_now", reason=draft.reason)
+    rows = [
+        [Choice(context.t("book.btn.skip"), BookSkipReason(flow=flow), SKIP)],
+        [
+            Choice(context.t("book.btn.change_time"), BookChangeTime(flow=flow), typed=False),
+            Choice(context.t("book.btn.cancel"), BookAbandon(flow=flow), typed=False),
+        ],
+    ]
+    return Screen(text, rows)
+
+
+async def confirm_screen(update: Update, context: ClinicContext, draft: BookingDraft) -> Screen:
+    flow = context.turn.flow
+    doctor = await doctor_of(context, draft)
+    if doctor is None or draft.start is None:
+        return Screen(context.t("book.doctor_gone"))
+    values = _chosen(context, doctor, draft.start)
     if draft.mode is Mode.MOVE and draft.patient is not None:
         text = context.t(
             "move.confirm_for",
@@ -365,15 +398,22 @@ async def confirm_screen(update: Update, context: ClinicContext, draft: BookingD
         text = context.t("move.confirm", old=current_when(context, draft), **values)
     elif draft.patient is not None:
         text = context.t("book.confirm_for", patient=draft.patient_name, **values)
+        if draft.reason:
+            text += context.t("book.reason_line", reason=draft.reason)
     else:
         text = context.t("book.confirm", **values)
-    rows = [
-        [Choice(context.t("book.btn.confirm"), BookConfirm(flow=flow), YES)],
-        [
-            Choice(context.t("book.btn.change_time"), BookChangeTime(flow=flow), ("change",)),
-            Choice(context.t("book.btn.cancel"), BookAbandon(flow=flow), NO),
-        ],
-    ]
+        if draft.reason:
+            text += context.t("book.reason_line", reason=draft.reason)
+    window = context.settings.cancel_window
+    if draft.start - context.now < window:
+        # Inside the cancellation window: once booked, only the clinic can change it.
+        call = change_text(context.lang, context.settings.clinic)
+        text += context.t("book.window_warning", window=span(context, window), call=call)
+    change = [Choice(context.t("book.btn.change_time"), BookChangeTime(flow=flow), ("change",))]
+    if draft.mode is Mode.BOOK:
+        change.append(Choice(context.t("book.btn.reason"), BookEditReason(flow=flow)))
+    change.append(Choice(context.t("book.btn.cancel"), BookAbandon(flow=flow), NO))
+    rows = [[Choice(context.t("book.btn.confirm"), BookConfirm(flow=flow), YES)], change]
     return Screen(text, rows)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.clinic import call_text
 from bot.context import ClinicContext
 from bot.formatting import when
 from db.booking import AppointmentView, NotChangeable, TooLateToChange
@@ -32,7 +33,10 @@ def span(context: ClinicContext, window: timedelta) -> str:
 def change_refusal(context: ClinicContext, exc: DomainError) -> tuple[str, dict[str, object]]:
     """The text key (and values) telling why an appointment can't be changed."""
     if isinstance(exc, TooLateToChange):
-        return "appts.too_late", {"window": span(context, context.settings.cancel_window)}
+        return "appts.too_late", {
+            "window": span(context, context.settings.cancel_window),
+            "call": call_text(context.lang, context.settings.clinic),
+        }
     if isinstance(exc, NotChangeable):
         return "appts.not_changeable", {}
     return "appts.not_found", {}

@@ -73,6 +73,16 @@ def _fit(parts: list[tuple[str, bool]], budget: int = TEXT_BUDGET) -> tuple[list
     return shown, 0
 
 
+def _status(context: ClinicContext, appt: AppointmentView) -> str:
+    """🕒 booked, ✅ confirmed (the patient will come), 📍 arrived 09:52, ✔ attended, ✖ no-show."""
+    if appt.status == BOOKED and appt.arrived_at is not None:
+        arrived = clock(appt.arrived_at, context.settings.timezone)
+        return context.t("schedule.status.arrived", time=arrived)
+    if appt.status == BOOKED and appt.confirmed_at is not None:
+        return context.t("schedule.status.confirmed")
+    return context.t(f"schedule.status.{appt.status}")
+
+
 def _line(context: ClinicContext, appt: AppointmentView) -> str:
     tz = context.settings.timezone
     line = context.t(
@@ -81,9 +91,13 @@ def _line(context: ClinicContext, appt: AppointmentView) -> str:
         end=clock(appt.ends_at, tz),
         patient=appt.patient_name,
         phone=appt.patient_phone or context.t("schedule.no_phone"),
-        status=Raw(context.t(f"schedule.status.{appt.status}")),
+        status=Raw(_status(context, appt)),
     )
-    return line + context.t("schedule.by_clinic") if appt.booked_by_clinic else line
+    if appt.booked_by_clinic:
+        line += context.t("schedule.by_clinic")
+    if appt.reason:
+        line += context.t("arrival.reason_line", reason=appt.reason)
+    return line
 
 
 def _attendance_rows(context: ClinicContext, appts: list[AppointmentView]) -> list[list[Choice]]:
