@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -21,6 +22,13 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from telegram import Update
+from telegram.constants import (
+    BotCommandLimit,
+    CallbackQueryLimit,
+    InlineKeyboardButtonLimit,
+    InlineKeyboardMarkupLimit,
+    MessageLimit,
+)
 from telegram.request import BaseRequest, RequestData
 
 BOT_ID = 7_000_000_001
@@ -34,6 +42,18 @@ ALLOWED_TAGS = {
 INT_PARAMS = {"chat_id", "message_id", "user_id", "offset", "limit", "timeout", "cache_time"}
 JSON_PARAMS = {"reply_markup", "commands", "scope", "allowed_updates", "entities",
                "link_preview_options", "reply_parameters"}  # fmt: skip
+
+# What the Bot API refuses. A message's text is counted after entity parsing, in UTF-16 code
+# units; a reply keyboard (under the input field) takes up to 300 buttons, 12 a row.
+MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH
+MAX_CALLBACK_ANSWER = CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH
+MAX_CALLBACK_DATA = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA
+MAX_INLINE_BUTTONS = InlineKeyboardMarkupLimit.TOTAL_BUTTON_NUMBER
+MAX_INLINE_ROW = InlineKeyboardMarkupLimit.BUTTONS_PER_ROW
+MAX_REPLY_BUTTONS, MAX_REPLY_ROW = 300, 12
+MAX_COMMANDS = BotCommandLimit.MAX_COMMAND_NUMBER
+MAX_COMMAND_DESCRIPTION = BotCommandLimit.MAX_DESCRIPTION
+COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 
 
 class TelegramHtmlError(ValueError):
@@ -77,6 +97,18 @@ def visible_text(text: str, parse_mode: str | None) -> str:
             f'Can\'t find end tag corresponding to start tag "{parser.stack[-1]}"'
         )
     return "".join(parser.parts)
+
+
+def telegram_length(text: str) -> int:
+    """A text's length as Telegram counts it: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _check_text(text: str) -> None:
+    if not text.strip():
+        raise _ApiError(400, "Bad Request: message text is empty")
+    if telegram_length(text) > MAX_TEXT:
+        raise _ApiError(400, "Bad Request: message is too long")
 
 
 @dataclass
@@ -213,10 +245,7 @@ class FakeTelegram:
     def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         raw = str(params["text"])
         text = visible_text(raw, params.get("parse_mode"))
-        if not text.strip():
-            raise _ApiError(400, "Bad Request: message text is empty")
-        if len(text) > 4096:
-            raise _ApiError(400, "Bad Request: message is too long")
+        _check_text(text)
         _check_markup(params.get("reply_markup"))
         message = Message(
             chat_id=int(params["chat_id"]),
@@ -240,6 +269,7 @@ class FakeTelegram:
         message = self._find(params)
         raw = str(params["text"])
         text = visible_text(raw, params.get("parse_mode"))
+        _check_text(text)
         markup = params.get("reply_markup")
         _check_markup(markup)
         if raw == message.raw and markup == message.reply_markup:
@@ -251,6 +281,7 @@ class FakeTelegram:
     def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:
         message = self._find(params)
         markup = params.get("reply_markup")
+        _check_markup(markup)
         if markup == message.reply_markup:
             raise _ApiError(400, "Bad Request: message is not modified")
         message.reply_markup = markup
@@ -266,6 +297,8 @@ class FakeTelegram:
         return True
 
     def _api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
+        if telegram_length(str(params.get("text") or "")) > MAX_CALLBACK_ANSWER:
+            raise _ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
         self.answers.append(params)
         return True
 
@@ -275,6 +308,15 @@ class FakeTelegram:
         return json.dumps([scope, params.get("language_code") or ""], sort_keys=True)
 
     def _api_setMyCommands(self, params: dict[str, Any]) -> bool:
+        commands = list(params["commands"])
+        if len(commands) > MAX_COMMANDS:
+            raise _ApiError(400, "Bad Request: too many commands")
+        for command in commands:
+            description = str(command.get("description") or "")
+            if not COMMAND_NAME.match(str(command.get("command") or "")):
+                raise _ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not 1 <= telegram_length(description) <= MAX_COMMAND_DESCRIPTION:
+                raise _ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
         self.menus[self._scope_key(params)] = list(params["commands"])
         return True
 
@@ -354,12 +396,25 @@ def _error(
 
 
 def _check_markup(markup: Any) -> None:
-    if not markup or "inline_keyboard" not in markup:
+    """Refuse a keyboard the way Telegram does: too many buttons in all or in a row, a button
+    without text, callback data outside 1–64 bytes."""
+    if not markup:
         return
-    for row in markup["inline_keyboard"]:
+    if "inline_keyboard" in markup:
+        rows, most, per_row = markup["inline_keyboard"], MAX_INLINE_BUTTONS, MAX_INLINE_ROW
+    elif "keyboard" in markup:
+        rows, most, per_row = markup["keyboard"], MAX_REPLY_BUTTONS, MAX_REPLY_ROW
+    else:
+        return
+    if sum(len(row) for row in rows) > most or any(len(row) > per_row for row in rows):
+        raise _ApiError(400, "Bad Request: REPLY_MARKUP_TOO_LONG")
+    for row in rows:
         for button in row:
-            data = button.get("callback_data")
-            if data is not None and not 1 <= len(data.encode()) <= 64:
+            label = button.get("text") if isinstance(button, dict) else button
+            if not str(label or "").strip():
+                raise _ApiError(400, "Bad Request: BUTTON_TEXT_INVALID")
+            data = button.get("callback_data") if isinstance(button, dict) else None
+            if data is not None and not 1 <= len(data.encode()) <= MAX_CALLBACK_DATA:
                 raise _ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
 
 
