@@ -22,7 +22,7 @@ from bot.context import BotData, ChatData, ClinicContext, Services, UserData
 from bot.dispatch import Dispatcher
 from bot.handlers import common
 from bot.handlers.accounts import invite, login, register, session
-from bot.handlers.admin import add_doctor, doctors, reminders
+from bot.handlers.admin import add_doctor, deactivation, doctors, edit_doctor, reminders
 from bot.handlers.booking import appointments, flow
 from bot.handlers.doctor import hours, schedule
 from bot.menus import set_default_menus
@@ -51,6 +51,8 @@ def route_table() -> RouteTable:
         hours.ROUTES,
         add_doctor.ROUTES,
         doctors.ROUTES,
+        deactivation.ROUTES,
+        edit_doctor.ROUTES,
         reminders.ROUTES,
         common.GENERAL,
     )

@@ -470,3 +470,35 @@ class Reactivate(CallbackData, prefix="dr:on"):
 
 class RenewInvite(CallbackData, prefix="dr:inv"):
     doctor: Id
+
+
+# --- admin-manage: a doctor's card and edit, ready doctors, paging everywhere ------------------
+
+
+class OpenDoctor(CallbackData, prefix="dr:card"):
+    """A doctor's card in /doctors."""
+
+    doctor: Id
+
+
+class EditDoctor(CallbackData, prefix="dr:edit"):
+    doctor: Id
+
+
+class MarkReady(CallbackData, prefix="dr:ready"):
+    doctor: Id
+    ready: bool
+
+
+class AddChange(StepData, prefix="ad.chg"):
+    """Change one answer from the doctor form's summary."""
+
+    answer: Literal["n", "s", "e", "l"]  # name, specialty, email, appointment length
+
+
+class AddBack(StepData, prefix="ad.bk"):
+    """Back to the doctor form's summary without changing the answer."""
+
+
+class AddSpecialtyPage(StepData, prefix="ad.spp"):
+    page: Page
