@@ -502,3 +502,27 @@ class AddBack(StepData, prefix="ad.bk"):
 
 class AddSpecialtyPage(StepData, prefix="ad.spp"):
     page: Page
+
+
+class BookSpecialtyPage(StepData, prefix="bk.sp"):
+    page: Page
+
+
+class BookDoctorPage(StepData, prefix="bk.dp"):
+    page: Page
+
+
+class BookTimesPage(StepData, prefix="bk.tp"):
+    page: Page
+
+
+class PastAppointmentsPage(CallbackData, prefix="ap:pp"):
+    page: Page
+
+
+class ScheduleDayPage(CallbackData, prefix="sc.p"):
+    """A page of a day of a doctor's schedule too long for one message."""
+
+    doctor: Id
+    day: date
+    page: Page

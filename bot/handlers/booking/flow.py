@@ -20,13 +20,24 @@ from bot.callbacks import (
     BookDay,
     BookDaysPage,
     BookDoctor,
+    BookDoctorPage,
     BookSpecialty,
+    BookSpecialtyPage,
     BookTime,
+    BookTimesPage,
     Reschedule,
 )
 from bot.context import ClinicContext
 from bot.conversation import END, Conversation, Ended, Step
 from bot.formatting import policy_of, when
+from bot.handlers.booking.lists import (
+    turn_doctor_page,
+    turn_specialty_page,
+    turn_times_page,
+    type_doctor,
+    type_specialty,
+    type_time,
+)
 from bot.handlers.booking.screens import (
     BookingDraft,
     BookState,
@@ -129,7 +140,7 @@ async def choose_specialty(update: Update, context: ClinicContext, draft: Bookin
     except NotFound:
         context.toast("book.doctor_gone")
         return BookState.SPECIALTY
-    draft.specialty = specialty
+    draft.specialty, draft.doctor_page = specialty, 0
     return BookState.DOCTOR
 
 
@@ -172,7 +183,7 @@ async def choose_day(update: Update, context: ClinicContext, draft: BookingDraft
     if not (await free_days(context, draft, doctor, day)).get(day):
         context.note("book.day_full")
         return BookState.DAY
-    draft.day = day
+    draft.day, draft.time_page = day, 0
     return BookState.TIME
 
 
@@ -282,12 +293,24 @@ BOOKING = Conversation(
     BookState,
     BookingDraft,
     {
-        BookState.SPECIALTY: Step(specialty_screen, {BookSpecialty: choose_specialty}),
-        BookState.DOCTOR: Step(doctor_screen, {BookDoctor: choose_doctor, BookBack: go_back}),
+        BookState.SPECIALTY: Step(
+            specialty_screen,
+            {BookSpecialty: choose_specialty, BookSpecialtyPage: turn_specialty_page},
+            text=type_specialty,
+        ),
+        BookState.DOCTOR: Step(
+            doctor_screen,
+            {BookDoctor: choose_doctor, BookDoctorPage: turn_doctor_page, BookBack: go_back},
+            text=type_doctor,
+        ),
         BookState.DAY: Step(
             day_screen, {BookDay: choose_day, BookDaysPage: turn_page, BookBack: go_back}
         ),
-        BookState.TIME: Step(time_screen, {BookTime: choose_time, BookBack: go_back}),
+        BookState.TIME: Step(
+            time_screen,
+            {BookTime: choose_time, BookTimesPage: turn_times_page, BookBack: go_back},
+            text=type_time,
+        ),
         BookState.TAKEN: Step(taken_screen, {BookTime: choose_time, BookBack: go_back}),
         BookState.CONFIRM: Step(
             confirm_screen, {BookConfirm: confirm, BookChangeTime: change_time}

@@ -20,21 +20,36 @@ from bot.callbacks import (
     BookDay,
     BookDaysPage,
     BookDoctor,
+    BookDoctorPage,
     BookSpecialty,
+    BookSpecialtyPage,
     BookTime,
+    BookTimesPage,
 )
 from bot.choices import NO, YES, Choice, Screen, day_keys, rows_of, time_key
 from bot.context import ClinicContext
 from bot.conversation import Ended
 from bot.formatting import clock, day_label, long_date, policy_of, when, when_short
+from bot.paging import page_line, page_of, paging_row, short
 from db.booking import available_days, next_free_slots
-from db.doctors import DoctorView, get_doctor, get_specialty, list_doctors, list_specialties
+from db.doctors import (
+    DoctorView,
+    SpecialtyView,
+    get_doctor,
+    get_specialty,
+    list_doctors,
+    list_specialties,
+)
 from db.errors import NotFound
 from db.slots import Slot
 
 DAYS_PER_PAGE = 7
 DAYS_PER_ROW = 3
 TIMES_PER_ROW = 4
+# A day's times a page at a time: a long day (24 h of 15 min) would pass Telegram's 100 buttons.
+TIMES_PER_PAGE = 48
+SPECIALTIES_PER_PAGE = 10
+DOCTORS_PER_PAGE = 8
 ALTERNATIVES = 6
 
 
@@ -61,6 +76,10 @@ class BookingDraft:
     day: date | None = None
     start: datetime | None = None
     taken: datetime | None = None  # the time someone else just booked
+    # The pages shown of the specialties, the doctors and a day's times.
+    specialty_page: int = 0
+    doctor_page: int = 0
+    time_page: int = 0
     # When moving: the appointment and its current time.
     appointment: int | None = None
     current_start: datetime | None = None
@@ -131,28 +150,81 @@ def _time_choice(context: ClinicContext, label: str, slot: Slot) -> Choice:
     return Choice(label, BookTime(flow=context.turn.flow, starts_at=slot.starts_at), (key,))
 
 
+def specialty_choices(
+    context: ClinicContext, specialties: Sequence[SpecialtyView]
+) -> list[Choice]:
+    flow = context.turn.flow
+    return [Choice(sp.name, BookSpecialty(flow=flow, specialty=sp.id)) for sp in specialties]
+
+
+def doctor_choices(context: ClinicContext, doctors: Sequence[DoctorView]) -> list[Choice]:
+    flow = context.turn.flow
+    return [Choice(d.name, BookDoctor(flow=flow, doctor=d.user_id)) for d in doctors]
+
+
+async def bookable_doctors(context: ClinicContext, draft: BookingDraft) -> list[DoctorView]:
+    """The bookable doctors of the draft's specialty."""
+    assert draft.specialty is not None
+    return await list_doctors(context.db, specialty_id=draft.specialty, bookable_only=True)
+
+
+async def time_choices(
+    context: ClinicContext, draft: BookingDraft, doctor: DoctorView
+) -> list[Choice]:
+    """A button for each free time of the draft's day with ``doctor``."""
+    if draft.day is None:
+        return []
+    slots = (await free_days(context, draft, doctor, draft.day)).get(draft.day, [])
+    labels = _time_labels(slots, context)
+    return [_time_choice(context, label, slot) for label, slot in zip(labels, slots, strict=True)]
+
+
+def _shortened(choices: Sequence[Choice]) -> list[Choice]:
+    """The same choices with labels short enough for a button (typing the full name works)."""
+    return [Choice(short(c.label), c.data, (c.label, *c.keys)) for c in choices]
+
+
 # --- screens ------------------------------------------------------------------------------------
 
 
+def _with_page(text: str, line: str) -> str:
+    return f"{text}\n{line}" if line else text
+
+
 async def specialty_screen(update: Update, context: ClinicContext, draft: BookingDraft) -> Screen:
+    """A page of the specialties that have a bookable doctor."""
     specialties = await list_specialties(context.db, bookable_only=True)
     if not specialties:
         return Screen(context.t("book.no_specialties"))
     flow = context.turn.flow
-    choices = [Choice(sp.name, BookSpecialty(flow=flow, specialty=sp.id)) for sp in specialties]
-    return Screen(context.t("book.choose_specialty"), rows_of(choices, 2))
+    page = page_of(
+        specialty_choices(context, specialties), draft.specialty_page, SPECIALTIES_PER_PAGE
+    )
+    draft.specialty_page = page.page
+    rows = rows_of(_shortened(page.items), 2)
+    paging = paging_row(context, page, lambda p: BookSpecialtyPage(flow=flow, page=p))
+    if paging:
+        rows.append(paging)
+    return Screen(_with_page(context.t("book.choose_specialty"), page_line(context, page)), rows)
 
 
 async def doctor_screen(update: Update, context: ClinicContext, draft: BookingDraft) -> Screen:
+    """A page of the specialty's bookable doctors."""
     flow = context.turn.flow
     back = [Choice(context.t("book.btn.back"), BookBack(flow=flow, to="specialty"), ("back",))]
     assert draft.specialty is not None
     specialty = await get_specialty(context.db, draft.specialty)
-    doctors = await list_doctors(context.db, specialty_id=specialty.id, bookable_only=True)
+    doctors = await bookable_doctors(context, draft)
     if not doctors:
         return Screen(context.t("book.no_doctors", specialty=specialty.name), [back])
-    rows = [[Choice(d.name, BookDoctor(flow=flow, doctor=d.user_id))] for d in doctors]
-    return Screen(context.t("book.choose_doctor", specialty=specialty.name), [*rows, back])
+    page = page_of(doctor_choices(context, doctors), draft.doctor_page, DOCTORS_PER_PAGE)
+    draft.doctor_page = page.page
+    rows = [[choice] for choice in _shortened(page.items)]
+    paging = paging_row(context, page, lambda p: BookDoctorPage(flow=flow, page=p))
+    if paging:
+        rows.append(paging)
+    text = context.t("book.choose_doctor", specialty=specialty.name)
+    return Screen(_with_page(text, page_line(context, page)), [*rows, back])
 
 
 async def day_screen(update: Update, context: ClinicContext, draft: BookingDraft) -> Screen:
@@ -223,14 +295,15 @@ async def time_screen(update: Update, context: ClinicContext, draft: BookingDraf
     other_days = Choice(
         context.t("book.btn.other_days"), BookBack(flow=flow, to="days"), ("back", "days")
     )
-    slots = (await free_days(context, draft, doctor, draft.day)).get(draft.day, [])
-    if not slots:
+    choices = await time_choices(context, draft, doctor)
+    if not choices:
         return Screen(context.t("book.day_full"), [[other_days]])
-    choices = [
-        _time_choice(context, label, slot)
-        for label, slot in zip(_time_labels(slots, context), slots, strict=True)
-    ]
-    rows = rows_of(choices, TIMES_PER_ROW)
+    page = page_of(choices, draft.time_page, TIMES_PER_PAGE)
+    draft.time_page = page.page
+    rows = rows_of(page.items, TIMES_PER_ROW)
+    paging = paging_row(context, page, lambda p: BookTimesPage(flow=flow, page=p))
+    if paging:
+        rows.append(paging)
     rows.append([other_days])
     key = "move.choose_time" if draft.mode is Mode.MOVE else "book.choose_time"
     text = context.t(
@@ -240,7 +313,7 @@ async def time_screen(update: Update, context: ClinicContext, draft: BookingDraf
         day=long_date(context.lang, draft.day),
         zone=context.settings.timezone.key,
     )
-    return Screen(text, rows)
+    return Screen(_with_page(text, page_line(context, page)), rows)
 
 
 async def taken_screen(update: Update, context: ClinicContext, draft: BookingDraft) -> Screen:
