@@ -733,3 +733,59 @@ class CheckIn(CallbackData, prefix="vi:h"):
     """I'm here."""
 
     appointment: Id
+
+
+# --- admin-manage: a doctor's card and edit, ready doctors, paging everywhere ------------------
+
+
+class OpenDoctor(CallbackData, prefix="dr:card"):
+    """A doctor's card in /doctors."""
+
+    doctor: Id
+
+
+class EditDoctor(CallbackData, prefix="dr:edit"):
+    doctor: Id
+
+
+class MarkReady(CallbackData, prefix="dr:ready"):
+    doctor: Id
+    ready: bool
+
+
+class AddChange(StepData, prefix="ad.chg"):
+    """Change one answer from the doctor form's summary."""
+
+    answer: Literal["n", "s", "e", "l"]  # name, specialty, email, appointment length
+
+
+class AddBack(StepData, prefix="ad.bk"):
+    """Back to the doctor form's summary without changing the answer."""
+
+
+class AddSpecialtyPage(StepData, prefix="ad.spp"):
+    page: Page
+
+
+class BookSpecialtyPage(StepData, prefix="bk.sp"):
+    page: Page
+
+
+class BookDoctorPage(StepData, prefix="bk.dp"):
+    page: Page
+
+
+class BookTimesPage(StepData, prefix="bk.tp"):
+    page: Page
+
+
+class PastAppointmentsPage(CallbackData, prefix="ap:pp"):
+    page: Page
+
+
+class ScheduleDayPage(CallbackData, prefix="sc.p"):
+    """A page of a day of a doctor's schedule too long for one message."""
+
+    doctor: Id
+    day: date
+    page: Page

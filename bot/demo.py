@@ -1,8 +1,9 @@
 """``clinic-bot seed-demo``: a demo clinic to try the bot with.
 
-Four specialties with a doctor each, on varied appointment lengths and weekly hours. No password
-is created or printed anywhere: each doctor gets a one-time invite link, printed to the terminal,
-and chooses a password when they open it. Running it again creates nothing twice: doctors who
+Four specialties with a doctor each, on varied appointment lengths and weekly hours, marked
+ready so that patients can book them at once. No password is created or printed anywhere: each
+doctor gets a one-time invite link, printed to the terminal, and chooses a password when they
+open it. Running it again creates nothing twice: doctors who
 accepted their invite are listed as such, and pending ones get a fresh link.
 """
 
@@ -27,6 +28,7 @@ from db.doctors import (
     create_invite,
     get_or_create_specialty,
     list_doctors,
+    mark_ready,
     replace_hours,
     weekly_hours,
 )
@@ -158,6 +160,10 @@ def _report(seeded: list[Seeded], settings: Settings, username: str | None, out:
         "No passwords were created: each doctor chooses one when opening their invite.",
         file=out,
     )
+    print(
+        "The demo doctors are marked ready: patients can book them before they accept.",
+        file=out,
+    )
 
 
 async def _seed(settings: Settings, database: Database) -> list[Seeded]:
@@ -183,6 +189,10 @@ async def _seed(settings: Settings, database: Database) -> list[Seeded]:
                         now=now,
                     )
                     await replace_hours(s, doctor_id=doctor.user_id, ranges=demo.hours)
+                    # Bookable at once, so that patients can try /book before any invite is
+                    # accepted.
+                    ready = await mark_ready(s, doctor_id=doctor.user_id, ready=True, now=now)
+                    doctor = ready.doctor
                 elif doctor.active and not doctor.has_password:
                     token = await create_invite(
                         s, user_id=doctor.user_id, created_by=None, now=now

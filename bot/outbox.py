@@ -25,7 +25,7 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.constants import MessageLimit
+from telegram.constants import CallbackQueryLimit, MessageLimit
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.choices import ReplyMarkup
@@ -37,9 +37,26 @@ _TAG = re.compile(r"<[^>]+>")
 ELLIPSIS = "…"
 
 
+def telegram_length(text: str) -> int:
+    """A plain text's length as Telegram counts it (UTF-16 code units: an emoji may be two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 def visible_length(text: str) -> int:
-    """How many characters Telegram shows for ``text`` in HTML parse mode."""
-    return len(html.unescape(_TAG.sub("", text)))
+    """How long Telegram counts ``text`` in HTML parse mode (tags and entities resolved)."""
+    return telegram_length(html.unescape(_TAG.sub("", text)))
+
+
+def clip(text: str, limit: int) -> str:
+    """A plain ``text`` cut to ``limit`` (as Telegram counts), ending with an ellipsis when cut."""
+    if telegram_length(text) <= limit:
+        return text
+    kept = ""
+    for char in text:
+        if telegram_length(kept + char + ELLIPSIS) > limit:
+            break
+        kept += char
+    return kept.rstrip() + ELLIPSIS
 
 
 def fit(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> str:
@@ -141,8 +158,11 @@ class Outbox:
         chat = update.effective_chat
         if query is not None and not self.answered:
             self.answered = True
+            answer = self.answer_text
+            if answer is not None:
+                answer = clip(answer, CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH)
             try:
-                await query.answer(self.answer_text, show_alert=self.answer_alert)
+                await query.answer(answer, show_alert=self.answer_alert)
             except BadRequest as exc:  # a query older than Telegram keeps them
                 log.debug("callback query not answered: %s", exc)
         if chat is None:

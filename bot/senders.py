@@ -41,6 +41,8 @@ from bot.formatting import (
     when_short,
 )
 from bot.mailer import EmailAppointment, EmailKind, MailError, build_email
+from bot.outbox import visible_length
+from bot.paging import TEXT_BUDGET, lines_in_pages
 from bot.ratelimit import bulk
 from bot.texts import Raw, language_of, t
 from db.accounts import live_chats_for
@@ -196,7 +198,9 @@ def _notice(lang: str, item: Claimed, view: AppointmentView, services: Services)
     return text
 
 
-def _agenda(lang: str, day: date, items: list[AppointmentView], services: Services) -> str:
+def _agenda(lang: str, day: date, items: list[AppointmentView], services: Services) -> list[str]:
+    """The day's agenda: one message, or several (each saying which part it is) when it would
+    not fit in one."""
     tz = services.settings.timezone
     header = t(
         lang,
@@ -218,7 +222,15 @@ def _agenda(lang: str, day: date, items: list[AppointmentView], services: Servic
         + _reason(lang, item, "arrival.reason_line")
         for item in items
     ]
-    return "\n".join([header, *lines])
+    parts = lines_in_pages(lines, TEXT_BUDGET - visible_length(header))
+    if len(parts) == 1:
+        return ["\n".join([header, *lines])]
+    return [
+        "\n".join(
+            [t(lang, "agenda.part", header=Raw(header), part=number, parts=len(parts)), *part]
+        )
+        for number, part in enumerate(parts, start=1)
+    ]
 
 
 # --- chat ---------------------------------------------------------------------------------------
@@ -276,7 +288,7 @@ async def send_chat(bot: Any, worker: DeliveryWorker, claimed: list[Claimed]) ->
         if isinstance(message, str):
             worker.keep(Outcome(item.id, Result.SKIPPED, now, error=message))
             return
-        text, markup = message
+        texts, markup = message
         targets = chats.get(item.recipient_id, [])
         if not targets:
             error = "the recipient has no chat with the bot"
@@ -287,7 +299,7 @@ async def send_chat(bot: Any, worker: DeliveryWorker, claimed: list[Claimed]) ->
                 worker.release([item])
                 return
             try:
-                outcome = await _send_to_chats(bot, services, item, targets, text, markup)
+                outcome = await _send_to_chats(bot, services, item, targets, texts, markup)
             except Exception as exc:  # one bad row never stops the batch
                 log.exception("telegram delivery %s failed", item.id)
                 outcome = failure(item, f"internal: {type(exc).__name__}", services.clock.now())
@@ -328,8 +340,8 @@ def _compose(
     agendas: dict[int, list[AppointmentView]],
     offers: dict[int, list[Slot]],
     services: Services,
-) -> tuple[str, InlineKeyboardMarkup | None] | str:
-    """The message of ``item``, or why there is nothing to send."""
+) -> tuple[list[str], InlineKeyboardMarkup | None] | str:
+    """The message of ``item`` (an agenda may take several), or why there is nothing to send."""
     if item.kind is DeliveryKind.AGENDA:
         items = agendas.get(item.id)
         if not items or item.agenda_day is None:
@@ -340,16 +352,16 @@ def _compose(
         return "appointment gone"
     if item.kind is DeliveryKind.REMINDER:
         now, tz = services.clock.now(), services.settings.timezone
-        return _reminder(lang, item, view, services), reminder_buttons(lang, view, now, tz)
+        return [_reminder(lang, item, view, services)], reminder_buttons(lang, view, now, tz)
     text = _notice(lang, item, view, services)
     if item.kind in _WITH_BUTTONS:
-        return text, notice_buttons(lang, view.id)
+        return [text], notice_buttons(lang, view.id)
     slots = offers.get(item.id)
     if slots:
         tz = services.settings.timezone
         text += "\n\n" + t(lang, "notice.offers", doctor=view.doctor_name, zone=tz.key)
-        return text, offer_buttons(lang, view.id, slots, services)
-    return text, None
+        return [text], offer_buttons(lang, view.id, slots, services)
+    return [text], None
 
 
 async def _send_to_chats(
@@ -357,20 +369,23 @@ async def _send_to_chats(
     services: Services,
     item: Claimed,
     chats: list[int],
-    text: str,
+    texts: list[str],
     markup: InlineKeyboardMarkup | None,
 ) -> Outcome:
+    """Send ``texts`` (the parts of one message, in order) to each chat. A chat counts as
+    reached once every part went; a part that failed is sent again with the others."""
     sent, blocked, errors = 0, 0, []
     retry_after: float | None = None
     uncertain = False
     for chat_id in chats:
         try:
-            await bot.send_message(
-                chat_id,
-                text,
-                reply_markup=markup,
-                read_timeout=services.settings.telegram_send_timeout,
-            )
+            for text in texts:
+                await bot.send_message(
+                    chat_id,
+                    text,
+                    reply_markup=markup,
+                    read_timeout=services.settings.telegram_send_timeout,
+                )
             sent += 1
         except Forbidden as exc:
             blocked += 1

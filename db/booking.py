@@ -693,9 +693,10 @@ async def upcoming_for_patient(
 
 
 async def past_for_patient(
-    s: AsyncSession, *, patient_id: int, now: datetime, limit: int = 10
+    s: AsyncSession, *, patient_id: int, now: datetime, limit: int = 10, offset: int = 0
 ) -> list[AppointmentView]:
-    """The patient's latest appointments that have started, or were cancelled; newest first."""
+    """The patient's latest appointments that have started, or were cancelled; newest first
+    (the ``limit`` after the ``offset`` newest)."""
     return await _views_of(
         s,
         _views()
@@ -703,7 +704,8 @@ async def past_for_patient(
             Appointment.patient_id == patient_id,
             (Appointment.starts_at <= now) | (Appointment.status == CANCELLED),
         )
-        .order_by(Appointment.starts_at.desc())
+        .order_by(Appointment.starts_at.desc(), Appointment.id.desc())
+        .offset(offset)
         .limit(limit),
     )
 

@@ -7,20 +7,24 @@ Every function takes an open session and never commits.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.accounts import normalise_email, normalise_name, open_session, revoke_user_sessions
-from db.errors import DomainError, EmailTaken, NotFound
+from db.errors import DomainError, EmailTaken, InvalidName, NotFound
 from db.models import (
     SLOT_LENGTHS,
+    Appointment,
+    AppointmentStatus,
     Doctor,
     Invite,
     Role,
@@ -70,7 +74,27 @@ class DoctorView:
     specialty: str
     slot_minutes: int
     active: bool
-    has_password: bool
+    has_password: bool  # the doctor has accepted an invite
+    marked_ready: bool = False  # an admin made them bookable before they accept one
+
+    @property
+    def ready(self) -> bool:
+        """Whether patients may book them once active: invite accepted, or marked ready."""
+        return self.has_password or self.marked_ready
+
+    @property
+    def bookable(self) -> bool:
+        """Whether /book offers them (:func:`bookable_doctor` is the same rule in SQL)."""
+        return self.active and self.ready
+
+
+def bookable_doctor() -> ColumnElement[bool]:
+    """The rule for a bookable doctor, in SQL (over ``Doctor`` joined with its ``User``):
+    active, and ready — they accepted their invite (their account has a password, so they hear
+    of their bookings) or an admin marked them ready."""
+    return and_(
+        Doctor.active, User.active, or_(User.password_hash.is_not(None), Doctor.marked_ready)
+    )
 
 
 def _view(doctor: Doctor, user: User, specialty: Specialty | SpecialtyView) -> DoctorView:
@@ -83,6 +107,7 @@ def _view(doctor: Doctor, user: User, specialty: Specialty | SpecialtyView) -> D
         slot_minutes=doctor.slot_minutes,
         active=doctor.active and user.active,
         has_password=user.password_hash is not None,
+        marked_ready=doctor.marked_ready,
     )
 
 
@@ -121,13 +146,13 @@ def _specialty_view(specialty: Specialty) -> SpecialtyView:
 
 
 async def list_specialties(s: AsyncSession, *, bookable_only: bool = False) -> list[SpecialtyView]:
-    """All specialties by name; with ``bookable_only`` just those with an active doctor."""
-    query = select(Specialty).order_by(func.lower(Specialty.name))
+    """All specialties by name; with ``bookable_only`` just those with a bookable doctor."""
+    query = select(Specialty).order_by(func.lower(Specialty.name), Specialty.id)
     if bookable_only:
         query = query.where(
             select(Doctor.user_id)
             .join(User, User.id == Doctor.user_id)
-            .where(Doctor.specialty_id == Specialty.id, Doctor.active, User.active)
+            .where(Doctor.specialty_id == Specialty.id, bookable_doctor())
             .exists()
         )
     return [_specialty_view(specialty) for specialty in (await s.scalars(query)).all()]
@@ -171,6 +196,32 @@ async def get_specialty(s: AsyncSession, specialty_id: int) -> SpecialtyView:
 
 # --- doctors ------------------------------------------------------------------------------------
 
+# Words that make a title, not a name ("Dr", "Dra.", "Prof."), in English and Spanish.
+_TITLES = frozenset(
+    ("dr", "dra", "drs", "doc", "doctor", "doctora", "prof", "profa", "professor", "profesor",
+     "profesora", "mr", "mrs", "ms", "miss", "mx", "sr", "sra", "srta", "don", "dona", "dna", "md",
+     "phd", "lic", "lcda", "lcdo")
+)  # fmt: skip
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _folded(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def normalise_doctor_name(raw: str) -> str:
+    """A doctor's name as patients see it, spaces folded. :class:`InvalidName` unless it is a
+    person's name: a title alone ("Dr", "Dra."), an initial ("Dr. A"), an email or a command
+    is not."""
+    name = normalise_name(raw)
+    if "@" in name or "://" in name:
+        raise InvalidName()
+    words = [word for word in _WORD.findall(_folded(name)) if word not in _TITLES]
+    if sum(len(word) for word in words) < 2:
+        raise InvalidName()
+    return name
+
 
 async def add_doctor(
     s: AsyncSession,
@@ -201,7 +252,7 @@ async def add_doctor(
             assert specialty_id is not None
             specialty = await get_specialty(s, specialty_id)
         user = User(
-            name=normalise_name(name),
+            name=normalise_doctor_name(name),
             email=normalise_email(email),
             role=Role.DOCTOR.value,
             password_hash=None,
@@ -226,12 +277,13 @@ async def add_doctor(
 
 
 async def get_doctor(s: AsyncSession, doctor_id: int, *, bookable: bool = False) -> DoctorView:
-    """A doctor; with ``bookable`` only an active one. :class:`NotFound` otherwise."""
+    """A doctor; with ``bookable`` only one patients may book (active and ready).
+    :class:`NotFound` otherwise."""
     row = (await s.execute(_doctor_query().where(Doctor.user_id == doctor_id))).first()
     if row is None:
         raise NotFound("doctor")
     view = _view(*row)
-    if bookable and not view.active:
+    if bookable and not view.bookable:
         raise NotFound("doctor")
     return view
 
@@ -244,7 +296,7 @@ async def list_doctors(
     if specialty_id is not None:
         query = query.where(Doctor.specialty_id == specialty_id)
     if bookable_only:
-        query = query.where(Doctor.active, User.active)
+        query = query.where(bookable_doctor())
     return [_view(*row) for row in (await s.execute(query)).all()]
 
 
@@ -323,6 +375,164 @@ async def reactivate_doctor(s: AsyncSession, *, doctor_id: int, now: datetime) -
         return Reactivation(doctor, was_active=True)
     doctor = await set_doctor_active(s, doctor_id=doctor_id, active=True, now=now)
     return Reactivation(doctor, was_active=False)
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """The outcome of :func:`mark_ready`."""
+
+    doctor: DoctorView
+    changed: bool  # False: they already were (or were not) marked ready
+
+
+async def mark_ready(s: AsyncSession, *, doctor_id: int, ready: bool, now: datetime) -> Readiness:
+    """Mark a doctor ready to be booked before they accept their invite, or take the mark back
+    (their appointments stay booked). :class:`NotFound` when there is no such doctor."""
+    doctor = await s.get(Doctor, doctor_id, with_for_update=True)
+    if doctor is None:
+        raise NotFound("doctor")
+    changed = doctor.marked_ready != ready
+    doctor.marked_ready = ready
+    await s.flush()
+    return Readiness(await get_doctor(s, doctor_id), changed=changed)
+
+
+@dataclass(frozen=True)
+class DoctorCard:
+    """What an admin sees of one doctor."""
+
+    doctor: DoctorView
+    hours: list[WeeklyRange]
+    upcoming: int  # booked appointments not started yet
+    # The newest invite: when it expires and whether it was used (``None``: never invited).
+    invite_expires_at: datetime | None
+    invite_used: bool
+
+
+async def doctor_card(s: AsyncSession, *, doctor_id: int, now: datetime) -> DoctorCard:
+    """The doctor, their weekly hours, how many upcoming appointments they have and their
+    newest invite; :class:`NotFound` when there is no such doctor."""
+    doctor = await get_doctor(s, doctor_id)
+    upcoming = await s.scalar(
+        select(func.count()).where(
+            Appointment.doctor_id == doctor_id,
+            Appointment.status == AppointmentStatus.BOOKED.value,
+            Appointment.starts_at > now,
+        )
+    )
+    invite = (
+        await s.execute(
+            select(Invite.expires_at, Invite.used_at)
+            .where(Invite.user_id == doctor_id)
+            .order_by(Invite.created_at.desc(), Invite.id.desc())
+            .limit(1)
+        )
+    ).first()
+    return DoctorCard(
+        doctor=doctor,
+        hours=await weekly_hours(s, doctor_id),
+        upcoming=int(upcoming or 0),
+        invite_expires_at=invite.expires_at if invite is not None else None,
+        invite_used=invite is not None and invite.used_at is not None,
+    )
+
+
+@dataclass(frozen=True)
+class DoctorDetails:
+    """What an admin edits of a doctor: the name patients see, specialty, email (their login)
+    and appointment length."""
+
+    name: str
+    specialty_id: int
+    email: str
+    slot_minutes: int
+
+
+def details_of(doctor: DoctorView) -> DoctorDetails:
+    return DoctorDetails(doctor.name, doctor.specialty_id, doctor.email, doctor.slot_minutes)
+
+
+class DoctorChanged(DomainError):
+    """The doctor was changed by someone else since the admin looked: nothing was saved."""
+
+    code = "doctor_changed"
+
+    def __init__(self, doctor: DoctorView) -> None:
+        super().__init__(str(doctor.user_id))
+        self.doctor = doctor
+
+
+@dataclass(frozen=True)
+class DoctorEdited:
+    """The outcome of :func:`update_doctor`."""
+
+    doctor: DoctorView
+    changed: frozenset[str]  # of "name", "specialty", "email", "slot_minutes"
+    upcoming: int  # upcoming appointments, which keep their times whatever changed
+
+
+async def update_doctor(
+    s: AsyncSession,
+    *,
+    doctor_id: int,
+    was: DoctorDetails,
+    name: str,
+    email: str,
+    slot_minutes: int,
+    specialty_id: int | None = None,
+    new_specialty: str | None = None,
+    now: datetime,
+) -> DoctorEdited:
+    """Change a doctor's name, specialty (``specialty_id``, or the one called
+    ``new_specialty``, created when missing), email and appointment length, if the doctor is
+    still as the admin saw them (``was``); else :class:`DoctorChanged` and nothing is saved.
+
+    A new length applies to the times offered from now on; booked appointments keep theirs.
+    The doctor's row is locked first, so a booking in progress ends before, on the old length.
+    :class:`NotFound` (the doctor or the specialty), :class:`EmailTaken`,
+    :class:`InvalidName`, :class:`InvalidSlotLength`, :class:`InvalidSpecialty`.
+    """
+    if (specialty_id is None) == (new_specialty is None):
+        raise TypeError("give the specialty's id or a new specialty's name")
+    if slot_minutes not in SLOT_LENGTHS:
+        raise InvalidSlotLength(str(slot_minutes))
+    name, email = normalise_doctor_name(name), normalise_email(email)
+    await lock_doctor(s, doctor_id)
+    current = await get_doctor(s, doctor_id)
+    if details_of(current) != was:
+        raise DoctorChanged(current)
+    async with s.begin_nested():
+        if new_specialty is not None:
+            specialty = await get_or_create_specialty(s, new_specialty)
+        else:
+            assert specialty_id is not None
+            specialty = await get_specialty(s, specialty_id)
+        try:
+            async with s.begin_nested():
+                await s.execute(
+                    update(User).where(User.id == doctor_id).values(name=name, email=email)
+                )
+        except IntegrityError:
+            raise EmailTaken(email) from None
+        await s.execute(
+            update(Doctor)
+            .where(Doctor.user_id == doctor_id)
+            .values(display_name=name, specialty_id=specialty.id, slot_minutes=slot_minutes)
+        )
+    s.expire_all()
+    doctor = await get_doctor(s, doctor_id)
+    changed = {
+        field
+        for field, before, after in (
+            ("name", was.name, doctor.name),
+            ("specialty", was.specialty_id, doctor.specialty_id),
+            ("email", was.email, doctor.email),
+            ("slot_minutes", was.slot_minutes, doctor.slot_minutes),
+        )
+        if before != after
+    }
+    card = await doctor_card(s, doctor_id=doctor_id, now=now)
+    return DoctorEdited(doctor=doctor, changed=frozenset(changed), upcoming=card.upcoming)
 
 
 # --- weekly hours -------------------------------------------------------------------------------

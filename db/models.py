@@ -192,6 +192,11 @@ class Doctor(Base):
     specialty_id: Mapped[int] = mapped_column(ForeignKey("specialties.id", ondelete="RESTRICT"))
     slot_minutes: Mapped[int] = mapped_column(Integer, default=30)
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    # Bookable before accepting the invite: an admin's decision (a doctor who has accepted it,
+    # and so has a password, is bookable anyway).
+    marked_ready: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 

@@ -7,7 +7,14 @@ from datetime import datetime
 from bot.context import Services
 from bot.formatting import policy_of
 from db.booking import AppointmentView, book
-from db.doctors import DoctorView, add_doctor, get_doctor, get_or_create_specialty, replace_hours
+from db.doctors import (
+    DoctorView,
+    add_doctor,
+    get_doctor,
+    get_or_create_specialty,
+    mark_ready,
+    replace_hours,
+)
 from db.models import Role, User
 from db.passwords import hash_password
 from db.slots import WeeklyRange
@@ -59,8 +66,12 @@ async def make_doctor(
     slot_minutes: int = 30,
     hours: tuple[WeeklyRange, ...] | None = None,
     password: str | None = PASSWORD,
+    ready: bool = True,
 ) -> DoctorView:
-    """A doctor (Mon–Fri 09:00–17:00 unless ``hours``), with a password unless ``None``."""
+    """A doctor (Mon–Fri 09:00–17:00 unless ``hours``), with a password unless ``None``.
+    Bookable unless ``ready`` is False: one without a password is marked ready by an admin."""
+    if password is not None and not ready:
+        raise ValueError("a doctor with a password has accepted an invite: they are ready")
     async with services.transaction() as s:
         spec = await get_or_create_specialty(s, specialty)
         doctor, _ = await add_doctor(
@@ -78,6 +89,8 @@ async def make_doctor(
             user = await s.get(User, doctor.user_id)
             assert user is not None
             user.password_hash = await password_hash(password)
+        elif ready:
+            await mark_ready(s, doctor_id=doctor.user_id, ready=True, now=services.clock.now())
         return await get_doctor(s, doctor.user_id)
 
 

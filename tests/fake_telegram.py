@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import re
 import struct
 import time
 from collections import Counter
@@ -23,6 +24,13 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from telegram import Update
+from telegram.constants import (
+    BotCommandLimit,
+    CallbackQueryLimit,
+    InlineKeyboardButtonLimit,
+    InlineKeyboardMarkupLimit,
+    MessageLimit,
+)
 from telegram.request import BaseRequest, RequestData
 
 BOT_ID = 7_000_000_001
@@ -41,6 +49,18 @@ MAX_CAPTION = 1024
 MAX_UPLOAD = 50 * 1024 * 1024  # a bot's upload limit
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 JPEG_SIGNATURE = b"\xff\xd8\xff"
+
+# What the Bot API refuses. A message's text is counted after entity parsing, in UTF-16 code
+# units; a reply keyboard (under the input field) takes up to 300 buttons, 12 a row.
+MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH
+MAX_CALLBACK_ANSWER = CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH
+MAX_CALLBACK_DATA = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA
+MAX_INLINE_BUTTONS = InlineKeyboardMarkupLimit.TOTAL_BUTTON_NUMBER
+MAX_INLINE_ROW = InlineKeyboardMarkupLimit.BUTTONS_PER_ROW
+MAX_REPLY_BUTTONS, MAX_REPLY_ROW = 300, 12
+MAX_COMMANDS = BotCommandLimit.MAX_COMMAND_NUMBER
+MAX_COMMAND_DESCRIPTION = BotCommandLimit.MAX_DESCRIPTION
+COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 
 
 class TelegramHtmlError(ValueError):
@@ -93,6 +113,18 @@ class Upload:
     filename: str
     content: bytes
     mime_type: str
+
+
+def telegram_length(text: str) -> int:
+    """A text's length as Telegram counts it: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _check_text(text: str) -> None:
+    if not text.strip():
+        raise _ApiError(400, "Bad Request: message text is empty")
+    if telegram_length(text) > MAX_TEXT:
+        raise _ApiError(400, "Bad Request: message is too long")
 
 
 @dataclass
@@ -253,10 +285,7 @@ class FakeTelegram:
     def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         raw = str(params["text"])
         text = visible_text(raw, params.get("parse_mode"))
-        if not text.strip():
-            raise _ApiError(400, "Bad Request: message text is empty")
-        if len(text) > MAX_TEXT:
-            raise _ApiError(400, "Bad Request: message is too long")
+        _check_text(text)
         _check_markup(params.get("reply_markup"))
         message = Message(
             chat_id=int(params["chat_id"]),
@@ -335,6 +364,7 @@ class FakeTelegram:
             raise _ApiError(400, "Bad Request: there is no text in the message to edit")
         raw = str(params["text"])
         text = visible_text(raw, params.get("parse_mode"))
+        _check_text(text)
         markup = params.get("reply_markup")
         _check_markup(markup)
         if raw == message.raw and markup == message.reply_markup:
@@ -346,6 +376,7 @@ class FakeTelegram:
     def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:
         message = self._find(params)
         markup = params.get("reply_markup")
+        _check_markup(markup)
         if markup == message.reply_markup:
             raise _ApiError(400, "Bad Request: message is not modified")
         message.reply_markup = markup
@@ -361,6 +392,8 @@ class FakeTelegram:
         return True
 
     def _api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
+        if telegram_length(str(params.get("text") or "")) > MAX_CALLBACK_ANSWER:
+            raise _ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
         self.answers.append(params)
         return True
 
@@ -370,6 +403,15 @@ class FakeTelegram:
         return json.dumps([scope, params.get("language_code") or ""], sort_keys=True)
 
     def _api_setMyCommands(self, params: dict[str, Any]) -> bool:
+        commands = list(params["commands"])
+        if len(commands) > MAX_COMMANDS:
+            raise _ApiError(400, "Bad Request: too many commands")
+        for command in commands:
+            description = str(command.get("description") or "")
+            if not COMMAND_NAME.match(str(command.get("command") or "")):
+                raise _ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not 1 <= telegram_length(description) <= MAX_COMMAND_DESCRIPTION:
+                raise _ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
         self.menus[self._scope_key(params)] = list(params["commands"])
         return True
 
@@ -449,12 +491,25 @@ def _error(
 
 
 def _check_markup(markup: Any) -> None:
-    if not markup or "inline_keyboard" not in markup:
+    """Refuse a keyboard the way Telegram does: too many buttons in all or in a row, a button
+    without text, callback data outside 1–64 bytes."""
+    if not markup:
         return
-    for row in markup["inline_keyboard"]:
+    if "inline_keyboard" in markup:
+        rows, most, per_row = markup["inline_keyboard"], MAX_INLINE_BUTTONS, MAX_INLINE_ROW
+    elif "keyboard" in markup:
+        rows, most, per_row = markup["keyboard"], MAX_REPLY_BUTTONS, MAX_REPLY_ROW
+    else:
+        return
+    if sum(len(row) for row in rows) > most or any(len(row) > per_row for row in rows):
+        raise _ApiError(400, "Bad Request: REPLY_MARKUP_TOO_LONG")
+    for row in rows:
         for button in row:
-            data = button.get("callback_data")
-            if data is not None and not 1 <= len(data.encode()) <= 64:
+            label = button.get("text") if isinstance(button, dict) else button
+            if not str(label or "").strip():
+                raise _ApiError(400, "Bad Request: BUTTON_TEXT_INVALID")
+            data = button.get("callback_data") if isinstance(button, dict) else None
+            if data is not None and not 1 <= len(data.encode()) <= MAX_CALLBACK_DATA:
                 raise _ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
 
 

@@ -16,6 +16,9 @@ from bot.callbacks import (
     ConfirmDeactivation,
     Deactivate,
     DoctorsPage,
+    EditDoctor,
+    MarkReady,
+    OpenDoctor,
     Reactivate,
     RenewInvite,
     StepData,
@@ -28,6 +31,7 @@ from db.doctors import (
     get_or_create_specialty,
     hash_invite,
     list_doctors,
+    set_doctor_active,
 )
 from db.models import Appointment, Doctor, Invite, Role, Specialty, User, WorkingHours
 from tests.conftest import START, Harness
@@ -186,7 +190,9 @@ async def test_adddoctor_onboards_a_doctor_who_logs_in_with_the_invite(harness: 
         "Appointments: 30 min\nWeekly hours: Mon–Fri 09:00–17:00 (the doctor can change them "
         "with /hours)\n\nCreate this doctor and their invite link?"
     )
-    assert slot_step.button_texts == ["✅ Create", "✖️ Cancel"]
+    assert slot_step.button_texts == [
+        "✅ Create", "✏️ Name", "✏️ Specialty", "✏️ Email", "✏️ Length", "✖️ Cancel",
+    ]  # fmt: skip
 
     await admin.press("✅ Create")
     done = slot_step
@@ -197,6 +203,10 @@ async def test_adddoctor_onboards_a_doctor_who_logs_in_with_the_invite(harness: 
     assert (
         "used once and expires in 7 days, on Tuesday 8 December 2026, 09:00 (Europe/Madrid)"
         in (done.text)
+    )
+    assert done.text.endswith(
+        "Patients can book Dr. Ana Ruiz once they accept it, or once you mark them ready in "
+        "/doctors."
     )
     payload = _payload(done)
     assert len(payload) <= 64 and re.fullmatch(r"[A-Za-z0-9_-]+", payload)
@@ -457,8 +467,9 @@ async def test_email_taken_while_confirming(harness: Harness) -> None:
     )
     assert await _doctors(harness) == []
     assert await _specialty_names(harness) == ["Cardiology"]  # nor the new specialty
-    await admin.send("kim.lee@clinic.example")
-    await admin.press("60 min")
+    # The other answers stand: the summary again, with the new email.
+    again = (await admin.send("kim.lee@clinic.example"))[-1]
+    assert "Email: kim.lee@clinic.example\nAppointments: 60 min" in again.text
     await admin.press("✅ Create")
     assert "Dr. Kim Lee is added: Neurology" in admin.last.text
     assert [d.email for d in await _doctors(harness)] == ["kim.lee@clinic.example"]
@@ -583,6 +594,9 @@ async def test_only_admins_manage_doctors(harness: Harness) -> None:
             RenewInvite(doctor=doctor.user_id),
             Reactivate(doctor=doctor.user_id),
             DoctorsPage(page=0),
+            OpenDoctor(doctor=doctor.user_id),
+            EditDoctor(doctor=doctor.user_id),
+            MarkReady(doctor=doctor.user_id, ready=True),
         ):
             before = len(harness.telegram.bot_messages(chat.chat_id))
             await chat.press_data(data.pack(), chat.last)
@@ -606,7 +620,7 @@ async def test_admins_see_their_commands_in_menu_and_help(harness: Harness) -> N
     assert {"adddoctor", "doctors", "reminders"} <= set(menu)
     help_text = (await admin.send("/help"))[-1].text
     assert "/adddoctor — add a doctor and get their invite link" in help_text
-    assert "/doctors — list, deactivate and reactivate doctors" in help_text
+    assert "/doctors — see, edit, deactivate and reactivate doctors" in help_text
     assert "/reminders — reminder delivery" in help_text
     patient = harness.user("Pat")
     await make_user(harness.services, "pat@example.com", name="Pat")
@@ -618,7 +632,7 @@ async def test_admins_see_their_commands_in_menu_and_help(harness: Harness) -> N
 # --- /doctors -----------------------------------------------------------------------------------
 
 
-async def test_doctors_list_shows_state_and_emails_to_admins(harness: Harness) -> None:
+async def test_doctors_list_says_who_is_in_book_and_why_not(harness: Harness) -> None:
     await make_doctor(harness.services, "house@clinic.example", name="Dr. Gregory House")
     await make_doctor(
         harness.services,
@@ -627,22 +641,118 @@ async def test_doctors_list_shows_state_and_emails_to_admins(harness: Harness) -
         specialty="Endocrinology",
         slot_minutes=15,
         password=None,
+        ready=False,
     )
+    await make_doctor(
+        harness.services,
+        "chase@clinic.example",
+        name="Dr. Robert Chase",
+        specialty="Surgery",
+        password=None,
+    )
+    foreman = await make_doctor(
+        harness.services, "foreman@clinic.example", name="Dr. Eric Foreman", specialty="Neurology"
+    )
+    async with harness.services.transaction() as s:
+        await set_doctor_active(s, doctor_id=foreman.user_id, active=False, now=START)
+    _, patient = await _patient(harness, "pat@example.com", "Pat Doe")
+    assert (await patient.send("/book"))[-1].button_texts == ["Cardiology", "Surgery"]
+    await patient.send("/cancel")
+
     admin = await _admin(harness)
     listing = (await admin.send("/doctors"))[-1]
     assert listing.text == (
-        "Doctors (2)\n\n"
-        "1. Dr. Gregory House — Cardiology, 30 min\n"
-        "    house@clinic.example · active · password set\n"
-        "2. Dr. Lisa Cuddy — Endocrinology, 15 min\n"
-        "    cuddy@clinic.example · active · no password yet"
+        "Doctors (4)\n"
+        "Choose a doctor to see, edit or deactivate them.\n\n"
+        "1. Dr. Eric Foreman — Neurology\n"
+        "    ⛔ inactive: not in /book\n"
+        "2. Dr. Gregory House — Cardiology\n"
+        "    ✅ in /book\n"
+        "3. Dr. Lisa Cuddy — Endocrinology\n"
+        "    ⏳ not in /book: invite not accepted yet\n"
+        "4. Dr. Robert Chase — Surgery\n"
+        "    ✅ in /book (marked ready; invite not accepted yet)"
     )
     assert listing.button_texts == [
-        "⛔ Deactivate Dr. Gregory House",
-        "🔗 New invite link",
-        "⛔ Deactivate Dr. Lisa Cuddy",
-        "🔗 New invite link",
-    ]
+        "1. Dr. Eric Foreman", "2. Dr. Gregory House", "3. Dr. Lisa Cuddy", "4. Dr. Robert Chase",
+    ]  # fmt: skip
+
+    # A doctor's card: their details (the email only admins see) and why /book leaves them out.
+    await admin.press("3. Dr. Lisa Cuddy")
+    card = listing
+    assert card.text == (
+        "Dr. Lisa Cuddy\n"
+        "Specialty: Endocrinology\n"
+        "Appointments: 15 min\n"
+        "Email (their login): cuddy@clinic.example\n"
+        "Weekly hours: Mon–Fri 09:00–17:00\n"
+        "Upcoming appointments: 0\n\n"
+        "⏳ Not in /book: Dr. Lisa Cuddy has not accepted their invite yet (their link works "
+        "until Tuesday 8 December 2026, 09:00 (Europe/Madrid)). Send them a new link, or mark "
+        "them ready to list them now."
+    )
+    assert card.button_texts == [
+        "✏️ Edit", "🔗 New invite link", "✅ Mark ready for /book", "⛔ Deactivate…", "« Doctors",
+    ]  # fmt: skip
+
+    # Marked ready, /book lists them; taken back, it does not (and they are told why again).
+    await admin.press("✅ Mark ready for /book", card)
+    assert card.text.startswith(
+        "✅ Dr. Lisa Cuddy is marked ready: patients can book them now.\n\nDr. Lisa Cuddy\n"
+    )
+    assert card.text.endswith(
+        "✅ In /book: you marked Dr. Lisa Cuddy ready. They have not accepted their invite, so "
+        "the bot cannot tell them of their bookings until they do."
+    )
+    assert "Endocrinology" in (await patient.send("/book"))[-1].button_texts
+    await patient.send("/cancel")
+    # A second tap from an older copy changes nothing.
+    cuddy = next(d for d in await _doctors(harness) if d.email == "cuddy@clinic.example")
+    await admin.press_data(MarkReady(doctor=cuddy.user_id, ready=True).pack(), card)
+    assert _answer(harness) == "Nothing to change."
+    await admin.press("⏳ Not in /book until they accept", card)
+    assert card.text.startswith(
+        "⏳ Dr. Lisa Cuddy leaves /book until they accept their invite. Their booked "
+        "appointments stay."
+    )
+    assert "Endocrinology" not in (await patient.send("/book"))[-1].button_texts
+    await patient.send("/cancel")
+
+    await admin.press("« Doctors", card)
+    assert card.text.startswith("Doctors (4)")
+    await admin.press("2. Dr. Gregory House", card)
+    assert card.text.endswith("✅ In /book: patients can book Dr. Gregory House.")
+    assert card.button_texts == ["✏️ Edit", "🔗 New invite link", "⛔ Deactivate…", "« Doctors"]
+    await admin.press("« Doctors", card)
+    await admin.press("1. Dr. Eric Foreman", card)
+    assert card.text.endswith("⛔ Inactive: not in /book, and Dr. Eric Foreman cannot log in.")
+    assert card.button_texts == ["✏️ Edit", "✅ Reactivate", "« Doctors"]
+    for forged in (OpenDoctor(doctor=999999), MarkReady(doctor=999999, ready=True)):
+        await admin.press_data(forged.pack(), card)
+        assert _answer(harness) == "That doctor no longer exists."
+        assert card.text.startswith("Doctors (4)")
+
+
+async def test_a_card_says_when_a_link_expired_and_when_there_are_no_hours(
+    harness: Harness,
+) -> None:
+    await make_doctor(
+        harness.services, "cuddy@clinic.example", name="Dr. Lisa Cuddy", password=None, hours=()
+    )
+    harness.clock.advance(timedelta(days=8))
+    admin = await _admin(harness)
+    card = await _card(admin, "1. Dr. Lisa Cuddy")
+    assert "Weekly hours: no weekly hours" in card.text
+    assert card.text.endswith(
+        "✅ In /book: you marked Dr. Lisa Cuddy ready. They have not accepted their invite, so "
+        "the bot cannot tell them of their bookings until they do.\n"
+        "⚠️ No weekly hours: /book offers no times with Dr. Lisa Cuddy until they set some "
+        "(/hours)."
+    )
+    await admin.press("⏳ Not in /book until they accept", card)
+    assert (
+        "(their last link expired on Tuesday 8 December 2026, 09:00 (Europe/Madrid))" in card.text
+    )
 
 
 async def test_no_doctors_yet(harness: Harness) -> None:
@@ -650,6 +760,13 @@ async def test_no_doctors_yet(harness: Harness) -> None:
     assert (await admin.send("/doctors"))[-1].text == (
         "There are no doctors yet. /adddoctor adds one."
     )
+
+
+async def _card(admin: ChatUser, name: str) -> Message:
+    """/doctors, then the doctor's card (the same message)."""
+    listing = (await admin.send("/doctors"))[-1]
+    await admin.press(name, listing)
+    return listing
 
 
 async def test_deactivate_without_appointments_and_reactivate(harness: Harness) -> None:
@@ -661,16 +778,26 @@ async def test_deactivate_without_appointments_and_reactivate(harness: Harness) 
     await log_in_chat(house, "house@clinic.example")
     _, patient = await _patient(harness, "pat@example.com", "Pat Doe")
     admin = await _admin(harness)
-    listing = (await admin.send("/doctors"))[-1]
+    card = await _card(admin, "Dr. Gregory House")
 
-    await admin.press("⛔ Deactivate Dr. Gregory House")
-    assert listing.edits == 1
-    assert "1. Dr. Gregory House" in listing.text
-    assert listing.text.startswith(
-        "⛔ Dr. Gregory House is deactivated: no longer bookable, and logged out everywhere."
+    # Even without appointments, one tap only asks.
+    await admin.press("⛔ Deactivate…", card)
+    assert card.text == (
+        "Deactivate Dr. Gregory House? They leave /book, are logged out everywhere and cannot "
+        "log in until you reactivate them. They have no upcoming appointments."
     )
-    assert "house@clinic.example · ⛔ inactive · password set" in listing.text
-    assert listing.button_texts[0] == "✅ Reactivate Dr. Gregory House"
+    assert card.button_texts == ["⛔ Deactivate", "« Back"]
+    assert len(await _doctors(harness, bookable_only=True)) == 2
+    await admin.press("« Back", card)
+    assert card.text.startswith("Dr. Gregory House\nSpecialty: Cardiology")
+    await admin.press("⛔ Deactivate…", card)
+    await admin.press("⛔ Deactivate", card)
+    assert card.text.startswith(
+        "⛔ Dr. Gregory House is deactivated: no longer bookable, and logged out everywhere."
+        "\n\nDr. Gregory House\n"
+    )
+    assert card.text.endswith("⛔ Inactive: not in /book, and Dr. Gregory House cannot log in.")
+    assert card.button_texts == ["✏️ Edit", "✅ Reactivate", "« Doctors"]
     assert harness.telegram.answers[-1].get("text") is None
     assert [d.name for d in await _doctors(harness, bookable_only=True)] == ["Dr. James Wilson"]
     assert "Cardiology" not in (await patient.send("/book"))[-1].button_texts
@@ -682,34 +809,55 @@ async def test_deactivate_without_appointments_and_reactivate(harness: Harness) 
     await house.send("house@clinic.example")
     assert "disabled" in (await house.send(PASSWORD))[-1].text
 
-    # A stale Deactivate (pressed again from an older copy of the list) changes nothing.
-    await admin.press_data(Deactivate(doctor=doctor.user_id).pack(), listing)
+    # A stale Deactivate or confirmation (from an older copy) changes nothing.
+    await admin.press_data(Deactivate(doctor=doctor.user_id).pack(), card)
+    assert _answer(harness) == "Dr. Gregory House is already inactive."
+    await admin.press_data(ConfirmDeactivation(doctor=doctor.user_id, newest=0).pack(), card)
     assert _answer(harness) == "Dr. Gregory House is already inactive."
     # A new invite for an inactive doctor is refused.
-    await admin.press_data(RenewInvite(doctor=doctor.user_id).pack(), listing)
+    await admin.press_data(RenewInvite(doctor=doctor.user_id).pack(), card)
     assert _answer(harness).startswith("Reactivate Dr. Gregory House first")
 
-    await admin.press("✅ Reactivate Dr. Gregory House")
-    assert listing.text.startswith("✅ Dr. Gregory House is active again")
-    assert listing.button_texts[:2] == ["⛔ Deactivate Dr. Gregory House", "🔗 New invite link"]
+    await admin.press("✅ Reactivate", card)
+    assert card.text.startswith("✅ Dr. Gregory House is active again")
+    assert card.button_texts == ["✏️ Edit", "🔗 New invite link", "⛔ Deactivate…", "« Doctors"]
     assert len(await _doctors(harness, bookable_only=True)) == 2
     assert "Cardiology" in (await patient.send("/book"))[-1].button_texts
     await patient.send("/cancel")
     await log_in_chat(house, "house@clinic.example")
-    await admin.press_data(Reactivate(doctor=doctor.user_id).pack(), listing)
+    await admin.press_data(Reactivate(doctor=doctor.user_id).pack(), card)
     assert _answer(harness) == "Dr. Gregory House is already active."
 
     # A doctor who does not exist (forged id); ids beyond the database's are refused before it.
-    for kind in (Deactivate, Reactivate, RenewInvite):
-        await admin.press_data(kind(doctor=999999).pack(), listing)
+    for kind in (Deactivate, Reactivate, RenewInvite, EditDoctor):
+        await admin.press_data(kind(doctor=999999).pack(), card)
         assert _answer(harness) == "That doctor no longer exists."
-    await admin.press_data(ConfirmDeactivation(doctor=999999, newest=0).pack(), listing)
+    await admin.press_data(ConfirmDeactivation(doctor=999999, newest=0).pack(), card)
     assert _answer(harness) == "That doctor no longer exists."
-    await admin.press_data("dr:off:99999999999", listing)
+    await admin.press_data("dr:off:99999999999", card)
     assert _answer(harness) == STALE
-    await admin.press_data(f"dr:offok:{doctor.user_id}:-1", listing)
+    await admin.press_data(f"dr:offok:{doctor.user_id}:-1", card)
     assert _answer(harness) == STALE
-    assert listing.text.startswith("Doctors (2)")
+    assert card.text.startswith("Doctors (2)")
+
+
+async def test_a_confirmation_without_appointments_is_shown_again_if_one_was_booked(
+    harness: Harness,
+) -> None:
+    house = await make_doctor(harness.services, "house@clinic.example")
+    one, _ = await _patient(harness, "one@example.com", "Pat One")
+    admin = await _admin(harness)
+    card = await _card(admin, "Dr. Gregory House")
+    await admin.press("⛔ Deactivate…", card)
+    await book_directly(
+        harness.services, patient_id=one.id, doctor_id=house.user_id, starts_at=WEDNESDAY_10
+    )
+    await admin.press("⛔ Deactivate", card)
+    assert card.text.startswith(
+        "The appointments changed meanwhile; nothing was done. Please check again.\n\n"
+        "Dr. Gregory House has upcoming appointments: 1\n• Wed 2 Dec 10:00 — Pat One"
+    )
+    assert [d.name for d in await _doctors(harness, bookable_only=True)] == ["Dr. Gregory House"]
 
 
 async def _statuses(h: Harness, appointments: list[AppointmentView]) -> list[tuple[str, ...]]:
@@ -744,9 +892,10 @@ async def test_deactivate_with_upcoming_appointments(harness: Harness) -> None:
     )
     admin = await _admin(harness)
     admin_user = await _user(harness, ADMIN_EMAIL)
-    listing = (await admin.send("/doctors"))[-1]
+    listing = await _card(admin, "Dr. Gregory House")
+    assert "Upcoming appointments: 2" in listing.text
 
-    await admin.press("⛔ Deactivate Dr. Gregory House")
+    await admin.press("⛔ Deactivate…", listing)
     assert listing.text == (
         "Dr. Gregory House has upcoming appointments: 2\n"
         "• Wed 2 Dec 10:00 — Pat One\n"
@@ -754,12 +903,12 @@ async def test_deactivate_with_upcoming_appointments(harness: Harness) -> None:
         "(times in Europe/Madrid)\n\n"
         "Deactivating cancels all of them and tells each patient. Deactivate Dr. Gregory House?"
     )
-    assert listing.button_texts == ["⛔ Deactivate and cancel 2", "« Back to the list"]
+    assert listing.button_texts == ["⛔ Deactivate and cancel 2", "« Back"]
     assert len(await _doctors(harness, bookable_only=True)) == 2  # nothing changed yet
 
-    await admin.press("« Back to the list")
-    assert listing.text.startswith("Doctors (2)")
-    await admin.press("⛔ Deactivate Dr. Gregory House")
+    await admin.press("« Back", listing)
+    assert listing.text.startswith("Dr. Gregory House\nSpecialty: Cardiology")
+    await admin.press("⛔ Deactivate…", listing)
     confirm = dict(listing.buttons[0][0])
     assert decode(confirm["callback_data"]) == ConfirmDeactivation(
         doctor=house.user_id, newest=second.id
@@ -810,9 +959,10 @@ async def test_new_invite_link_voids_the_old_one(harness: Harness) -> None:
     await _specialties(harness, "Cardiology")
     admin = await _admin(harness)
     old = await _add_doctor(admin)
-    listing = (await admin.send("/doctors"))[-1]
-    replies = await admin.press("🔗 New invite link", listing)
-    assert listing.edits == 0 and len(replies) == 1
+    card = await _card(admin, "1. Dr. Ana Ruiz")
+    edits = card.edits
+    replies = await admin.press("🔗 New invite link", card)
+    assert card.edits == edits and len(replies) == 1
     assert replies[0].text.startswith(
         "🔗 New invite link for Dr. Ana Ruiz. It can be used once and expires in 7 days, on "
         "Tuesday 8 December 2026, 09:00 (Europe/Madrid). Earlier links for Dr. Ana Ruiz no "
@@ -828,7 +978,7 @@ async def test_new_invite_link_voids_the_old_one(harness: Harness) -> None:
     assert "Your password is set" in ana.last.text
 
     # Lost their password: a new link lets them choose another; the old password stops working.
-    await admin.press("🔗 New invite link", listing)
+    await admin.press("🔗 New invite link", card)
     again = _payload(admin.last)
     phone = harness.user("Ana's phone")
     await phone.send(f"/start {again}")
@@ -839,7 +989,9 @@ async def test_new_invite_link_voids_the_old_one(harness: Harness) -> None:
     await phone.send("ana.ruiz@clinic.example")
     assert "Wrong email or password" in (await phone.send("first-password"))[-1].text
     await log_in_chat(phone, "ana.ruiz@clinic.example", "second-password")
-    assert "password set" in (await admin.send("/doctors"))[-1].text
+    assert (
+        "1. Dr. Ana Ruiz — Cardiology\n    ✅ in /book" in (await admin.send("/doctors"))[-1].text
+    )
 
 
 async def test_doctors_list_pages(harness: Harness) -> None:
@@ -854,10 +1006,12 @@ async def test_doctors_list_pages(harness: Harness) -> None:
     assert listing.button_texts[-1] == "Next ▶"
     await admin.press("Next ▶")
     assert listing.text.startswith("Doctors 9–10 of 10")
-    assert listing.button_texts[-1] == "◀ Previous"
-    # Acting on a doctor keeps the page that shows them.
-    await admin.press("⛔ Deactivate Dr. Number 09")
-    assert "Doctors 9–10 of 10" in listing.text and "10. Dr. Number 09" in listing.text
+    assert listing.button_texts == ["9. Dr. Number 08", "10. Dr. Number 09", "◀ Previous"]
+    # Back from a doctor's card, the list shows the page with them.
+    await admin.press("10. Dr. Number 09", listing)
+    assert listing.text.startswith("Dr. Number 09\n")
+    await admin.press("« Doctors", listing)
+    assert listing.text.startswith("Doctors 9–10 of 10")
     await admin.press("◀ Previous")
     assert listing.text.startswith("Doctors 1–8 of 10")
     # A forged page number past the end shows the last page; one out of bounds is refused.
@@ -879,8 +1033,12 @@ async def test_names_with_html_characters(harness: Harness) -> None:
     await admin.press("✅ Create")
     assert "Dr. <Tom> & Jerry is added: R&D <clinic>" in admin.last.text
     listing = (await admin.send("/doctors"))[-1]
-    assert "1. Dr. <Tom> & Jerry — R&D <clinic>, 30 min" in listing.text
-    assert listing.button_texts[0] == "⛔ Deactivate Dr. <Tom> & Jerry"
+    assert "1. Dr. <Tom> & Jerry — R&D <clinic>" in listing.text
+    assert listing.button_texts[0] == "1. Dr. <Tom> & Jerry"
+    await admin.press("1. Dr. <Tom> & Jerry", listing)
+    assert listing.text.startswith("Dr. <Tom> & Jerry\nSpecialty: R&D <clinic>\n")
+    await admin.press("✏️ Edit", listing)
+    assert listing.text.startswith("Edit Dr. <Tom> & Jerry\nName: Dr. <Tom> & Jerry\n")
 
 
 # --- Spanish ------------------------------------------------------------------------------------
@@ -899,7 +1057,9 @@ async def test_adddoctor_and_invite_in_spanish(harness: Harness) -> None:
     await admin.send("ana@clinica.example")
     await admin.press("20 min")
     assert "Horario semanal: lun–vie 09:00–17:00" in admin.last.text
-    assert admin.last.button_texts == ["✅ Crear", "✖️ Cancelar"]
+    assert admin.last.button_texts == [
+        "✅ Crear", "✏️ Nombre", "✏️ Especialidad", "✏️ Correo", "✏️ Duración", "✖️ Cancelar",
+    ]  # fmt: skip
     await admin.press("✅ Crear")
     assert admin.last.text.startswith(
         "✅ Dra. Ana Ruiz ya está dado de alta: Cardiología, citas de 20 min, lun–vie 09:00–17:00."
@@ -910,9 +1070,24 @@ async def test_adddoctor_and_invite_in_spanish(harness: Harness) -> None:
     payload = _payload(admin.last)
 
     listing = (await admin.send("/doctors"))[-1]
-    assert listing.text.startswith("Médicos (1)\n\n1. Dra. Ana Ruiz — Cardiología, 20 min")
-    assert "activo · sin contraseña aún" in listing.text
-    assert listing.button_texts == ["⛔ Desactivar a Dra. Ana Ruiz", "🔗 Nuevo enlace"]
+    assert listing.text == (
+        "Médicos (1)\nElige un médico para verlo, editarlo o desactivarlo.\n\n"
+        "1. Dra. Ana Ruiz — Cardiología\n"
+        "    ⏳ no está en /book: aún no ha aceptado la invitación"
+    )
+    assert listing.button_texts == ["1. Dra. Ana Ruiz"]
+    await admin.press("1. Dra. Ana Ruiz", listing)
+    assert listing.text.startswith(
+        "Dra. Ana Ruiz\nEspecialidad: Cardiología\nCitas: 20 min\n"
+        "Correo (para iniciar sesión): ana@clinica.example\n"
+        "Horario semanal: lun–vie 09:00–17:00\nCitas próximas: 0\n\n"
+        "⏳ No está en /book: Dra. Ana Ruiz aún no ha aceptado su invitación (su enlace sirve "
+        "hasta el martes 8 de diciembre de 2026, 09:00 (Europe/Madrid))."
+    )
+    assert listing.button_texts == [
+        "✏️ Editar", "🔗 Nuevo enlace", "✅ Marcar como listo para /book", "⛔ Desactivar…",
+        "« Médicos",
+    ]  # fmt: skip
 
     ana = harness.user("Ana", language="es")
     assert "¡Bienvenido, Dra. Ana Ruiz!" in (await ana.send(f"/start {payload}"))[-1].text
@@ -962,6 +1137,7 @@ async def test_a_doctors_commands_follow_their_access(harness: Harness) -> None:
     assert harness.telegram.menu(shared.chat_id)[:2] == ["schedule", "hours"]
 
     admin = await _admin(harness)
-    listing = (await admin.send("/doctors"))[-1]
-    await admin.press("⛔ Deactivate Dr. Gregory House", listing)
+    card = await _card(admin, "Dr. Gregory House")
+    await admin.press("⛔ Deactivate…", card)
+    await admin.press("⛔ Deactivate", card)
     assert (await shared.send("/schedule"))[-1].text == "Please /login first."

@@ -139,6 +139,7 @@ async def test_seed_demo_twice_then_a_doctor_accepts(
     assert len(commands) == 4 and len(set(commands)) == 4
     assert "https://t.me/" not in first
     assert "No passwords were created" in first
+    assert "The demo doctors are marked ready: patients can book them" in first
 
     async with committed.session_factory() as s:
         doctors = [d for d in await list_doctors(s) if d.email.endswith("@demo.clinic.invalid")]
@@ -147,6 +148,8 @@ async def test_seed_demo_twice_then_a_doctor_accepts(
         ]  # fmt: skip
         assert sorted(d.slot_minutes for d in doctors) == [15, 20, 30, 45]
         assert not any(d.has_password for d in doctors) and all(d.active for d in doctors)
+        # Marked ready, so patients can book them before any invite is accepted.
+        assert all(d.bookable for d in doctors)
         by_email = {d.email: d for d in doctors}
         for demo in DEMO_DOCTORS:
             hours = await weekly_hours(s, by_email[demo.email].user_id)

@@ -10,11 +10,14 @@ import pytest
 from sqlalchemy import func, or_, select
 
 from bot.context import Services
+from bot.formatting import policy_of
 from db.accounts import open_session
+from db.booking import available_days
 from db.clock import FrozenClock
 from db.doctors import (
     DEFAULT_HOURS,
     INVITE_TTL,
+    DoctorChanged,
     DoctorInactive,
     InvalidHours,
     InvalidSlotLength,
@@ -25,6 +28,8 @@ from db.doctors import (
     add_hours,
     add_time_off,
     create_invite,
+    details_of,
+    doctor_card,
     doctors_page,
     find_specialty,
     get_doctor,
@@ -32,6 +37,8 @@ from db.doctors import (
     hours_overview,
     list_doctors,
     list_specialties,
+    mark_ready,
+    normalise_doctor_name,
     open_invite,
     reactivate_doctor,
     remove_time_off,
@@ -39,12 +46,13 @@ from db.doctors import (
     replace_hours,
     set_doctor_active,
     upcoming_time_off,
+    update_doctor,
     weekly_hours,
 )
-from db.errors import EmailTaken, NotFound
-from db.models import ChatSession, Doctor, Invite, Role, Specialty, TimeOff, User
+from db.errors import EmailTaken, InvalidName, NotFound
+from db.models import Appointment, ChatSession, Doctor, Invite, Role, Specialty, TimeOff, User
 from db.slots import WeeklyRange
-from tests.factories import make_doctor
+from tests.factories import book_directly, make_doctor, make_user
 
 MADRID = ZoneInfo("Europe/Madrid")
 START_UTC = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
@@ -354,6 +362,11 @@ async def test_reactivating_a_doctor(services: Services) -> None:
         first = await reactivate_doctor(s, doctor_id=doctor_id, now=START_UTC)
     async with services.transaction() as s:
         again = await reactivate_doctor(s, doctor_id=doctor_id, now=START_UTC)
+        assert (await get_doctor(s, doctor_id)).active
+        # Active again, and bookable once ready (this one has not accepted the invite).
+        with pytest.raises(NotFound):
+            await get_doctor(s, doctor_id, bookable=True)
+        await mark_ready(s, doctor_id=doctor_id, ready=True, now=START_UTC)
         assert (await get_doctor(s, doctor_id, bookable=True)).active
         with pytest.raises(NotFound):
             await reactivate_doctor(s, doctor_id=987654, now=START_UTC)
@@ -728,3 +741,213 @@ async def test_no_doctors_is_one_empty_page(services: Services) -> None:
     async with services.transaction() as s:
         empty = await doctors_page(s, page=3, per_page=10)
     assert (empty.doctors, empty.page, empty.pages, empty.total) == ([], 0, 1, 0)
+
+
+# --- ready to be booked -------------------------------------------------------------------------
+
+
+async def _bookable(services: Services) -> tuple[list[str], list[str]]:
+    """The bookable doctors' emails and the specialties /book offers."""
+    async with services.session_factory() as s:
+        doctors = [d.email for d in await list_doctors(s, bookable_only=True)]
+        specialties = [sp.name for sp in await list_specialties(s, bookable_only=True)]
+    return doctors, specialties
+
+
+async def test_a_doctor_is_bookable_once_they_accept_their_invite_or_are_marked_ready(
+    services: Services,
+) -> None:
+    house, token = await new_doctor(services)
+    wilson, _ = await new_doctor(services, "wilson@example.com")
+    patient = await make_user(services, "pat@example.com")
+    monday_10 = dec(7, 10)
+    # Neither has accepted their invite: nobody could hear of a booking, so none is taken.
+    assert await _bookable(services) == ([], [])
+    with pytest.raises(NotFound):
+        await book_directly(services, patient_id=patient.id, doctor_id=house, starts_at=monday_10)
+    async with services.transaction() as s:
+        assert not (await get_doctor(s, house)).ready
+        await accept_invite(s, token=token, password_hash="x", now=START_UTC)
+    assert await _bookable(services) == (["house@example.com"], ["Cardiology"])
+    await book_directly(services, patient_id=patient.id, doctor_id=house, starts_at=monday_10)
+
+    # An admin marks the other one ready before he accepts; and can take it back.
+    async with services.transaction() as s:
+        marked = await mark_ready(s, doctor_id=wilson, ready=True, now=START_UTC)
+        again = await mark_ready(s, doctor_id=wilson, ready=True, now=START_UTC)
+    assert (marked.changed, again.changed) == (True, False)
+    assert marked.doctor.marked_ready and marked.doctor.bookable
+    assert (await _bookable(services))[0] == ["house@example.com", "wilson@example.com"]
+    async with services.transaction() as s:
+        taken_back = await mark_ready(s, doctor_id=wilson, ready=False, now=START_UTC)
+        with pytest.raises(NotFound):
+            await mark_ready(s, doctor_id=987654, ready=True, now=START_UTC)
+    assert taken_back.changed and not taken_back.doctor.bookable
+    assert (await _bookable(services))[0] == ["house@example.com"]
+    # Inactive, a ready doctor is not bookable either.
+    async with services.transaction() as s:
+        await set_doctor_active(s, doctor_id=house, active=False, now=START_UTC)
+    assert await _bookable(services) == ([], [])
+
+
+async def test_a_doctors_card_counts_upcoming_appointments_and_knows_their_invite(
+    services: Services,
+) -> None:
+    house, _ = await new_doctor(services)
+    patient = await make_user(services, "pat@example.com")
+    async with services.transaction() as s:
+        await mark_ready(s, doctor_id=house, ready=True, now=START_UTC)
+    for day in (7, 8):
+        await book_directly(
+            services, patient_id=patient.id, doctor_id=house, starts_at=dec(day, 10)
+        )
+    async with services.session_factory() as s:
+        card = await doctor_card(s, doctor_id=house, now=START_UTC)
+        later = await doctor_card(s, doctor_id=house, now=dec(8, 9))
+        with pytest.raises(NotFound):
+            await doctor_card(s, doctor_id=987654, now=START_UTC)
+    assert (card.upcoming, later.upcoming) == (2, 1)
+    assert card.hours == list(DEFAULT_HOURS)
+    assert card.invite_expires_at == START_UTC + INVITE_TTL and not card.invite_used
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["Dr", "Dr.", "dra", "Doctora", "DR. ", "Prof. Dr.", "Dr. A", "Sra. Dña.", "ana@clinic.es"],
+)
+async def test_a_doctors_name_is_a_name_not_a_title(services: Services, typed: str) -> None:
+    with pytest.raises(InvalidName):
+        normalise_doctor_name(typed)
+    spec = await specialty_id(services)
+    async with services.transaction() as s:
+        with pytest.raises(InvalidName):
+            await add_doctor(
+                s,
+                name=typed,
+                email="x@example.com",
+                specialty_id=spec,
+                slot_minutes=30,
+                created_by=None,
+                now=START_UTC,
+            )
+
+
+def test_names_with_titles_are_names() -> None:
+    for typed, kept in (
+        ("  Dr.   Li ", "Dr. Li"),
+        ("House", "House"),
+        ("Dra. María José Núñez", "Dra. María José Núñez"),
+        ("Dr. Number 09", "Dr. Number 09"),
+    ):
+        assert normalise_doctor_name(typed) == kept
+
+
+# --- editing a doctor ---------------------------------------------------------------------------
+
+
+async def test_editing_a_doctor_changes_what_patients_see_and_keeps_booked_times(
+    services: Services,
+) -> None:
+    doctor = await make_doctor(services, "house@example.com")
+    patient = await make_user(services, "pat@example.com")
+    booked = await book_directly(
+        services, patient_id=patient.id, doctor_id=doctor.user_id, starts_at=dec(7, 10)
+    )
+    async with services.transaction() as s:
+        edited = await update_doctor(
+            s,
+            doctor_id=doctor.user_id,
+            was=details_of(doctor),
+            name="Dr. Greg House",
+            email=" GREG@Example.com ",
+            slot_minutes=20,
+            new_specialty="Diagnostics",
+            now=START_UTC,
+        )
+    assert edited.changed == {"name", "specialty", "email", "slot_minutes"}
+    assert edited.upcoming == 1
+    view = edited.doctor
+    assert (view.name, view.specialty, view.email, view.slot_minutes) == (
+        "Dr. Greg House", "Diagnostics", "greg@example.com", 20,
+    )  # fmt: skip
+    async with services.session_factory() as s:
+        user = await s.get(User, doctor.user_id)
+        assert user is not None and (user.name, user.email) == ("Dr. Greg House", view.email)
+        appointment = await s.get(Appointment, booked.id)
+        assert appointment is not None
+        assert (appointment.starts_at, appointment.ends_at) == (booked.starts_at, booked.ends_at)
+        # New times are 20 minutes long, around the 30-minute appointment that stays.
+        days = await available_days(
+            s,
+            doctor=view,
+            policy=policy_of(services.settings),
+            now=START_UTC,
+            first_day=dec(7, 0).date(),
+            last_day=dec(7, 0).date(),
+        )
+    starts = [
+        slot.starts_at.astimezone(MADRID).strftime("%H:%M") for slot in days[dec(7, 0).date()]
+    ]
+    assert starts[:5] == ["09:00", "09:20", "09:40", "10:40", "11:00"]
+    assert all(
+        slot.ends_at - slot.starts_at == timedelta(minutes=20) for slot in days[dec(7, 0).date()]
+    )
+
+
+async def test_an_edit_of_a_doctor_changed_meanwhile_or_to_a_taken_email_saves_nothing(
+    services: Services,
+) -> None:
+    doctor = await make_doctor(services, "house@example.com")
+    await make_user(services, "taken@example.com")
+    seen = details_of(doctor)
+    async with services.transaction() as s:
+        await update_doctor(
+            s,
+            doctor_id=doctor.user_id,
+            was=seen,
+            name=doctor.name,
+            email=doctor.email,
+            slot_minutes=45,
+            specialty_id=doctor.specialty_id,
+            now=START_UTC,
+        )
+    # Another admin's edit, from what they saw before that one: refused, nothing saved.
+    async with services.transaction() as s:
+        with pytest.raises(DoctorChanged) as changed:
+            await update_doctor(
+                s,
+                doctor_id=doctor.user_id,
+                was=seen,
+                name="Dr. Someone Else",
+                email=doctor.email,
+                slot_minutes=30,
+                specialty_id=doctor.specialty_id,
+                now=START_UTC,
+            )
+    assert changed.value.doctor.slot_minutes == 45
+    now_seen = details_of(changed.value.doctor)
+    async with services.transaction() as s:
+        with pytest.raises(EmailTaken):
+            await update_doctor(
+                s,
+                doctor_id=doctor.user_id,
+                was=now_seen,
+                name="Dr. Someone Else",
+                email="taken@example.com",
+                slot_minutes=45,
+                specialty_id=doctor.specialty_id,
+                now=START_UTC,
+            )
+        with pytest.raises(NotFound):
+            await update_doctor(
+                s,
+                doctor_id=987654,
+                was=now_seen,
+                name="Dr. Someone Else",
+                email="x@example.com",
+                slot_minutes=45,
+                specialty_id=doctor.specialty_id,
+                now=START_UTC,
+            )
+    async with services.session_factory() as s:
+        assert details_of(await get_doctor(s, doctor.user_id)) == now_seen

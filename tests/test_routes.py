@@ -72,3 +72,41 @@ def test_the_default_menus_exist_in_every_language() -> None:
     for language in LANGUAGES:
         for command in routes.menu(GUEST):
             assert t(language, f"menu.{command.name}")
+
+
+def test_every_text_key_the_code_names_is_in_the_catalog() -> None:
+    """A text asked for by a literal key exists in both languages (a missing one would fail
+    only when that screen is shown)."""
+    import ast
+    import re
+    from pathlib import Path
+
+    key_shape = re.compile(r"^[a-z_]+(\.[a-z0-9_]+)+$")
+    first_arg = {"reply", "alert", "toast", "show_text", "note"}
+    second_arg = {"t", "_plain", "_html", "label"}
+    missing = []
+    for path in sorted((Path(__file__).resolve().parents[1] / "bot").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else None
+            if isinstance(node.func, ast.Name):
+                name = node.func.id
+            args = node.args
+            candidates = []
+            if name in first_arg or (name == "t" and isinstance(node.func, ast.Attribute)):
+                candidates = args[:1]
+            elif name in second_arg:
+                candidates = args[1:2]
+            for arg in candidates:
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    if key_shape.match(arg.value) and arg.value not in CATALOG:
+                        missing.append(f"{path.name}:{node.lineno} {arg.value}")
+    assert missing == []
+
+
+def test_every_conversation_has_a_name_to_tell_the_user() -> None:
+    routes = route_table()
+    assert [
+        c.name for c in routes.conversations if f"conversation.{c.name}" not in CATALOG
+    ] == []

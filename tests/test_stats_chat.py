@@ -121,7 +121,9 @@ async def test_a_clinic_without_doctors_is_told_how_to_start(harness: Harness) -
 
 async def test_many_doctors_are_paged_in_place(harness: Harness) -> None:
     for number in range(PAGE_SIZE + 2):
-        await make_doctor(harness.services, f"d{number}@clinic.example", name=f"Dr. {number:02d}")
+        await make_doctor(
+            harness.services, f"d{number}@clinic.example", name=f"Dr. Ann Lee {number:02d}"
+        )
     admin = await _signed_in(harness, Role.ADMIN, language="es")
     (chart,) = await admin.send("/stats")
     first_picture = chart.photo
@@ -129,7 +131,7 @@ async def test_many_doctors_are_paged_in_place(harness: Harness) -> None:
     lines = chart.caption.splitlines()
     assert "Médicos 1–6 de 8" in lines
     assert [line.split(":")[0] for line in lines if line.startswith("Dr. ")] == [
-        f"Dr. {n:02d}" for n in range(6)
+        f"Dr. Ann Lee {n:02d}" for n in range(6)
     ]
     assert chart.button_texts == ["Siguientes ▶️", "📄 Citas de un mes (CSV)"]
 
@@ -139,8 +141,8 @@ async def test_many_doctors_are_paged_in_place(harness: Harness) -> None:
     _png_size(chart.photo)
     assert "Médicos 7–8 de 8" in chart.caption
     assert [line.split(":")[0] for line in chart.caption.splitlines() if "Dr. " in line] == [
-        "Dr. 06",
-        "Dr. 07",
+        "Dr. Ann Lee 06",
+        "Dr. Ann Lee 07",
     ]
     assert "Todos los médicos: 0 reservadas" in chart.caption
     assert chart.button_texts == ["◀️ Anteriores", "📄 Citas de un mes (CSV)"]

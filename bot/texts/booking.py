@@ -184,6 +184,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "You have no past appointments. /book to book one.",
         "No tienes citas anteriores. /book para pedir una.",
     ),
+    "appts.btn.older": ("Older ▶", "Anteriores ▶"),
+    "appts.btn.newer": ("◀ Newer", "◀ Más recientes"),
     "appts.btn.cancel": ("✖ Cancel", "✖ Cancelar"),
     "appts.btn.reschedule": ("🔁 Reschedule", "🔁 Cambiar"),
     "appts.btn.past": ("🕘 Past appointments", "🕘 Citas anteriores"),

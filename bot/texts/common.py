@@ -50,8 +50,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "dar de alta a un médico y obtener su enlace de invitación",
     ),
     "help.line.doctors": (
-        "list, deactivate and reactivate doctors",
-        "ver, desactivar y reactivar médicos",
+        "see, edit, deactivate and reactivate doctors",
+        "ver, editar, desactivar y reactivar médicos",
     ),
     "help.line.reminders": ("reminder delivery", "envío de recordatorios"),
     "help.line.stats": (
@@ -137,8 +137,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "conversation.invite": ("invite", "invitación"),
     "conversation.booking": ("booking", "reserva"),
     "conversation.hours": ("change of hours", "cambio de horario"),
-    "conversation.adddoctor": ("new doctor", "alta de médico"),
     "conversation.closures": ("clinic closure", "cierre de la clínica"),
+    "conversation.doctor": ("doctor form", "ficha de médico"),
     "common.expects_text": (
         "Please type your answer as a text message, or /cancel.",
         "Escribe tu respuesta como mensaje de texto, o /cancel.",
@@ -192,5 +192,13 @@ TEXTS: dict[str, tuple[str, str]] = {
         "please send another.",
         "Esa contraseña es demasiado larga (256 caracteres como máximo). He borrado tu "
         "mensaje; envía otra.",
+    ),
+    # --- paging (every list that can grow) ------------------------------------------------------
+    "page.previous": ("◀ Previous", "◀ Anteriores"),
+    "page.next": ("Next ▶", "Siguientes ▶"),
+    "page.of": ("Page {page} of {pages}.", "Página {page} de {pages}."),
+    "page.which_one": (
+        "Which one do you mean: {choices}? Type more of the name, or choose a button.",
+        "¿Cuál de estos: {choices}? Escribe más del nombre, o elige un botón.",
     ),
 }

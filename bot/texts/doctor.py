@@ -22,10 +22,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "schedule.status.no_show": ("✖ no-show", "✖ no acudió"),
     "schedule.day_empty": ("No appointments.", "No hay citas."),
     "schedule.week_day_empty": ("—", "—"),
-    "schedule.more": (
-        "… and {count} more not shown here.",
-        "… y {count} más que no caben aquí.",
-    ),
     "schedule.week_more": (
         "… and {count} more: open a day to see them all.",
         "… y {count} más: abre un día para verlas todas.",

@@ -447,4 +447,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{expires}. Los enlaces anteriores ya no funcionan.\n{link}\n\n"
         "No lo abras tú: iniciaría la sesión de este chat con su cuenta.",
     ),
+    # The staff list's words, shared with the doctors list as it was.
+    "admin.list.active": ("active", "activo"),
+    "admin.list.no_password": ("no password yet", "sin contraseña aún"),
+    "admin.list.password_set": ("password set", "contraseña puesta"),
+    "admin.list.reactivate_button": ("✅ Reactivate {name}", "✅ Reactivar a {name}"),
+    "admin.list.deactivate_button": ("⛔ Deactivate {name}", "⛔ Desactivar a {name}"),
+    "admin.list.previous_button": ("◀ Previous", "◀ Anteriores"),
+    "admin.list.next_button": ("Next ▶", "Siguientes ▶"),
 }

@@ -11,6 +11,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "☀️ Good morning, {name}. Today, {date} ({zone}), you have {count} appointment(s):",
         "☀️ Buenos días, {name}. Hoy, {date} ({zone}), tienes {count} cita(s):",
     ),
+    "agenda.part": (
+        "{header} (part {part} of {parts})",
+        "{header} (parte {part} de {parts})",
+    ),
     "agenda.line": ("{start}–{end} {patient} ({phone})", "{start}–{end} {patient} ({phone})"),
     "deliveries.report": (
         "<b>Reminder delivery</b>\n\n<b>Next 24 h</b>\n{next}\n\n<b>Last 24 h</b>\n{last}\n\n"

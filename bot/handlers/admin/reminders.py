@@ -5,12 +5,15 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import ClinicContext
+from bot.outbox import clip
 from bot.routes import Command, Routes, roles
 from bot.texts import Raw
 from db.deliveries import stats
 from db.models import Channel, DeliveryStatus, Role
 
 ADMINS = roles(Role.ADMIN)
+# Of each failure's error, at most this much is shown (the report stays one message).
+ERROR_SHOWN = 300
 
 
 def _counts(context: ClinicContext, counts: dict[tuple[str, str], int]) -> str:
@@ -40,7 +43,7 @@ async def show_deliveries(update: Update, context: ClinicContext) -> None:
             recipient=failure.recipient,
             attempts=failure.attempts,
             status=context.t(f"status.{failure.status}"),
-            error=failure.last_error or "",
+            error=clip(failure.last_error or "", ERROR_SHOWN),
         )
         for failure in report.failures
     ) or context.t("deliveries.none")

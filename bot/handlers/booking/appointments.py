@@ -16,6 +16,7 @@ from bot.callbacks import (
     ConfirmCancel,
     KeepAppointment,
     PastAppointments,
+    PastAppointmentsPage,
     Reschedule,
     ShowAppointment,
 )
@@ -23,6 +24,7 @@ from bot.choices import Choice, Screen
 from bot.context import ClinicContext
 from bot.formatting import clock, policy_of, reason_text, when_short
 from bot.handlers.booking.shared import change_refusal, described
+from bot.paging import short
 from bot.routes import Button, Command, Routes, roles
 from db.booking import (
     Actor,
@@ -41,6 +43,7 @@ from db.visits import check_in_open
 
 PATIENTS = roles(Role.PATIENT)
 PER_PAGE = 6
+PAST_PER_PAGE = 10
 
 
 def _status(context: ClinicContext, appt: AppointmentView) -> str:
@@ -93,7 +96,8 @@ async def _list_screen(context: ClinicContext, page: int) -> Screen:
                 specialty=appt.specialty,
             )
         )
-        rows.append([Choice(f"{number}. {moment} · {appt.doctor_name}", ShowAppointment(appt.id))])
+        label = short(f"{number}. {moment} · {appt.doctor_name}")
+        rows.append([Choice(label, ShowAppointment(appt.id))])
     nav = []
     if page > 0:
         nav.append(Choice(context.t("book.btn.prev"), AppointmentsPage(page=page - 1)))
@@ -159,19 +163,44 @@ async def show_card(update: Update, context: ClinicContext) -> None:
     context.show(card(context, appt))
 
 
-async def show_past(update: Update, context: ClinicContext) -> None:
-    """Past appointments: the latest ones, with what became of them."""
-    past = await past_for_patient(context.db, patient_id=context.me.user_id, now=context.now)
-    back = [[_to_list(context)]]
+async def _show_past(context: ClinicContext, page: int) -> None:
+    """A page of past appointments, newest first, with what became of them."""
+    past = await past_for_patient(
+        context.db,
+        patient_id=context.me.user_id,
+        now=context.now,
+        limit=PAST_PER_PAGE + 1,
+        offset=page * PAST_PER_PAGE,
+    )
+    back = [_to_list(context)]
     if not past:
-        context.show(Screen(context.t("appts.past_none"), back))
+        if page > 0:  # a page past the end (the list got shorter): the first one
+            await _show_past(context, 0)
+            return
+        context.show(Screen(context.t("appts.past_none"), [back]))
         return
     lines = [context.t("appts.past_title")]
     lines += [
         context.t("appts.past_item", status=_status(context, appt), **described(context, appt))
-        for appt in past
+        for appt in past[:PAST_PER_PAGE]
     ]
-    context.show(Screen("\n".join(lines), back))
+    nav = []
+    if page > 0:
+        nav.append(Choice(context.t("appts.btn.newer"), PastAppointmentsPage(page=page - 1)))
+    if len(past) > PAST_PER_PAGE:
+        nav.append(Choice(context.t("appts.btn.older"), PastAppointmentsPage(page=page + 1)))
+    rows = [nav, back] if nav else [back]
+    context.show(Screen("\n".join(lines), rows))
+
+
+async def show_past(update: Update, context: ClinicContext) -> None:
+    """Past appointments: the latest ones, with what became of them."""
+    await _show_past(context, 0)
+
+
+async def show_past_page(update: Update, context: ClinicContext) -> None:
+    """Older (or newer) past appointments."""
+    await _show_past(context, context.payload(PastAppointmentsPage).page)
 
 
 async def ask_cancel(update: Update, context: ClinicContext) -> None:
@@ -230,6 +259,7 @@ ROUTES = Routes(
         Button(AppointmentsPage, show_page, roles=PATIENTS),
         Button(ShowAppointment, show_card, roles=PATIENTS),
         Button(PastAppointments, show_past, roles=PATIENTS),
+        Button(PastAppointmentsPage, show_past_page, roles=PATIENTS),
         Button(AskCancel, ask_cancel, roles=PATIENTS),
         Button(ConfirmCancel, confirm_cancel, roles=PATIENTS),
         Button(KeepAppointment, keep_appointment, roles=PATIENTS),

@@ -27,11 +27,14 @@ from bot.callbacks import (
     BookDay,
     BookDaysPage,
     BookDoctor,
+    BookDoctorPage,
     BookEditReason,
     BookMoveWhy,
     BookSkipReason,
     BookSpecialty,
+    BookSpecialtyPage,
     BookTime,
+    BookTimesPage,
     Reschedule,
 )
 from bot.clinic import call_text
@@ -39,21 +42,27 @@ from bot.context import ClinicContext
 from bot.conversation import END, Conversation, Ended, Step
 from bot.formatting import policy_of, when
 from bot.handlers.booking.clinic import choose_reason, move_reason_screen, type_reason
+from bot.handlers.booking.confirm import addressed, confirm_screen, reason_screen
+from bot.handlers.booking.lists import (
+    turn_doctor_page,
+    turn_specialty_page,
+    turn_times_page,
+    type_doctor,
+    type_specialty,
+    type_time,
+)
 from bot.handlers.booking.screens import (
     BookingDraft,
     BookState,
     Mode,
     Result,
-    addressed,
     bookable_doctor,
     bookable_specialties,
-    confirm_screen,
     day_screen,
     doctor_of,
     doctor_screen,
     free_days,
     patient_of,
-    reason_screen,
     specialty_of,
     specialty_screen,
     taken_screen,
@@ -166,7 +175,7 @@ async def choose_specialty(update: Update, context: ClinicContext, draft: Bookin
     if await specialty_of(context, specialty) is None:
         context.toast("book.doctor_gone")
         return BookState.SPECIALTY
-    draft.specialty = specialty
+    draft.specialty, draft.doctor_page = specialty, 0
     return BookState.DOCTOR
 
 
@@ -208,7 +217,7 @@ async def choose_day(update: Update, context: ClinicContext, draft: BookingDraft
     if not (await free_days(context, draft, doctor, day)).get(day):
         context.note("book.day_full")
         return BookState.DAY
-    draft.day = day
+    draft.day, draft.time_page = day, 0
     return BookState.TIME
 
 
@@ -378,15 +387,25 @@ BOOKING = Conversation(
     BookState,
     BookingDraft,
     {
-        BookState.SPECIALTY: Step(addressed(specialty_screen), {BookSpecialty: choose_specialty}),
+        BookState.SPECIALTY: Step(
+            addressed(specialty_screen),
+            {BookSpecialty: choose_specialty, BookSpecialtyPage: turn_specialty_page},
+            text=type_specialty,
+        ),
         BookState.DOCTOR: Step(
-            addressed(doctor_screen), {BookDoctor: choose_doctor, BookBack: go_back}
+            addressed(doctor_screen),
+            {BookDoctor: choose_doctor, BookDoctorPage: turn_doctor_page, BookBack: go_back},
+            text=type_doctor,
         ),
         BookState.DAY: Step(
             addressed(day_screen),
             {BookDay: choose_day, BookDaysPage: turn_page, BookBack: go_back},
         ),
-        BookState.TIME: Step(addressed(time_screen), {BookTime: choose_time, BookBack: go_back}),
+        BookState.TIME: Step(
+            addressed(time_screen),
+            {BookTime: choose_time, BookTimesPage: turn_times_page, BookBack: go_back},
+            text=type_time,
+        ),
         BookState.TAKEN: Step(addressed(taken_screen), {BookTime: choose_time, BookBack: go_back}),
         BookState.REASON: Step(
             addressed(reason_screen),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 
 from telegram import Update
@@ -18,25 +18,22 @@ from telegram import Update
 from bot.callbacks import (
     BookAbandon,
     BookBack,
-    BookChangeTime,
-    BookConfirm,
     BookDay,
     BookDaysPage,
     BookDoctor,
-    BookEditReason,
-    BookSkipReason,
+    BookDoctorPage,
     BookSpecialty,
+    BookSpecialtyPage,
     BookTime,
+    BookTimesPage,
     ChangeWhy,
 )
-from bot.choices import NO, YES, Choice, Screen, day_keys, rows_of, time_key
-from bot.clinic import change_text
+from bot.choices import NO, Choice, Screen, day_keys, rows_of, time_key
 from bot.context import ClinicContext
-from bot.conversation import Ended, ScreenBuilder
+from bot.conversation import Ended
 from bot.formatting import clock, day_label, long_date, policy_of, when, when_short
-from bot.handlers.booking.shared import span
-from bot.handlers.frontdesk.reasons import why_label
-from db.booking import MAX_REASON, available_days, next_free_slots
+from bot.paging import page_line, page_of, paging_row, short
+from db.booking import available_days, next_free_slots
 from db.doctors import (
     DoctorView,
     SpecialtyView,
@@ -51,6 +48,10 @@ from db.slots import Slot
 DAYS_PER_PAGE = 7
 DAYS_PER_ROW = 3
 TIMES_PER_ROW = 4
+# A day's times a page at a time: a long day (24 h of 15 min) would pass Telegram's 100 buttons.
+TIMES_PER_PAGE = 48
+SPECIALTIES_PER_PAGE = 10
+DOCTORS_PER_PAGE = 8
 ALTERNATIVES = 6
 # Typed at the reason step, these skip it (other words are the reason).
 SKIP = ("skip", "omitir", "saltar")
@@ -83,6 +84,10 @@ class BookingDraft:
     taken: datetime | None = None  # the time someone else just booked
     reason: str | None = None  # the visit's reason, as the patient typed it (cleaned)
     reason_asked: bool = False  # answered or skipped: another time goes straight to confirm
+    # The pages shown of the specialties, the doctors and a day's times.
+    specialty_page: int = 0
+    doctor_page: int = 0
+    time_page: int = 0
     # When moving: the appointment and its current time.
     appointment: int | None = None
     current_start: datetime | None = None
@@ -204,30 +209,83 @@ def _time_choice(context: ClinicContext, label: str, slot: Slot) -> Choice:
     return Choice(label, BookTime(flow=context.turn.flow, starts_at=slot.starts_at), (key,))
 
 
+def specialty_choices(
+    context: ClinicContext, specialties: Sequence[SpecialtyView]
+) -> list[Choice]:
+    flow = context.turn.flow
+    return [Choice(sp.name, BookSpecialty(flow=flow, specialty=sp.id)) for sp in specialties]
+
+
+def doctor_choices(context: ClinicContext, doctors: Sequence[DoctorView]) -> list[Choice]:
+    flow = context.turn.flow
+    return [Choice(d.name, BookDoctor(flow=flow, doctor=d.user_id)) for d in doctors]
+
+
+async def bookable_doctors(context: ClinicContext, draft: BookingDraft) -> list[DoctorView]:
+    """The bookable doctors of the draft's specialty."""
+    assert draft.specialty is not None
+    return await list_doctors(context.db, specialty_id=draft.specialty, bookable_only=True)
+
+
+async def time_choices(
+    context: ClinicContext, draft: BookingDraft, doctor: DoctorView
+) -> list[Choice]:
+    """A button for each free time of the draft's day with ``doctor``."""
+    if draft.day is None:
+        return []
+    slots = (await free_days(context, draft, doctor, draft.day)).get(draft.day, [])
+    labels = _time_labels(slots, context)
+    return [_time_choice(context, label, slot) for label, slot in zip(labels, slots, strict=True)]
+
+
+def _shortened(choices: Sequence[Choice]) -> list[Choice]:
+    """The same choices with labels short enough for a button (typing the full name works)."""
+    return [Choice(short(c.label), c.data, (c.label, *c.keys)) for c in choices]
+
+
 # --- screens ------------------------------------------------------------------------------------
 
 
+def _with_page(text: str, line: str) -> str:
+    return f"{text}\n{line}" if line else text
+
+
 async def specialty_screen(update: Update, context: ClinicContext, draft: BookingDraft) -> Screen:
+    """A page of the specialties that have a bookable doctor."""
     specialties = await bookable_specialties(context)
     if not specialties:
         return Screen(context.t("book.no_specialties"))
     flow = context.turn.flow
-    choices = [Choice(sp.name, BookSpecialty(flow=flow, specialty=sp.id)) for sp in specialties]
-    return Screen(context.t("book.choose_specialty"), rows_of(choices, 2))
+    page = page_of(
+        specialty_choices(context, specialties), draft.specialty_page, SPECIALTIES_PER_PAGE
+    )
+    draft.specialty_page = page.page
+    rows = rows_of(_shortened(page.items), 2)
+    paging = paging_row(context, page, lambda p: BookSpecialtyPage(flow=flow, page=p))
+    if paging:
+        rows.append(paging)
+    return Screen(_with_page(context.t("book.choose_specialty"), page_line(context, page)), rows)
 
 
 async def doctor_screen(update: Update, context: ClinicContext, draft: BookingDraft) -> Screen:
+    """A page of the specialty's bookable doctors."""
     flow = context.turn.flow
     back = [Choice(context.t("book.btn.back"), BookBack(flow=flow, to="specialty"), ("back",))]
     assert draft.specialty is not None
     specialty = await specialty_of(context, draft.specialty)
     if specialty is None:
         return Screen(context.t("book.doctor_gone"), [back])
-    doctors = await list_doctors(context.db, specialty_id=specialty.id, bookable_only=True)
+    doctors = await bookable_doctors(context, draft)
     if not doctors:
         return Screen(context.t("book.no_doctors", specialty=specialty.name), [back])
-    rows = [[Choice(d.name, BookDoctor(flow=flow, doctor=d.user_id))] for d in doctors]
-    return Screen(context.t("book.choose_doctor", specialty=specialty.name), [*rows, back])
+    page = page_of(doctor_choices(context, doctors), draft.doctor_page, DOCTORS_PER_PAGE)
+    draft.doctor_page = page.page
+    rows = [[choice] for choice in _shortened(page.items)]
+    paging = paging_row(context, page, lambda p: BookDoctorPage(flow=flow, page=p))
+    if paging:
+        rows.append(paging)
+    text = context.t("book.choose_doctor", specialty=specialty.name)
+    return Screen(_with_page(text, page_line(context, page)), [*rows, back])
 
 
 async def day_screen(update: Update, context: ClinicContext, draft: BookingDraft) -> Screen:
@@ -296,14 +354,15 @@ async def time_screen(update: Update, context: ClinicContext, draft: BookingDraf
     other_days = Choice(
         context.t("book.btn.other_days"), BookBack(flow=flow, to="days"), ("back", "days")
     )
-    slots = (await free_days(context, draft, doctor, draft.day)).get(draft.day, [])
-    if not slots:
+    choices = await time_choices(context, draft, doctor)
+    if not choices:
         return Screen(context.t("book.day_full"), [[other_days]])
-    choices = [
-        _time_choice(context, label, slot)
-        for label, slot in zip(_time_labels(slots, context), slots, strict=True)
-    ]
-    rows = rows_of(choices, TIMES_PER_ROW)
+    page = page_of(choices, draft.time_page, TIMES_PER_PAGE)
+    draft.time_page = page.page
+    rows = rows_of(page.items, TIMES_PER_ROW)
+    paging = paging_row(context, page, lambda p: BookTimesPage(flow=flow, page=p))
+    if paging:
+        rows.append(paging)
     rows.append([other_days])
     key = "move.choose_time" if draft.mode is Mode.MOVE else "book.choose_time"
     text = context.t(
@@ -313,7 +372,7 @@ async def time_screen(update: Update, context: ClinicContext, draft: BookingDraf
         day=long_date(context.lang, draft.day),
         zone=context.settings.timezone.key,
     )
-    return Screen(text, rows)
+    return Screen(_with_page(text, page_line(context, page)), rows)
 
 
 async def taken_screen(update: Update, context: ClinicContext, draft: BookingDraft) -> Screen:
@@ -349,78 +408,3 @@ async def taken_screen(update: Update, context: ClinicContext, draft: BookingDra
     rows = rows_of(choices, 2)
     rows += [[other_days], [cancel]]
     return Screen(context.t("book.slot_taken", doctor=doctor.name, zone=tz.key), rows)
-
-
-def _chosen(context: ClinicContext, doctor: DoctorView, start: datetime) -> dict[str, object]:
-    end = start + timedelta(minutes=doctor.slot_minutes)
-    return {
-        "doctor": doctor.name,
-        "specialty": doctor.specialty,
-        "when": when(context.lang, start, end, context.settings.timezone),
-    }
-
-
-async def reason_screen(update: Update, context: ClinicContext, draft: BookingDraft) -> Screen:
-    """Why the patient is coming: typed, or skipped (only the Skip button is matched by typing;
-    any other text is the reason)."""
-    flow = context.turn.flow
-    doctor = await doctor_of(context, draft)
-    if doctor is None or draft.start is None:
-        return Screen(context.t("book.doctor_gone"))
-    text = context.t("book.reason_ask", limit=MAX_REASON, **_chosen(context, doctor, draft.start))
-    if draft.reason:
-        text += context.t("book.reason_now", reason=draft.reason)
-    rows = [
-        [Choice(context.t("book.btn.skip"), BookSkipReason(flow=flow), SKIP)],
-        [
-            Choice(context.t("book.btn.change_time"), BookChangeTime(flow=flow), typed=False),
-            Choice(context.t("book.btn.cancel"), BookAbandon(flow=flow), typed=False),
-        ],
-    ]
-    return Screen(text, rows)
-
-
-async def confirm_screen(update: Update, context: ClinicContext, draft: BookingDraft) -> Screen:
-    flow = context.turn.flow
-    doctor = await doctor_of(context, draft)
-    if doctor is None or draft.start is None:
-        return Screen(context.t("book.doctor_gone"))
-    values = _chosen(context, doctor, draft.start)
-    if draft.mode is Mode.MOVE and draft.patient is not None:
-        text = context.t(
-            "move.confirm_for",
-            old=current_when(context, draft),
-            patient=draft.patient_name,
-            reason=why_label(context, draft.why, draft.note),
-            **values,
-        )
-    elif draft.mode is Mode.MOVE:
-        text = context.t("move.confirm", old=current_when(context, draft), **values)
-    elif draft.patient is not None:
-        text = context.t("book.confirm_for", patient=draft.patient_name, **values)
-        if draft.reason:
-            text += context.t("book.reason_line", reason=draft.reason)
-    else:
-        text = context.t("book.confirm", **values)
-        if draft.reason:
-            text += context.t("book.reason_line", reason=draft.reason)
-    window = context.settings.cancel_window
-    if draft.start - context.now < window:
-        # Inside the cancellation window: once booked, only the clinic can change it.
-        call = change_text(context.lang, context.settings.clinic)
-        text += context.t("book.window_warning", window=span(context, window), call=call)
-    change = [Choice(context.t("book.btn.change_time"), BookChangeTime(flow=flow), ("change",))]
-    if draft.mode is Mode.BOOK:
-        change.append(Choice(context.t("book.btn.reason"), BookEditReason(flow=flow)))
-    change.append(Choice(context.t("book.btn.cancel"), BookAbandon(flow=flow), NO))
-    rows = [[Choice(context.t("book.btn.confirm"), BookConfirm(flow=flow), YES)], change]
-    return Screen(text, rows)
-
-
-def addressed(builder: ScreenBuilder[BookingDraft]) -> ScreenBuilder[BookingDraft]:
-    """``builder``'s screen with the patient it is for above it (see :func:`for_patient`)."""
-
-    async def build(update: Update, context: ClinicContext, draft: BookingDraft) -> Screen:
-        return for_patient(context, draft, await builder(update, context, draft))
-
-    return build

@@ -10,6 +10,7 @@ front desk. Showing a day or a week reads the doctor and the appointments in one
 from __future__ import annotations
 
 from datetime import date, timedelta
+from itertools import accumulate
 
 from telegram import Update
 
@@ -17,6 +18,7 @@ from bot.callbacks import (
     DayVisits,
     MarkAttendance,
     OpenSchedule,
+    ScheduleDayPage,
     ScheduleDoctors,
     ScheduleDoctorsPage,
 )
@@ -24,6 +26,7 @@ from bot.choices import Choice, Screen, rows_of
 from bot.context import ClinicContext
 from bot.formatting import clock, day_label, long_date
 from bot.handlers.doctor.shared import label, today
+from bot.paging import lines_in_pages, page_line, page_of, paging_row, short
 from bot.routes import Button, Command, Routes, roles
 from bot.texts import Raw
 from db.booking import (
@@ -129,15 +132,31 @@ def _attendance_rows(context: ClinicContext, appts: list[AppointmentView]) -> li
     return rows
 
 
-def _day_screen(context: ClinicContext, found: DoctorSchedule, day: date) -> Screen:
+def _day_screen(
+    context: ClinicContext,
+    found: DoctorSchedule,
+    day: date,
+    page_number: int = 0,
+    at_appointment: int | None = None,
+) -> Screen:
+    """The day's appointments; a day too long for one message is shown a page at a time (the
+    page of ``at_appointment`` when given)."""
     language, doctor, appts = context.lang, found.doctor.user_id, found.appointments
     this_day = today(context)
-    lines, hidden = _fit([(_line(context, a), True) for a in appts])
-    if hidden:
-        lines.append(context.t("schedule.more", count=hidden))
+    pages = lines_in_pages([_line(context, a) for a in appts], TEXT_BUDGET)
+    ends = list(accumulate(len(part) for part in pages))  # one line per appointment
+    if at_appointment is not None:
+        index = next((i for i, a in enumerate(appts) if a.id == at_appointment), 0)
+        page_number = next(n for n, end in enumerate(ends) if index < end or end == ends[-1])
+    page = page_of(pages, page_number, 1)
+    lines = page.items[0]
+    first = ends[page.page] - len(lines)
     body = "\n".join(lines) if appts else context.t("schedule.day_empty")
     marks = context.me.role in DOCTORS_AND_ADMINS
-    rows = _attendance_rows(context, appts) if marks else []
+    rows = _attendance_rows(context, appts[first : first + len(lines)]) if marks else []
+    paging = paging_row(context, page, lambda p: ScheduleDayPage(doctor=doctor, day=day, page=p))
+    if paging:
+        rows.append(paging)
     if any(a.status == BOOKED and a.starts_at > context.now for a in appts):
         change = Choice(context.t("schedule.change_visit"), DayVisits(doctor=doctor, day=day))
         rows.append([change])
@@ -171,7 +190,8 @@ def _day_screen(context: ClinicContext, found: DoctorSchedule, day: date) -> Scr
         zone=context.settings.timezone.key,
         body=Raw(body),
     )
-    return Screen(text, rows)
+    more = page_line(context, page)
+    return Screen(f"{text}\n{more}" if more else text, rows)
 
 
 def _week_screen(context: ClinicContext, found: DoctorSchedule, first: date) -> Screen:
@@ -221,14 +241,19 @@ def _week_screen(context: ClinicContext, found: DoctorSchedule, first: date) -> 
 
 
 async def schedule_screen(
-    context: ClinicContext, doctor_id: int, first: date, days: int
+    context: ClinicContext,
+    doctor_id: int,
+    first: date,
+    days: int,
+    page: int = 0,
+    at_appointment: int | None = None,
 ) -> Screen:
-    """``days`` (1 or 7) of the doctor's schedule from ``first``; :class:`NotFound` when there
-    is no such doctor."""
+    """``days`` (1 or 7) of the doctor's schedule from ``first`` (a day at its ``page``, or
+    the page of ``at_appointment``); :class:`NotFound` when there is no such doctor."""
     start, end = day_bounds(first, first + timedelta(days=days - 1), context.settings.timezone)
     found = await doctor_schedule(context.db, doctor_id=doctor_id, start=start, end=end)
     if days == 1:
-        return _day_screen(context, found, first)
+        return _day_screen(context, found, first, page, at_appointment)
     return _week_screen(context, found, first)
 
 
@@ -241,7 +266,7 @@ async def doctors_screen(context: ClinicContext, page: int) -> Screen:
     rows = [
         [
             Choice(
-                f"{d.name} · {d.specialty}" + ("" if d.active else f" {inactive}"),
+                short(f"{d.name} · {d.specialty}") + ("" if d.active else f" {inactive}"),
                 _open(d.user_id, this_day),
             )
         ]
@@ -281,22 +306,42 @@ async def show_schedule(update: Update, context: ClinicContext) -> None:
     context.show(screen)
 
 
-async def open_schedule(update: Update, context: ClinicContext) -> None:
-    """A schedule button: the day or week it names, of a doctor the presser may see."""
-    wanted = context.payload(OpenSchedule)
+def _may_see(context: ClinicContext, doctor_id: int, day: date) -> bool:
+    """Whether the presser may see that doctor's day (their own, or any for an admin) and
+    the day is within reach; if not, they are told."""
     me = context.me
-    if me.role not in CLINIC_WIDE and wanted.doctor != me.user_id:
+    if me.role not in CLINIC_WIDE and doctor_id != me.user_id:
         context.alert("schedule.not_yours")
-        return
-    if abs(wanted.day - today(context)) > SCHEDULE_REACH:
+        return False
+    if abs(day - today(context)) > SCHEDULE_REACH:
         context.alert("schedule.day_out_of_range")
+        return False
+    return True
+
+
+async def _open_schedule(
+    context: ClinicContext, doctor_id: int, day: date, days: int, page: int = 0
+) -> None:
+    if not _may_see(context, doctor_id, day):
         return
     try:
-        screen = await schedule_screen(context, wanted.doctor, wanted.day, int(wanted.days))
+        screen = await schedule_screen(context, doctor_id, day, days, page)
     except NotFound:
         context.alert("schedule.doctor_not_found")
         return
     context.show(screen)
+
+
+async def open_schedule(update: Update, context: ClinicContext) -> None:
+    """A schedule button: the day or week it names, of a doctor the presser may see."""
+    wanted = context.payload(OpenSchedule)
+    await _open_schedule(context, wanted.doctor, wanted.day, int(wanted.days))
+
+
+async def open_day_page(update: Update, context: ClinicContext) -> None:
+    """◀ / ▶ in a day too long for one message."""
+    wanted = context.payload(ScheduleDayPage)
+    await _open_schedule(context, wanted.doctor, wanted.day, 1, wanted.page)
 
 
 async def list_doctors(update: Update, context: ClinicContext) -> None:
@@ -331,13 +376,14 @@ async def mark_appointment(update: Update, context: ClinicContext) -> None:
         context.alert("attend.cancelled")
         return
     day = appt.starts_at.astimezone(context.settings.timezone).date()
-    context.show(await schedule_screen(context, appt.doctor_id, day, 1))
+    context.show(await schedule_screen(context, appt.doctor_id, day, 1, at_appointment=appt.id))
 
 
 ROUTES = Routes(
     commands=[Command("schedule", show_schedule, roles=VIEWERS)],
     buttons=[
         Button(OpenSchedule, open_schedule, roles=VIEWERS),
+        Button(ScheduleDayPage, open_day_page, roles=VIEWERS),
         Button(ScheduleDoctors, list_doctors, roles=CLINIC_WIDE),
         Button(ScheduleDoctorsPage, page_doctors, roles=CLINIC_WIDE),
         Button(MarkAttendance, mark_appointment, roles=DOCTORS_AND_ADMINS),
