@@ -99,14 +99,16 @@ def test_every_text_key_the_code_names_is_in_the_catalog() -> None:
             elif name in second_arg:
                 candidates = args[1:2]
             for arg in candidates:
-                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                    if key_shape.match(arg.value) and arg.value not in CATALOG:
-                        missing.append(f"{path.name}:{node.lineno} {arg.value}")
+                if (
+                    isinstance(arg, ast.Constant)
+                    and isinstance(arg.value, str)
+                    and key_shape.match(arg.value)
+                    and arg.value not in CATALOG
+                ):
+                    missing.append(f"{path.name}:{node.lineno} {arg.value}")
     assert missing == []
 
 
 def test_every_conversation_has_a_name_to_tell_the_user() -> None:
     routes = route_table()
-    assert [
-        c.name for c in routes.conversations if f"conversation.{c.name}" not in CATALOG
-    ] == []
+    assert [c.name for c in routes.conversations if f"conversation.{c.name}" not in CATALOG] == []
