@@ -154,10 +154,12 @@ def _add_jobs(app: ClinicApplication) -> None:
 
 async def start_services(app: ClinicApplication) -> None:
     """What runs once the bot is initialised: default menus, reminders for the configured
-    offsets, the delivery worker's registration, start-up notices."""
+    offsets, phone numbers of older versions in E.164, the delivery worker's registration,
+    start-up notices."""
     services = app.bot_data.services
     await set_default_menus(app.bot, app.bot_data.routes)
     await jobs.apply_reminder_offsets(services)
+    await jobs.repair_phones(services)
     await jobs.worker_of(app).start()
     if services.mailer is None:
         log.warning(

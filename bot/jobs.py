@@ -18,6 +18,7 @@ from db.accounts import prune_login_failures
 from db.deliveries import enqueue_agendas, sync_offsets
 from db.doctors import day_bounds
 from db.models import Channel
+from db.phones import repair_legacy_phones
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,18 @@ async def deliver_pending(
 
 
 # --- start-up, agendas, housekeeping ------------------------------------------------------------
+
+
+async def repair_phones(services: Services) -> None:
+    """Store in E.164 the numbers older versions kept as typed (``+0412…``), read as numbers
+    of ``CLINIC_COUNTRY``."""
+    country = services.settings.clinic_country
+    if country is None:
+        return
+    async with services.transaction() as s:
+        repaired = await repair_legacy_phones(s, country)
+    if repaired:
+        log.info("Phone numbers stored in E.164: %s", repaired)
 
 
 async def apply_reminder_offsets(services: Services) -> None:

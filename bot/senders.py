@@ -22,7 +22,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot.callbacks import AskCancel, Reschedule
 from bot.context import Services
 from bot.delivery import DeliveryWorker, Sender
-from bot.formatting import clock, long_date, when
+from bot.formatting import clock, long_date, phone_text, when
 from bot.mailer import EmailAppointment, EmailKind, MailError, build_email
 from bot.texts import language_of, t
 from db.accounts import live_chats_for
@@ -110,7 +110,7 @@ def _notice(lang: str, item: Claimed, view: AppointmentView, services: Services)
     values = {
         "when": when(lang, view.starts_at, view.ends_at, tz),
         "patient": view.patient_name,
-        "phone": view.patient_phone or "—",
+        "phone": phone_text(services.settings, view.patient_phone) or "—",
         "doctor": view.doctor_name,
         "specialty": view.specialty,
     }
@@ -137,7 +137,7 @@ def _agenda(lang: str, day: date, items: list[AppointmentView], services: Servic
             start=clock(item.starts_at, tz),
             end=clock(item.ends_at, tz),
             patient=item.patient_name,
-            phone=item.patient_phone or "—",
+            phone=phone_text(services.settings, item.patient_phone) or "—",
         )
         for item in items
     ]

@@ -16,9 +16,10 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.errors import EmailTaken, InvalidEmail, InvalidName, InvalidPhone, NotFound
+from db.errors import EmailTaken, InvalidEmail, InvalidName, NotFound
 from db.models import ChatSession, LoginFailure, Role, User
 from db.passwords import verify_password
+from db.phones import parse_phone
 from db.tokens import TokenExpired, TokenInvalid, decode_token, issue_token
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,6 @@ THROTTLE_LIMIT = 5
 _EMAIL_RE = re.compile(
     r"^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$"
 )
-_PHONE_RE = re.compile(r"^\+?[0-9]{6,15}$")
 
 
 # The errors below never carry what was typed: an error may end up in a log.
@@ -54,12 +54,10 @@ def normalise_name(raw: str) -> str:
     return name
 
 
-def normalise_phone(raw: str) -> str:
-    """The phone as ``+digits``; :class:`InvalidPhone` when it is not a phone number."""
-    digits = re.sub(r"[\s().-]", "", raw.strip())
-    if not _PHONE_RE.match(digits):
-        raise InvalidPhone()
-    return digits if digits.startswith("+") else f"+{digits}"
+def normalise_phone(raw: str, region: str | None = None) -> str:
+    """The phone in E.164, read as a number of ``region`` unless international (see
+    :mod:`db.phones`); :class:`InvalidPhone` when it is not a valid phone number."""
+    return parse_phone(raw, region)
 
 
 async def email_available(s: AsyncSession, email: str) -> bool:

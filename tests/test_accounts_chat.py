@@ -59,7 +59,8 @@ async def test_register_creates_a_logged_in_patient(harness: Harness) -> None:
 
     me = await ana.send("/me")
     assert "Ana García" in me[-1].text and "ana.garcia@example.com" in me[-1].text
-    assert "patient" in me[-1].text and "+34600111222" in me[-1].text
+    # Stored in E.164, shown internationally (the clinic's country is not set here).
+    assert "patient" in me[-1].text and "Phone: +34 600 11 12 22" in me[-1].text
 
 
 async def test_register_rejects_bad_input_at_every_step(harness: Harness) -> None:
@@ -81,13 +82,15 @@ async def test_register_rejects_bad_input_at_every_step(harness: Harness) -> Non
     await bob.send("long enough password")
 
     assert "phone number" in (await bob.send("call me maybe"))[-1].text
+    # A number that is no valid one (555-01xx numbers are kept for fiction) is asked again.
+    assert "valid phone number" in (await bob.send("+1 (555) 010-9999"))[-1].text
     assert "your own contact" in (await bob.send_contact("+34999888777", user_id=42))[-1].text
     # A command for patients only is refused to a guest; the registration waits where it was.
     assert "Please /login first." in (await bob.send("/book"))[-1].text
-    done = await bob.send("+1 (555) 010-9999")
+    done = await bob.send("+1 (415) 555-0132")
     assert "account is ready" in done[-1].text
     user = await _user_by_email(harness, "bob@example.com")
-    assert user is not None and user.phone == "+15550109999"
+    assert user is not None and user.phone == "+14155550132"
 
 
 async def test_cancel_midway_saves_nothing(harness: Harness) -> None:

@@ -40,9 +40,17 @@ TEXTS: dict[str, tuple[str, str]] = {
     "register.share_phone": ("📱 Share my phone", "📱 Compartir mi teléfono"),
     "register.skip_phone": ("Skip", "Omitir"),
     "register.bad_phone": (
-        "That doesn't look like a phone number. Use the button, type it like +34600111222, "
-        "or press Skip.",
-        "Eso no parece un teléfono. Usa el botón, escríbelo como +34600111222, o pulsa Omitir.",
+        "That doesn't look like a valid phone number. Use the button, type it with its "
+        "country code (like +34 600 111 222), or press Skip.",
+        "Eso no parece un teléfono válido. Usa el botón, escríbelo con el prefijo del país "
+        "(como +34 600 111 222), o pulsa Omitir.",
+    ),
+    "register.bad_phone_local": (
+        "That doesn't look like a valid phone number. Use the button, type it as you would "
+        "dial it here (like {example}; with the country code if it is from abroad), or press "
+        "Skip.",
+        "Eso no parece un teléfono válido. Usa el botón, escríbelo como lo marcarías aquí "
+        "(como {example}; con el prefijo del país si es del extranjero), o pulsa Omitir.",
     ),
     "register.not_own_contact": (
         "Please share your own contact with the button below, or press Skip.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+import phonenumbers
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 
 from bot.choices import Screen, normalise
@@ -15,12 +16,12 @@ from db.accounts import (
     email_available,
     normalise_email,
     normalise_name,
-    normalise_phone,
     register_and_log_in,
 )
 from db.errors import DomainError, EmailTaken
 from db.models import Role
 from db.passwords import check_password_rules, hash_password
+from db.phones import parse_phone, parse_shared_phone
 
 
 class RegisterState(StrEnum):
@@ -96,15 +97,31 @@ def _phone_keyboard(context: ClinicContext) -> ReplyKeyboardMarkup:
     )
 
 
+def _bad_phone(context: ClinicContext) -> None:
+    """Ask for the phone again, with an example of the clinic's country when there is one."""
+    country = context.settings.clinic_country
+    example = (
+        phonenumbers.example_number_for_type(country, phonenumbers.PhoneNumberType.MOBILE)
+        if country
+        else None
+    )
+    if example is None:
+        context.reply("register.bad_phone", _phone_keyboard(context))
+        return
+    shown = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
+    context.reply("register.bad_phone_local", _phone_keyboard(context), example=shown)
+
+
 async def take_phone(update: Update, context: ClinicContext, draft: RegisterDraft) -> Result:
-    """Take a typed phone, or Skip; create the patient and log them in."""
+    """Take a typed phone (read as the clinic's country's unless international), or Skip;
+    create the patient and log them in."""
     typed = context.text or ""
     if normalise(typed) in (normalise(context.t("register.skip_phone")), "skip", "omitir"):
         return await _finish(context, draft, None)
     try:
-        phone = normalise_phone(typed)
+        phone = parse_phone(typed, context.settings.clinic_country)
     except DomainError:
-        context.reply("register.bad_phone", _phone_keyboard(context))
+        _bad_phone(context)
         return None
     return await _finish(context, draft, phone)
 
@@ -118,9 +135,9 @@ async def take_contact(update: Update, context: ClinicContext, draft: RegisterDr
         context.reply("register.not_own_contact", _phone_keyboard(context))
         return None
     try:
-        phone = normalise_phone(contact.phone_number)
+        phone = parse_shared_phone(contact.phone_number, context.settings.clinic_country)
     except DomainError:
-        context.reply("register.bad_phone", _phone_keyboard(context))
+        _bad_phone(context)
         return None
     return await _finish(context, draft, phone)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import ClinicContext
+from bot.formatting import phone_text
 from bot.routes import SIGNED_IN, Command, Routes
 
 
@@ -17,7 +18,7 @@ async def show_me(update: Update, context: ClinicContext) -> None:
         name=me.name,
         email=me.email,
         role=context.t(f"role.{me.role.value}"),
-        phone=me.phone or context.t("me.no_phone"),
+        phone=phone_text(context.settings, me.phone) or context.t("me.no_phone"),
         language=context.t(f"language.{context.lang}"),
         until=me.expires_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
         zone=tz.key,

@@ -15,7 +15,7 @@ from telegram import Update
 from bot.callbacks import MarkAttendance, OpenSchedule, ScheduleDoctors, ScheduleDoctorsPage
 from bot.choices import Choice, Screen, rows_of
 from bot.context import ClinicContext
-from bot.formatting import clock, day_label, long_date
+from bot.formatting import clock, day_label, long_date, phone_text
 from bot.handlers.doctor.shared import label, today
 from bot.routes import Button, Command, Routes, roles
 from bot.texts import Raw
@@ -71,7 +71,7 @@ def _line(context: ClinicContext, appt: AppointmentView) -> str:
         start=clock(appt.starts_at, tz),
         end=clock(appt.ends_at, tz),
         patient=appt.patient_name,
-        phone=appt.patient_phone or context.t("schedule.no_phone"),
+        phone=phone_text(context.settings, appt.patient_phone) or context.t("schedule.no_phone"),
         status=Raw(context.t(f"schedule.status.{appt.status}")),
     )
 
