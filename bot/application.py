@@ -21,7 +21,7 @@ from bot import jobs, senders
 from bot.context import BotData, ChatData, ClinicContext, Services, UserData
 from bot.dispatch import Dispatcher
 from bot.handlers import common
-from bot.handlers.accounts import invite, login, register, session
+from bot.handlers.accounts import invite, login, register, reset, session, verify
 from bot.handlers.admin import add_doctor, doctors, reminders
 from bot.handlers.booking import appointments, flow
 from bot.handlers.doctor import hours, schedule
@@ -43,8 +43,10 @@ def route_table() -> RouteTable:
         common.ENTRY,
         register.ROUTES,
         login.ROUTES,
+        reset.ROUTES,
         invite.ROUTES,
         session.ROUTES,
+        verify.ROUTES,
         flow.ROUTES,
         appointments.ROUTES,
         schedule.ROUTES,

@@ -470,3 +470,22 @@ class Reactivate(CallbackData, prefix="dr:on"):
 
 class RenewInvite(CallbackData, prefix="dr:inv"):
     doctor: Id
+
+
+# --- accounts: codes emailed at /register, /reset and /verify ----------------------------------
+
+
+class RegisterResend(StepData, prefix="rg.new"):
+    pass
+
+
+class RegisterOtherEmail(StepData, prefix="rg.em"):
+    pass
+
+
+class ResetResend(StepData, prefix="rs.new"):
+    pass
+
+
+class VerifyResend(StepData, prefix="vf.new"):
+    pass

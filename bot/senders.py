@@ -228,6 +228,8 @@ def _compose(
         if not items or item.agenda_day is None:
             return "no appointment left that day"
         return _agenda(lang, item.agenda_day, items, services), None
+    if item.kind is DeliveryKind.EMAIL_CLAIMED:
+        return t(lang, "notice.email_claimed"), None
     view = views.get(item.appointment_id or 0)
     if view is None:
         return "appointment gone"

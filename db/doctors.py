@@ -16,7 +16,13 @@ from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.accounts import normalise_email, normalise_name, open_session, revoke_user_sessions
+from db.accounts import (
+    email_available,
+    normalise_email,
+    normalise_name,
+    open_session,
+    revoke_user_sessions,
+)
 from db.errors import DomainError, EmailTaken, NotFound
 from db.models import (
     SLOT_LENGTHS,
@@ -205,6 +211,10 @@ async def add_doctor(
             role=Role.DOCTOR.value,
             password_hash=None,
         )
+        # Any account at the address refuses it (an unconfirmed patient's too, which the
+        # uniqueness of held addresses alone would let through).
+        if not await email_available(s, user.email):
+            raise EmailTaken(user.email)
         try:
             async with s.begin_nested():
                 s.add(user)

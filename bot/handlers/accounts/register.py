@@ -1,4 +1,10 @@
-"""/register: a patient account in four answers (name → email → password → phone)."""
+"""/register: a patient account in four answers (name → email → password → phone), then, when
+the clinic sends email, the 6-digit code emailed to the address (nothing is stored before it).
+
+No answer tells whether an address has an account: at an address an account holds, the owner
+is emailed a note instead of a code, and the chat sees the same code step. An address that
+only unconfirmed accounts use blocks nobody: the account created with its code holds it.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +14,22 @@ from enum import StrEnum
 import phonenumbers
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 
-from bot.choices import Screen, normalise
+from bot.callbacks import RegisterOtherEmail, RegisterResend
+from bot.choices import Choice, Screen, normalise
 from bot.context import ClinicContext
 from bot.conversation import END, Conversation, Ended, Step
-from bot.routes import Command, Routes
-from db.accounts import (
-    email_available,
-    normalise_email,
-    normalise_name,
-    register_and_log_in,
+from bot.handlers.accounts.codes import (
+    MINUTES,
+    ask_code,
+    code_screen,
+    email_on,
+    tell_check,
 )
+from bot.routes import Command, Routes
+from db.accounts import normalise_email, normalise_name, register_and_log_in
+from db.email_codes import Checked, register_with_code, typed_code
 from db.errors import DomainError, EmailTaken
-from db.models import Role
+from db.models import CodePurpose, Role
 from db.passwords import check_password_rules, hash_password
 from db.phones import parse_phone, parse_shared_phone
 
@@ -29,6 +39,7 @@ class RegisterState(StrEnum):
     EMAIL = "email"
     PASSWORD = "password"
     PHONE = "phone"
+    CODE = "code"
 
 
 @dataclass
@@ -36,6 +47,11 @@ class RegisterDraft:
     name: str = ""
     email: str = ""
     password_hash: str = ""
+    # The phone step's answer (E.164, or "" when skipped), once given.
+    phone: str = ""
+    phone_answered: bool = False
+    # The code asked for last (0: none yet).
+    code_id: int = 0
 
 
 Result = RegisterState | Ended | None
@@ -61,16 +77,15 @@ async def take_name(update: Update, context: ClinicContext, draft: RegisterDraft
 
 
 async def take_email(update: Update, context: ClinicContext, draft: RegisterDraft) -> Result:
-    """Take the email (checked for format and that it is free); ask for a password."""
+    """Take the email (its format checked only); ask for a password, or, when the address is
+    a new one typed at the code step, send it a code."""
     try:
-        email = normalise_email(context.text or "")
+        draft.email = normalise_email(context.text or "")
     except DomainError:
         context.reply("common.bad_email")
         return None
-    if not await email_available(context.db, email):
-        context.reply("register.email_taken")
-        return None
-    draft.email = email
+    if draft.phone_answered:
+        return await _finish(context, draft)
     return RegisterState.PASSWORD
 
 
@@ -113,17 +128,16 @@ def _bad_phone(context: ClinicContext) -> None:
 
 
 async def take_phone(update: Update, context: ClinicContext, draft: RegisterDraft) -> Result:
-    """Take a typed phone (read as the clinic's country's unless international), or Skip;
-    create the patient and log them in."""
+    """Take a typed phone (read as the clinic's country's unless international), or Skip."""
     typed = context.text or ""
     if normalise(typed) in (normalise(context.t("register.skip_phone")), "skip", "omitir"):
-        return await _finish(context, draft, None)
+        return await _phone_given(context, draft, "")
     try:
         phone = parse_phone(typed, context.settings.clinic_country)
     except DomainError:
         _bad_phone(context)
         return None
-    return await _finish(context, draft, phone)
+    return await _phone_given(context, draft, phone)
 
 
 async def take_contact(update: Update, context: ClinicContext, draft: RegisterDraft) -> Result:
@@ -139,31 +153,91 @@ async def take_contact(update: Update, context: ClinicContext, draft: RegisterDr
     except DomainError:
         _bad_phone(context)
         return None
-    return await _finish(context, draft, phone)
+    return await _phone_given(context, draft, phone)
 
 
-async def _finish(context: ClinicContext, draft: RegisterDraft, phone: str | None) -> Ended:
+async def _phone_given(context: ClinicContext, draft: RegisterDraft, phone: str) -> Result:
+    draft.phone, draft.phone_answered = phone, True
+    if email_on(context):
+        context.reply("register.confirm_email", ReplyKeyboardRemove())
+    return await _finish(context, draft)
+
+
+async def _finish(context: ClinicContext, draft: RegisterDraft) -> Result:
+    """With email: send the address a code and wait for it. Without: create the account, its
+    address unconfirmed."""
+    if email_on(context):
+        draft.code_id = (
+            await ask_code(context, CodePurpose.REGISTER, draft.email, name=draft.name) or 0
+        )
+        return RegisterState.CODE
+    language = context.lang
+    user = await register_and_log_in(
+        context.db,
+        name=draft.name,
+        email=draft.email,
+        password_hash=draft.password_hash,
+        phone=draft.phone or None,
+        language=language,
+        chat_id=context.turn.chat_id,
+        secret=context.services.jwt_secret,
+        now=context.now,
+        ttl=context.settings.session_ttl,
+    )
+    _done(context, user.name, language)
+    return END
+
+
+def _done(context: ClinicContext, name: str, language: str) -> None:
+    context.turn.language = language
+    context.reply("register.done", ReplyKeyboardRemove(), name=name)
+    context.set_menu(Role.PATIENT, language)
+
+
+async def take_code(update: Update, context: ClinicContext, draft: RegisterDraft) -> Result:
+    """Check the typed code; when right, create the account and log this chat in."""
+    code = typed_code(context.text or "")
+    if code is None:
+        context.reply("code.not_a_code")
+        return None
     language = context.lang
     try:
-        user = await register_and_log_in(
+        outcome = await register_with_code(
             context.db,
+            code_id=draft.code_id,
+            chat_id=context.turn.chat_id,
+            typed=code,
+            secret=context.services.jwt_secret,
             name=draft.name,
             email=draft.email,
             password_hash=draft.password_hash,
-            phone=phone,
+            phone=draft.phone or None,
             language=language,
-            chat_id=context.turn.chat_id,
-            secret=context.services.jwt_secret,
             now=context.now,
             ttl=context.settings.session_ttl,
         )
     except EmailTaken:
         context.reply("register.email_taken_late", ReplyKeyboardRemove())
         return END
-    context.turn.language = language
-    context.reply("register.done", ReplyKeyboardRemove(), name=user.name)
-    context.set_menu(Role.PATIENT, language)
+    if isinstance(outcome, Checked):
+        tell_check(context, outcome)
+        return None
+    _done(context, outcome.user.name, language)
     return END
+
+
+async def send_new_code(update: Update, context: ClinicContext, draft: RegisterDraft) -> Result:
+    """Send the address a new code."""
+    code_id = await ask_code(context, CodePurpose.REGISTER, draft.email, name=draft.name)
+    if code_id is not None:
+        draft.code_id = code_id
+        context.note("code.resent")
+    return RegisterState.CODE
+
+
+async def change_email(update: Update, context: ClinicContext, draft: RegisterDraft) -> Result:
+    """Ask for another email address."""
+    return RegisterState.EMAIL
 
 
 async def _ask_name(update: Update, context: ClinicContext, draft: RegisterDraft) -> Screen:
@@ -182,6 +256,19 @@ async def _ask_phone(update: Update, context: ClinicContext, draft: RegisterDraf
     return Screen(context.t("register.ask_phone"), reply_markup=_phone_keyboard(context))
 
 
+async def _ask_code(update: Update, context: ClinicContext, draft: RegisterDraft) -> Screen:
+    if draft.code_id:
+        text = context.t("code.sent", email=draft.email, minutes=MINUTES)
+    else:
+        text = context.t("code.none_yet", email=draft.email)
+    other = Choice(
+        context.t("register.btn.other_email"),
+        RegisterOtherEmail(flow=context.turn.flow),
+        ("other email", "otro correo"),
+    )
+    return code_screen(context, text, RegisterResend, other)
+
+
 REGISTRATION = Conversation(
     "register",
     RegisterState,
@@ -191,6 +278,11 @@ REGISTRATION = Conversation(
         RegisterState.EMAIL: Step(_ask_email, text=take_email),
         RegisterState.PASSWORD: Step(_ask_password, text=take_password, secret=True),
         RegisterState.PHONE: Step(_ask_phone, text=take_phone, contact=take_contact),
+        RegisterState.CODE: Step(
+            _ask_code,
+            buttons={RegisterResend: send_new_code, RegisterOtherEmail: change_email},
+            text=take_code,
+        ),
     },
     roles=None,
 )
