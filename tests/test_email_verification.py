@@ -472,3 +472,29 @@ async def test_codes_are_pruned_after_a_day(harness: Harness, mail: SmtpTestServ
         assert await prune_email_codes(s, now=harness.clock.now() + timedelta(hours=25)) == 1
         assert (await s.scalar(select(EmailCode.id))) is None
     assert await harness.scalar("SELECT count(*) FROM email_codes") == 0
+
+
+def test_the_code_email_escapes_what_users_typed() -> None:
+    from bot.mailer import SmtpConfig, build_account_email
+
+    sender = SmtpConfig(
+        host="127.0.0.1", port=25, security="none", username="", password="",
+        from_address="clinic@clinic.test", from_name="Clinic App",
+    )  # fmt: skip
+    message = build_account_email(
+        "reset",
+        to="bo@example.com",
+        name='<b>Bo</b> "x" <evil@example.com>, Eve',
+        language="es",
+        sender=sender,
+        code="123456",
+    )
+    assert str(message["Subject"]) == "123456 es su código para poner una contraseña nueva"
+    assert message["To"].addresses[0].addr_spec == "bo@example.com"
+    assert len(message["To"].addresses) == 1
+    html_part = message.get_body(preferencelist=("html",))
+    assert html_part is not None
+    body = str(html_part.get_content())
+    assert "&lt;b&gt;Bo&lt;/b&gt;" in body and "<b>Bo" not in body
+    plain = message.get_body(preferencelist=("plain",))
+    assert plain is not None and "sirve durante 15 minutos" in str(plain.get_content())
