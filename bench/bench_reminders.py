@@ -49,9 +49,11 @@ SELECT g, 'doc' || g || '@bench.invalid', 'Dr. Bench ' || g, 'doctor', NULL, 'en
 FROM generate_series(1, 100) AS g;
 INSERT INTO doctors (user_id, display_name, specialty_id, slot_minutes)
 SELECT g, 'Dr. Bench ' || g, 1, 30 FROM generate_series(1, 100) AS g;
-INSERT INTO users (id, email, name, role, password_hash, language, last_chat_id)
+-- Patients' addresses are confirmed: emails go to confirmed addresses only.
+INSERT INTO users (id, email, name, role, password_hash, language, last_chat_id,
+                   email_verified_at)
 SELECT 1000 + g, 'p' || g || '@bench.invalid', 'Patient ' || g, 'patient', NULL,
-       CASE WHEN g % 2 = 0 THEN 'es' ELSE 'en' END, 5000000 + g
+       CASE WHEN g % 2 = 0 THEN 'es' ELSE 'en' END, 5000000 + g, %(now)s
 FROM generate_series(1, %(n)s) AS g;
 INSERT INTO chat_sessions (chat_id, user_id, jti, token, issued_at, expires_at)
 SELECT 5000000 + g, 1000 + g, 'jti' || g, 'token', %(now)s, %(now)s + interval '1 day'

@@ -20,7 +20,7 @@ from bot import jobs, senders
 from bot.context import BotData, ChatData, ClinicContext, Services, UserData
 from bot.dispatch import Dispatcher
 from bot.handlers import common
-from bot.handlers.accounts import invite, login, register, session
+from bot.handlers.accounts import invite, login, register, reset, session, verify
 from bot.handlers.admin import (
     add_doctor,
     add_staff,
@@ -53,9 +53,11 @@ def route_table() -> RouteTable:
         common.ENTRY,
         register.ROUTES,
         login.ROUTES,
+        reset.ROUTES,
         invite.ROUTES,
         session.ROUTES,
         patients.ROUTES,
+        verify.ROUTES,
         flow.ROUTES,
         appointments.ROUTES,
         visit.ROUTES,
@@ -171,10 +173,12 @@ def _add_jobs(app: ClinicApplication) -> None:
 
 async def start_services(app: ClinicApplication) -> None:
     """What runs once the bot is initialised: default menus, reminders for the configured
-    offsets, the delivery worker's registration, start-up notices."""
+    offsets, phone numbers of older versions in E.164, the delivery worker's registration,
+    start-up notices."""
     services = app.bot_data.services
     await set_default_menus(app.bot, app.bot_data.routes)
     await jobs.apply_reminder_offsets(services)
+    await jobs.repair_phones(services)
     await jobs.worker_of(app).start()
     if services.mailer is None:
         log.warning(

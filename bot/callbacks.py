@@ -789,3 +789,22 @@ class ScheduleDayPage(CallbackData, prefix="sc.p"):
     doctor: Id
     day: date
     page: Page
+
+
+# --- accounts: codes emailed at /register, /reset and /verify ----------------------------------
+
+
+class RegisterResend(StepData, prefix="rg.new"):
+    pass
+
+
+class RegisterOtherEmail(StepData, prefix="rg.em"):
+    pass
+
+
+class ResetResend(StepData, prefix="rs.new"):
+    pass
+
+
+class VerifyResend(StepData, prefix="vf.new"):
+    pass

@@ -11,6 +11,7 @@ from bot.settings import Settings
 from bot.texts import t
 from db.booking import BookingPolicy
 from db.models import ChangeReason
+from db.phones import display_phone
 from db.slots import WeeklyRange
 
 
@@ -24,6 +25,12 @@ def policy_of(settings: Settings) -> BookingPolicy:
         max_upcoming=settings.max_upcoming,
         reminder_offsets=settings.reminder_offsets,
     )
+
+
+def phone_text(settings: Settings, phone: str | None) -> str | None:
+    """A stored phone as people here read it: national if of ``CLINIC_COUNTRY``, else
+    international; ``None`` when there is none."""
+    return display_phone(phone, settings.clinic_country) if phone else None
 
 
 def day_label(lang: str, day: date) -> str:

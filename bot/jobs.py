@@ -17,7 +17,9 @@ from bot.senders import BATCHES, CHAT_BATCH, EMAIL_BATCH, senders
 from db.accounts import prune_login_failures
 from db.deliveries import enqueue_agendas, sync_offsets
 from db.doctors import day_bounds
+from db.email_codes import prune_email_codes
 from db.models import Channel
+from db.phones import repair_legacy_phones
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +101,18 @@ async def deliver_pending(
 # --- start-up, agendas, housekeeping ------------------------------------------------------------
 
 
+async def repair_phones(services: Services) -> None:
+    """Store in E.164 the numbers older versions kept as typed (``+0412…``), read as numbers
+    of ``CLINIC_COUNTRY``."""
+    country = services.settings.clinic_country
+    if country is None:
+        return
+    async with services.transaction() as s:
+        repaired = await repair_legacy_phones(s, country)
+    if repaired:
+        log.info("Phone numbers stored in E.164: %s", repaired)
+
+
 async def apply_reminder_offsets(services: Services) -> None:
     """Bring upcoming appointments' reminders in line with ``REMINDER_OFFSETS``."""
     async with services.transaction() as s:
@@ -110,11 +124,12 @@ async def apply_reminder_offsets(services: Services) -> None:
 
 
 async def housekeeping(context: ClinicContext) -> None:
-    """Forget failed logins older than the throttle window."""
+    """Forget failed logins older than the throttle window, and old emailed codes."""
     services = context.services
     try:
         async with services.transaction() as s:
             await prune_login_failures(s, now=services.clock.now())
+            await prune_email_codes(s, now=services.clock.now())
     except DATABASE_ERRORS as exc:  # the next hour's run catches up
         log.warning("Housekeeping skipped: %s", brief(exc))
 

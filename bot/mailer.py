@@ -1,6 +1,7 @@
 """Appointment emails: text and HTML in the patient's language, a calendar file, and SMTP delivery.
 
-Messages are built by :func:`build_email` and sent through :class:`Mailer`, which keeps one SMTP
+Messages are built by :func:`build_email` (the short emails that carry account codes by
+:func:`build_account_email`) and sent through :class:`Mailer`, which keeps one SMTP
 connection (STARTTLS, implicit TLS or plain for a local relay) for a batch of messages.
 """
 
@@ -701,3 +702,59 @@ class Mailer:
         """Send one email on a connection of its own."""
         async with self.connection() as connection:
             await connection.send(message)
+
+
+# --- Account emails: the codes of /register, /reset and /verify ----------------------------------
+
+
+def build_account_email(
+    kind: str,
+    *,
+    to: str,
+    name: str,
+    language: str | None,
+    sender: SmtpConfig,
+    code: str | None = None,
+    minutes: int = 15,
+    now: datetime | None = None,
+) -> EmailMessage:
+    """A short text and HTML email about an account: ``kind`` is ``register``, ``verify`` or
+    ``reset`` (the email carries ``code``), or ``already_registered`` (a registration was tried
+    at an address that has an account). Raises ValueError for an invalid address."""
+    lang = language_of(language)
+    stamp = (now or datetime.now(UTC)).astimezone(UTC)
+    values = {"code": code or "", "minutes": minutes}
+    person = _one_line(name)
+    subject = _one_line(_plain(lang, f"account_email.subject.{kind}", **values))
+    keys = [f"account_email.body.{kind}", "account_email.not_you"]
+    signature = _one_line(sender.from_name)
+    text_lines = [
+        *([_plain(lang, "email.greeting", name=person), ""] if person else []),
+        *(line for key in keys for line in (_plain(lang, key, **values), "")),
+        "-- ",
+        signature,
+        _plain(lang, "email.automatic"),
+    ]
+    greeting = f"<p>{_html(lang, 'email.greeting', name=person)}</p>\n" if person else ""
+    paragraphs = "\n".join(f"<p>{_html(lang, key, **values)}</p>" for key in keys)
+    html_body = (
+        "<!DOCTYPE html>\n"
+        f'<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{html.escape(subject)}</title>\n</head>\n"
+        '<body style="font-family:Arial,Helvetica,sans-serif;color:#222;line-height:1.5">\n'
+        f"{greeting}{paragraphs}\n"
+        f'<p style="color:#666;font-size:12px">{html.escape(signature)}<br>\n'
+        f"{_html(lang, 'email.automatic')}</p>\n"
+        "</body>\n</html>\n"
+    )
+    message = EmailMessage(policy=_POLICY)
+    message["From"] = _mailbox(sender.from_name, sender.from_address)
+    message["To"] = _mailbox(name, to)
+    message["Subject"] = subject
+    message["Date"] = format_datetime(stamp)
+    message["Message-ID"] = make_msgid(domain=sender.uid_domain)
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content("\n".join(text_lines) + "\n")
+    message.add_alternative(html_body, subtype="html")
+    message["Content-Language"] = lang
+    return message

@@ -34,6 +34,7 @@ from bot.formatting import (
     clock,
     lead_phrase,
     long_date,
+    phone_text,
     policy_of,
     reason_text,
     reminder_lead,
@@ -182,7 +183,7 @@ def _notice(lang: str, item: Claimed, view: AppointmentView, services: Services)
     values = {
         "when": when(lang, view.starts_at, view.ends_at, tz),
         "patient": view.patient_name,
-        "phone": view.patient_phone or "—",
+        "phone": phone_text(services.settings, view.patient_phone) or "—",
         "doctor": view.doctor_name,
         "specialty": view.specialty,
     }
@@ -217,7 +218,7 @@ def _agenda(lang: str, day: date, items: list[AppointmentView], services: Servic
             start=clock(item.starts_at, tz),
             end=clock(item.ends_at, tz),
             patient=item.patient_name,
-            phone=item.patient_phone or "—",
+            phone=phone_text(services.settings, item.patient_phone) or "—",
         )
         + _reason(lang, item, "arrival.reason_line")
         for item in items
@@ -347,6 +348,8 @@ def _compose(
         if not items or item.agenda_day is None:
             return "no appointment left that day"
         return _agenda(lang, item.agenda_day, items, services), None
+    if item.kind is DeliveryKind.EMAIL_CLAIMED:
+        return [t(lang, "notice.email_claimed")], None
     view = views.get(item.appointment_id or 0)
     if view is None:
         return "appointment gone"

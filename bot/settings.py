@@ -18,6 +18,8 @@ from typing import Final, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
+
 DEFAULT_API_URL: Final = "https://api.telegram.org"
 MIN_SECRET_LENGTH: Final = 32
 # Values that appear in examples, tutorials and the old system: never accepted as a secret.
@@ -123,6 +125,9 @@ class Settings:
     # are taken over (it beats four times as often).
     delivery_takeover: timedelta = timedelta(seconds=10)
     clinic: ClinicIdentity = field(default_factory=ClinicIdentity)
+    # The clinic's country (ISO 3166 code, e.g. "ES"): phone numbers typed without "+" are
+    # read as its numbers, and its numbers are shown in their national format.
+    clinic_country: str | None = None
 
     @property
     def embedded_database(self) -> bool:
@@ -310,6 +315,19 @@ def _clinic(env: Mapping[str, str]) -> ClinicIdentity:
     return ClinicIdentity(name=name, address=address, phone=phone, map_url=map_url)
 
 
+def _country(env: Mapping[str, str]) -> str | None:
+    raw = env.get("CLINIC_COUNTRY", "").strip()
+    if not raw:
+        return None
+    code = raw.upper()
+    if code not in phonenumbers.SUPPORTED_REGIONS:
+        raise ConfigError(
+            "CLINIC_COUNTRY",
+            f"unknown country {raw!r}; use a two-letter ISO 3166 code like ES, AR or AU",
+        )
+    return code
+
+
 def settings_from_env(env: Mapping[str, str]) -> Settings:
     """Build and validate :class:`Settings` from a mapping of environment variables."""
     token_raw = env.get("TELEGRAM_BOT_TOKEN", "").strip()
@@ -373,6 +391,7 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         telegram_send_timeout=float(_int(env, "TELEGRAM_SEND_TIMEOUT_SECONDS", 30, 5, 600)),
         delivery_takeover=timedelta(seconds=_int(env, "DELIVERY_TAKEOVER_SECONDS", 10, 1, 600)),
         clinic=_clinic(env),
+        clinic_country=_country(env),
     )
 
 

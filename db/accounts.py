@@ -1,4 +1,5 @@
-"""Accounts and sessions: register, log in (throttled), resolve a chat's session, log out.
+"""Accounts and sessions: register, log in (throttled), resolve a chat's session, log out; which
+account holds an address (codes that prove one are in :mod:`db.email_codes`).
 
 Every function takes an open session and a time (or clock) and never commits.
 """
@@ -12,14 +13,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import ColumnElement, delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
+from db.deliveries import on_email_claimed
 from db.engine import BOOKKEEPING
-from db.errors import EmailTaken, InvalidEmail, InvalidName, InvalidPhone, NotFound
+from db.errors import EmailTaken, InvalidEmail, InvalidName, NotFound
 from db.models import ChatSession, LoginFailure, Role, User
 from db.passwords import verify_password
+from db.phones import parse_phone
 from db.tokens import TokenInvalid, decode_token, issue_token
 
 log = logging.getLogger(__name__)
@@ -27,11 +31,12 @@ log = logging.getLogger(__name__)
 SESSION_TTL = timedelta(hours=24)
 THROTTLE_WINDOW = timedelta(minutes=15)
 THROTTLE_LIMIT = 5
+# A login tries the password against at most this many accounts of one address.
+MAX_ACCOUNTS_TRIED = 5
 
 _EMAIL_RE = re.compile(
     r"^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$"
 )
-_PHONE_RE = re.compile(r"^\+?[0-9]{6,15}$")
 
 
 # The errors below never carry what was typed: an error may end up in a log.
@@ -55,18 +60,73 @@ def normalise_name(raw: str) -> str:
     return name
 
 
-def normalise_phone(raw: str) -> str:
-    """The phone as ``+digits``; :class:`InvalidPhone` when it is not a phone number."""
-    digits = re.sub(r"[\s().-]", "", raw.strip())
-    if not _PHONE_RE.match(digits):
-        raise InvalidPhone()
-    return digits if digits.startswith("+") else f"+{digits}"
+def normalise_phone(raw: str, region: str | None = None) -> str:
+    """The phone in E.164, read as a number of ``region`` unless international (see
+    :mod:`db.phones`); :class:`InvalidPhone` when it is not a valid phone number."""
+    return parse_phone(raw, region)
 
 
 async def email_available(s: AsyncSession, email: str) -> bool:
     """Whether no account uses ``email`` (already normalised)."""
-    found = await s.scalar(select(User.id).where(User.email == email))
+    found = await s.scalar(select(User.id).where(User.email == email).limit(1))
     return found is None
+
+
+# An account holds its address for good once the address is confirmed, or when it is staff's
+# (an admin entered it): one such account per address (``uq_users_email_held``).
+HOLDS_ADDRESS: ColumnElement[bool] = or_(
+    User.email_verified_at.is_not(None), User.role != Role.PATIENT.value
+)
+
+
+async def accounts_at(s: AsyncSession, email: str, *, lock: bool = False) -> list[User]:
+    """The accounts using the address: the one holding it for good first, then unconfirmed
+    ones, newest first."""
+    query = select(User).where(User.email == email).order_by(HOLDS_ADDRESS.desc(), User.id.desc())
+    if lock:
+        query = query.with_for_update()
+    return list((await s.scalars(query)).all())
+
+
+def holds_address(user: User) -> bool:
+    """Whether ``user`` holds its address for good (see :data:`HOLDS_ADDRESS`)."""
+    return user.email_verified_at is not None or user.role != Role.PATIENT.value
+
+
+def _owners(accounts: Sequence[User]) -> list[User]:
+    """Whose address it is: the account holding it for good, else every unconfirmed one."""
+    return [user for user in accounts if holds_address(user)][:1] or list(accounts)
+
+
+async def confirm_address(s: AsyncSession, user: User, *, now: datetime) -> bool:
+    """Record that ``user``'s owner proved its address, and tell the other, unconfirmed
+    accounts of the address (see :func:`tell_unconfirmed_accounts`). False (nothing changed)
+    when another account holds the address for good."""
+    if user.email_verified_at is not None:
+        return True
+    await s.flush()
+    try:
+        async with s.begin_nested():
+            await s.execute(update(User).where(User.id == user.id).values(email_verified_at=now))
+    except IntegrityError:
+        return False
+    set_committed_value(user, "email_verified_at", now)
+    await tell_unconfirmed_accounts(s, user, now=now)
+    return True
+
+
+async def tell_unconfirmed_accounts(s: AsyncSession, user: User, *, now: datetime) -> None:
+    """A chat notice to every other, unconfirmed account of ``user``'s address, which ``user``
+    now holds: its owner confirmed it for another account."""
+    others = await s.scalars(
+        select(User.id).where(
+            User.email == user.email,
+            User.id != user.id,
+            User.email_verified_at.is_(None),
+            User.role == Role.PATIENT.value,
+        )
+    )
+    await on_email_claimed(s, list(others.all()), now)
 
 
 @dataclass(frozen=True)
@@ -79,6 +139,7 @@ class UserView:
     role: Role
     language: str | None
     phone: str | None
+    email_verified: bool = False
 
 
 def user_view(user: User) -> UserView:
@@ -89,6 +150,7 @@ def user_view(user: User) -> UserView:
         role=Role(user.role),
         language=user.language,
         phone=user.phone,
+        email_verified=user.email_verified_at is not None,
     )
 
 
@@ -108,8 +170,11 @@ async def register_patient(
     password_hash: str,
     phone: str | None,
     language: str | None,
+    verified_at: datetime | None = None,
 ) -> User:
-    """Create a patient account; :class:`EmailTaken` when the email is in use."""
+    """Create a patient account, its address confirmed at ``verified_at`` (``None``:
+    unconfirmed, which no other account's address prevents); :class:`EmailTaken` when a
+    confirmed address is held by another account. ``phone`` is in E.164 already."""
     user = User(
         name=normalise_name(name),
         email=normalise_email(email),
@@ -117,6 +182,7 @@ async def register_patient(
         phone=normalise_phone(phone) if phone else None,
         role=Role.PATIENT.value,
         language=language,
+        email_verified_at=verified_at,
     )
     try:
         async with s.begin_nested():
@@ -139,7 +205,8 @@ async def register_and_log_in(
     now: datetime,
     ttl: timedelta = SESSION_TTL,
 ) -> UserView:
-    """Create a patient account and log ``chat_id`` in to it; :class:`EmailTaken`."""
+    """Create a patient account with an unconfirmed address (registering while the email
+    channel is off) and log ``chat_id`` in to it."""
     user = await register_patient(
         s, name=name, email=email, password_hash=password_hash, phone=phone, language=language
     )
@@ -179,11 +246,16 @@ async def _lock_attempts(s: AsyncSession, *, chat_id: int, email: str) -> None:
     await s.execute(_LOCK_ATTEMPTS, {"space": _EMAIL_ATTEMPTS, "key": email})
 
 
-async def _has_held_session(s: AsyncSession, *, chat_id: int, user_id: int) -> bool:
-    """Whether the chat was ever logged in to the user (revoked and expired sessions count)."""
+async def has_held_session(s: AsyncSession, *, chat_id: int, users: Sequence[User]) -> bool:
+    """Whether the chat was ever logged in to one of ``users`` (revoked and expired sessions
+    count)."""
+    if not users:
+        return False
     found = await s.scalar(
         select(ChatSession.id)
-        .where(ChatSession.user_id == user_id, ChatSession.chat_id == chat_id)
+        .where(
+            ChatSession.user_id.in_([user.id for user in users]), ChatSession.chat_id == chat_id
+        )
         .limit(1)
     )
     return found is not None
@@ -217,11 +289,12 @@ async def throttle_wait(
 
     A chat is held back by its own recent failures. At an email it is also held back by every
     chat's failures there, unless it has held a session of that account (revoked or expired
-    ones too): strangers' guesses lock strangers out, never the account's own chats.
+    ones too): strangers' guesses lock strangers out, never the account's own chats. (Of an
+    address that an account holds for good, only that account's chats are its own.)
     """
     if email is not None:
-        user_id = await s.scalar(select(User.id).where(User.email == email))
-        if user_id is not None and await _has_held_session(s, chat_id=chat_id, user_id=user_id):
+        owners = _owners(await accounts_at(s, email))
+        if await has_held_session(s, chat_id=chat_id, users=owners):
             email = None
     return await _wait(s, chat_id=chat_id, email=email, now=now)
 
@@ -239,18 +312,22 @@ async def log_in(
     """Check the password and bind ``chat_id`` to a new session; throttled as
     :func:`throttle_wait` says, and never more than ``THROTTLE_LIMIT`` checks per window
     however many attempts arrive at once: each is counted, under this chat's and this email's
-    locks, before its password is checked."""
+    locks, before its password is checked.
+
+    Several accounts may use one address (unconfirmed patients' addresses block nobody): the
+    password says which, the account holding the address for good tried first."""
     email = email.strip().lower()
     await _lock_attempts(s, chat_id=chat_id, email=email)
-    user = await s.scalar(select(User).where(User.email == email))
-    own_chat = user is not None and await _has_held_session(s, chat_id=chat_id, user_id=user.id)
+    accounts = await accounts_at(s, email)
+    own_chat = await has_held_session(s, chat_id=chat_id, users=_owners(accounts))
     wait = await _wait(s, chat_id=chat_id, email=None if own_chat else email, now=now)
     if wait > timedelta(0):
         log.info("Login attempt from chat %s held back for %s", chat_id, wait)
         return LoginDenied(Denial.THROTTLED, wait)
     s.add(LoginFailure(chat_id=chat_id, email=email, at=now))
     await s.flush()
-    if not await verify_password(user.password_hash if user else None, password) or user is None:
+    user = await _matching(accounts[:MAX_ACCOUNTS_TRIED], password)
+    if user is None:
         log.debug("Login attempt from chat %s: wrong email or password", chat_id)
         return LoginDenied(Denial.INVALID)
     # The right password: this attempt and the chat's earlier ones at this email were no failures.
@@ -263,6 +340,17 @@ async def log_in(
     session = await open_session(s, user=user, chat_id=chat_id, secret=secret, now=now, ttl=ttl)
     log.debug("Chat %s logged in as user %s (session %s)", chat_id, user.id, session.id)
     return LoggedIn(user=user_view(user), session_id=session.id)
+
+
+async def _matching(accounts: Sequence[User], password: str) -> User | None:
+    """The first of ``accounts`` whose password this is (as slow when there is none)."""
+    if not accounts:
+        await verify_password(None, password)
+        return None
+    for user in accounts:
+        if await verify_password(user.password_hash, password):
+            return user
+    return None
 
 
 async def open_session(
@@ -320,6 +408,7 @@ class Principal:
     stays_until: datetime | None = None
     # The token is old or expired: this update renews it (a new token, the old one revoked).
     renew: bool = False
+    email_verified: bool = False
 
 
 @dataclass(frozen=True)
@@ -333,6 +422,7 @@ class UserRecord:
     active: bool
     language: str | None
     phone: str | None
+    email_verified: bool = False
 
 
 @dataclass(frozen=True)
@@ -391,6 +481,7 @@ def verify_session(
         phone=user.phone,
         stays_until=stays_until,
         renew=now - record.issued_at >= RENEW_AFTER or record.expires_at <= now,
+        email_verified=user.email_verified,
     )
 
 
@@ -479,21 +570,32 @@ async def set_language(s: AsyncSession, *, user_id: int, language: str) -> None:
 
 
 async def create_or_promote_admin(
-    s: AsyncSession, *, email: str, name: str, password_hash: str
+    s: AsyncSession, *, email: str, name: str, password_hash: str, now: datetime | None = None
 ) -> tuple[User, bool]:
-    """Make ``email`` an active admin with this password; the user and whether it is new."""
+    """Make ``email`` an active admin with this password; the user and whether it is new.
+
+    The account promoted is the one holding the address for good, else its oldest
+    unconfirmed one. The operator vouches for the address: it counts as confirmed. The
+    promoted account's sessions end (its password changed, and whoever was logged in to it
+    may not be the admin)."""
     email = normalise_email(email)
-    user = await s.scalar(select(User).where(User.email == email).with_for_update())
+    accounts = await accounts_at(s, email, lock=True)
+    held = _owners(accounts)
+    user = held[-1] if held else None
     created = user is None
+    at = now or await s.scalar(select(func.now()))
+    assert at is not None
     if user is None:
         user = User(email=email, name=normalise_name(name), role=Role.ADMIN.value)
         s.add(user)
     else:
         user.name = normalise_name(name)
         user.role = Role.ADMIN.value
+        await revoke_user_sessions(s, user_id=user.id, now=at)
     user.password_hash = password_hash
     user.active = True
     await s.flush()
+    await confirm_address(s, user, now=at)
     return user, created
 
 

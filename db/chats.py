@@ -44,7 +44,8 @@ _COLUMNS = """
     c.chat_id IS NOT NULL AS stored, c.language, c.conversation, c.state, c.draft, c.flow,
     c.expires_at, s.id AS session_id, s.token, s.jti, s.user_id AS session_user,
     s.issued_at, s.expires_at AS session_expires, u.id AS user_id, u.name, u.email, u.role,
-    u.active, u.language AS user_language, u.phone
+    u.active, u.language AS user_language, u.phone,
+    u.email_verified_at IS NOT NULL AS email_verified
 """
 _FROM = """
     LEFT JOIN chats AS c ON c.chat_id = k.chat_id
@@ -110,6 +111,7 @@ async def load_chat(s: AsyncSession, chat_id: int, *, lock: bool = False) -> Cha
                 active=row.active,
                 language=row.user_language,
                 phone=row.phone,
+                email_verified=bool(row.email_verified),
             )
         session = SessionRecord(
             id=row.session_id,

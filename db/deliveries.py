@@ -158,6 +158,14 @@ def reminder_rows(
     ]
 
 
+async def on_email_claimed(s: AsyncSession, user_ids: Sequence[int], now: datetime) -> None:
+    """A chat notice to each of these unconfirmed accounts: the owner of their address has
+    confirmed it for another account."""
+    await _insert(
+        s, [_row(DeliveryKind.EMAIL_CLAIMED, Channel.TELEGRAM, uid, now, now) for uid in user_ids]
+    )
+
+
 async def _drop_pending(s: AsyncSession, appointment_id: int) -> None:
     """Remove unsent reminders and confirmations of the appointment's earlier state (notices
     stay: each is settled when claimed, as sent or superseded)."""
@@ -391,11 +399,29 @@ async def claim_due(
         if r.kind is DeliveryKind.REMINDER and r.offset_minutes is not None:
             key = (r.appointment_id or 0, r.channel)
             nearest[key] = min(nearest.get(key, r.offset_minutes), r.offset_minutes)
+    # Emails go only to addresses their owners confirmed (read now: a later confirmation
+    # lets the next due ones go).
+    unconfirmed: set[int] = set()
+    if channel is Channel.EMAIL:
+        unconfirmed = set(
+            (
+                await s.scalars(
+                    select(User.id).where(
+                        User.id.in_({r.recipient_id for r in rows}),
+                        User.email_verified_at.is_(None),
+                        User.email.is_not(None),  # no address at all: told at sending
+                    )
+                )
+            ).all()
+        )
     claimed: list[Claimed] = []
     stale: list[Outcome] = []
     for r in rows:
         appointment = appointments.get(r.appointment_id) if r.appointment_id else None
-        reason = _unwanted(r, appointment, now, nearest)
+        if r.recipient_id in unconfirmed:
+            reason = "email address not confirmed"
+        else:
+            reason = _unwanted(r, appointment, now, nearest)
         if reason:
             stale.append(Outcome(r.id, Result.SKIPPED, now, error=reason))
         else:
@@ -411,7 +437,7 @@ def _unwanted(
     nearest: dict[tuple[int, Channel], int],
 ) -> str:
     """Why a claimed delivery must not be sent; empty when it should be."""
-    if row.kind is DeliveryKind.AGENDA:
+    if row.kind in (DeliveryKind.AGENDA, DeliveryKind.EMAIL_CLAIMED):
         return ""  # whether anything is left to tell is known when it is written
     if appointment is None:
         return "appointment gone"

@@ -19,7 +19,13 @@ from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, u
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.accounts import normalise_email, normalise_name, open_session, revoke_user_sessions
+from db.accounts import (
+    email_available,
+    normalise_email,
+    normalise_name,
+    open_session,
+    revoke_user_sessions,
+)
 from db.errors import DomainError, EmailTaken, InvalidName, NotFound
 from db.models import (
     SLOT_LENGTHS,
@@ -251,12 +257,17 @@ async def add_doctor(
         else:
             assert specialty_id is not None
             specialty = await get_specialty(s, specialty_id)
+        address = normalise_email(email)
         user = User(
             name=normalise_doctor_name(name),
-            email=normalise_email(email),
+            email=address,
             role=Role.DOCTOR.value,
             password_hash=None,
         )
+        # Any account at the address refuses it (an unconfirmed patient's too, which the
+        # uniqueness of held addresses alone would let through).
+        if not await email_available(s, address):
+            raise EmailTaken(address)
         try:
             async with s.begin_nested():
                 s.add(user)
@@ -501,6 +512,10 @@ async def update_doctor(
     current = await get_doctor(s, doctor_id)
     if details_of(current) != was:
         raise DoctorChanged(current)
+    # A new address must be free of every account (an unconfirmed patient's too, which the
+    # uniqueness of held addresses alone would let through).
+    if email != current.email and not await email_available(s, email):
+        raise EmailTaken(email)
     async with s.begin_nested():
         if new_specialty is not None:
             specialty = await get_or_create_specialty(s, new_specialty)

@@ -51,16 +51,30 @@ def _values(kind: type[enum.StrEnum]) -> str:
 
 
 class User(Base):
+    """An account. Its address is its owner's for good once confirmed with a code (or entered
+    for staff): at most one such account per address. An unconfirmed patient's address blocks
+    nobody, so its owner can still register with it; emails go only to confirmed addresses."""
+
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint("email = lower(btrim(email))", name="email_normalised"),
         CheckConstraint(f"role IN ({_values(Role)})", name="role_known"),
         CheckConstraint("language IS NULL OR language IN ('en', 'es')", name="language_known"),
+        Index("ix_users_email", "email"),
+        Index(
+            "uq_users_email_held",
+            "email",
+            unique=True,
+            postgresql_where=text("email_verified_at IS NOT NULL OR role <> 'patient'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # NULL only for a patient the clinic registered without one (no email reminders).
-    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    # When its owner proved the address with a code (or an admin account was created); NULL:
+    # unconfirmed, so nothing is emailed to it.
+    email_verified_at: Mapped[datetime | None]
     name: Mapped[str] = mapped_column(String(120))
     phone: Mapped[str | None] = mapped_column(String(32), index=True)
     role: Mapped[str] = mapped_column(String(16), default=Role.PATIENT.value)
@@ -117,6 +131,49 @@ class LoginFailure(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     email: Mapped[str] = mapped_column(String(254))
     at: Mapped[datetime]
+
+
+class CodePurpose(enum.StrEnum):
+    """What an emailed code proves the address for."""
+
+    REGISTER = "register"  # a new patient account
+    RESET = "reset"  # a new password for the account
+    VERIFY = "verify"  # an existing account's address
+
+
+class EmailCode(Base):
+    """A 6-digit code emailed to an address, kept only as a keyed hash; valid for a while and a
+    few tries. Every one asked for is a row, so codes are counted per chat and per address to
+    throttle asking for them, as failed logins are."""
+
+    __tablename__ = "email_codes"
+    __table_args__ = (
+        CheckConstraint(f"purpose IN ({_values(CodePurpose)})", name="purpose_known"),
+        CheckConstraint("expires_at > created_at", name="expires_after_creation"),
+        CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        CheckConstraint(
+            "(purpose = 'register') OR (confirmed_at IS NULL) OR (user_id IS NOT NULL)",
+            name="confirmed_has_account",
+        ),
+        Index("ix_email_codes_chat_created", "chat_id", "created_at"),
+        Index("ix_email_codes_email_created", "email", "created_at"),
+        Index("ix_email_codes_user", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    email: Mapped[str] = mapped_column(String(254))
+    # The account a reset or confirmation is for; NULL for a registration, or when no account
+    # could take the code (it was not sent, and nothing can match it).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    # When the right code was typed, and when what it allowed was done.
+    confirmed_at: Mapped[datetime | None]
+    used_at: Mapped[datetime | None]
 
 
 class Chat(Base):
@@ -355,6 +412,9 @@ class DeliveryKind(enum.StrEnum):
     CLINIC_BOOKED = "clinic_booked"
     # To the doctor, by chat: the day's appointments (not tied to one appointment).
     AGENDA = "agenda"
+    # To a patient, by chat: the owner of the address on their account, unconfirmed, has
+    # confirmed it for another account (not tied to an appointment).
+    EMAIL_CLAIMED = "email_claimed"
 
 
 EMAIL_KINDS = (
@@ -364,6 +424,8 @@ EMAIL_KINDS = (
     DeliveryKind.CANCELLED,
 )
 MOVE_KINDS = (DeliveryKind.DOCTOR_RESCHEDULED, DeliveryKind.CLINIC_RESCHEDULED)
+# Deliveries about no appointment.
+UNTIED_KINDS = (DeliveryKind.AGENDA, DeliveryKind.EMAIL_CLAIMED)
 
 
 class Channel(enum.StrEnum):
@@ -413,7 +475,7 @@ class Delivery(Base):
             f"channel = 'telegram' OR kind IN ({_list(EMAIL_KINDS)})", name="email_kinds"
         ),
         CheckConstraint(
-            "(kind = 'agenda') = (appointment_id IS NULL) "
+            f"(kind IN ({_list(UNTIED_KINDS)})) = (appointment_id IS NULL) "
             "AND (appointment_id IS NULL) = (appointment_version IS NULL)",
             name="appointment_unless_agenda",
         ),

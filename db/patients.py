@@ -28,6 +28,7 @@ from db.accounts import (
     normalise_phone,
     open_session,
     register_patient,
+    tell_unconfirmed_accounts,
     user_view,
 )
 from db.booking import AppointmentView, upcoming_for_patient
@@ -174,23 +175,28 @@ async def with_phone(s: AsyncSession, phone: str) -> list[PatientView]:
 
 
 async def create_patient(
-    s: AsyncSession, *, name: str, phone: str, email: str | None
+    s: AsyncSession, *, name: str, phone: str, email: str | None, now: datetime
 ) -> PatientView:
     """Register a patient for the clinic (no password: they cannot log in until they claim the
-    account). :class:`InvalidName`, :class:`InvalidPhone`, :class:`InvalidEmail`,
-    :class:`EmailTaken`."""
+    account). The front desk took the address from the patient: the clinic vouches for it, so
+    it counts as confirmed (reminders go to it) and the patients who registered themselves
+    with it unconfirmed are told. :class:`InvalidName`, :class:`InvalidPhone`,
+    :class:`InvalidEmail`, :class:`EmailTaken` when another account holds the address."""
     user = User(
         name=normalise_name(name),
         phone=normalise_phone(phone),
         email=normalise_email(email) if email else None,
         role=PATIENT,
         password_hash=None,
+        email_verified_at=now if email else None,
     )
     try:
         async with s.begin_nested():
             s.add(user)
     except IntegrityError:
         raise EmailTaken() from None
+    if email:
+        await tell_unconfirmed_accounts(s, user, now=now)
     return _view(user)
 
 
@@ -240,22 +246,24 @@ async def register_or_claim_and_log_in(
     log ``chat_id`` in.
 
     The clinic's account is claimed when the person proves it is theirs: its email, verified
-    (``email_verified``), or its phone, verified (``phone_verified``: shared with Telegram's
-    contact button). An account with this email and no proof raises :class:`ClaimNeedsProof`;
-    a verified phone that only one unclaimed account has links that one (its email becomes
-    the one given here). The claimed account keeps its name and visits; it gets the password,
-    the language and, when it had none, the phone. :class:`EmailTaken` as for registering.
-    """
+    (``email_verified``: a code sent there was typed back), or its phone, verified
+    (``phone_verified``: shared with Telegram's contact button). An unclaimed account with
+    this email and no proof raises :class:`ClaimNeedsProof`; a verified phone that only one
+    unclaimed account has links that one (its email becomes the one given here). The claimed
+    account keeps its name and visits; it gets the password, the language and, when it had
+    none, the phone. A verified address is confirmed on the account, and any other,
+    unconfirmed accounts of that address are told. :class:`EmailTaken` when another account
+    holds the address for good."""
     email = normalise_email(email)
-    by_email = await s.scalar(select(User).where(User.email == email).with_for_update())
+    record = await s.scalar(
+        select(User).where(User.email == email, _unclaimed()).with_for_update().limit(1)
+    )
     target: User | None = None
-    if by_email is not None:
-        if not (by_email.role == PATIENT and by_email.password_hash is None and by_email.active):
-            raise EmailTaken()
-        proven = email_verified or (phone_verified and phone and by_email.phone == phone)
+    if record is not None:
+        proven = email_verified or (phone_verified and phone and record.phone == phone)
         if not proven:
             raise ClaimNeedsProof()
-        target = by_email
+        target = record
     elif phone_verified and phone:
         found = (
             await s.scalars(
@@ -265,19 +273,30 @@ async def register_or_claim_and_log_in(
         if len(found) == 1:
             target = found[0]
             target.email = email
+    verified_at = now if email_verified else None
     if target is None:
         user = await register_patient(
-            s, name=name, email=email, password_hash=password_hash, phone=phone, language=language
+            s,
+            name=name,
+            email=email,
+            password_hash=password_hash,
+            phone=phone,
+            language=language,
+            verified_at=verified_at,
         )
-        await open_session(s, user=user, chat_id=chat_id, secret=secret, now=now, ttl=ttl)
-        return Registered(user=user_view(user), claimed=False)
-    target.password_hash = password_hash
-    target.language = language or target.language
-    target.phone = target.phone or phone
-    try:
-        async with s.begin_nested():
-            await s.flush()
-    except IntegrityError:
-        raise EmailTaken() from None
-    await open_session(s, user=target, chat_id=chat_id, secret=secret, now=now, ttl=ttl)
-    return Registered(user=user_view(target), claimed=True)
+        claimed = False
+    else:
+        user, claimed = target, True
+        user.password_hash = password_hash
+        user.language = language or user.language
+        user.phone = user.phone or phone
+        user.email_verified_at = verified_at or user.email_verified_at
+        try:
+            async with s.begin_nested():
+                await s.flush()
+        except IntegrityError:
+            raise EmailTaken() from None
+    if email_verified:
+        await tell_unconfirmed_accounts(s, user, now=now)
+    await open_session(s, user=user, chat_id=chat_id, secret=secret, now=now, ttl=ttl)
+    return Registered(user=user_view(user), claimed=claimed)

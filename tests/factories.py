@@ -41,7 +41,9 @@ async def make_user(
     active: bool = True,
     phone: str | None = None,
     language: str | None = None,
+    verified: bool = True,
 ) -> User:
+    """An account; its address confirmed unless ``verified`` is False."""
     async with services.transaction() as s:
         user = User(
             email=email,
@@ -51,6 +53,7 @@ async def make_user(
             active=active,
             phone=phone,
             language=language,
+            email_verified_at=services.clock.now() if verified else None,
         )
         s.add(user)
         await s.flush()

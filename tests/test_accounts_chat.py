@@ -59,7 +59,8 @@ async def test_register_creates_a_logged_in_patient(harness: Harness) -> None:
 
     me = await ana.send("/me")
     assert "Ana García" in me[-1].text and "ana.garcia@example.com" in me[-1].text
-    assert "patient" in me[-1].text and "+34600111222" in me[-1].text
+    # Stored in E.164, shown internationally (the clinic's country is not set here).
+    assert "patient" in me[-1].text and "Phone: +34 600 11 12 22" in me[-1].text
 
 
 async def test_register_rejects_bad_input_at_every_step(harness: Harness) -> None:
@@ -72,8 +73,9 @@ async def test_register_rejects_bad_input_at_every_step(harness: Harness) -> Non
     await bob.send("Bob Stone")
 
     assert "doesn't look like an email" in (await bob.send("bob@"))[-1].text
-    assert "already has an account" in (await bob.send("TAKEN@example.com"))[-1].text
-    await bob.send("bob@example.com")
+    # Whether an address has an account is never told: a taken one is answered like any other
+    # (tests/test_email_verification.py follows such registrations to their end).
+    assert "Choose a password" in (await bob.send("bob@example.com"))[-1].text
 
     short = await bob.send("short")
     assert "at least 8 characters" in short[-1].text
@@ -81,13 +83,15 @@ async def test_register_rejects_bad_input_at_every_step(harness: Harness) -> Non
     await bob.send("long enough password")
 
     assert "phone number" in (await bob.send("call me maybe"))[-1].text
+    # A number that is no valid one (555-01xx numbers are kept for fiction) is asked again.
+    assert "valid phone number" in (await bob.send("+1 (555) 010-9999"))[-1].text
     assert "your own contact" in (await bob.send_contact("+34999888777", user_id=42))[-1].text
     # A command for patients only is refused to a guest; the registration waits where it was.
     assert "Please /login first." in (await bob.send("/book"))[-1].text
-    done = await bob.send("+1 (555) 010-9999")
+    done = await bob.send("+1 (415) 555-0132")
     assert "account is ready" in done[-1].text
     user = await _user_by_email(harness, "bob@example.com")
-    assert user is not None and user.phone == "+15550109999"
+    assert user is not None and user.phone == "+14155550132"
 
 
 async def test_cancel_midway_saves_nothing(harness: Harness) -> None:
@@ -119,17 +123,27 @@ async def test_restart_mid_conversation_loses_nothing(harness: Harness) -> None:
     assert await _user_by_email(harness, "dana@example.com") is not None
 
 
-async def test_duplicate_email_registered_meanwhile(harness: Harness) -> None:
+async def test_without_email_an_address_in_use_blocks_nobody(harness: Harness) -> None:
+    # The clinic sends no email here, so no address can be confirmed: registering at one
+    # that another (unconfirmed) account uses, even meanwhile, succeeds, and tells nothing.
     eve = harness.user("Eve")
     await eve.send("/register")
     await eve.send("Eve Polastri")
     await eve.send("eve@example.com")
     await eve.send("villanelle!!")
-    await make_user(harness.services, "eve@example.com", name="Someone Else")
+    await make_user(harness.services, "eve@example.com", name="Someone Else", verified=False)
     replies = await eve.send("Skip")
-    assert "registered a moment ago" in replies[-1].text
-    user = await _user_by_email(harness, "eve@example.com")
-    assert user is not None and user.name == "Someone Else"
+    assert "Your account is ready, Eve Polastri" in replies[-1].text
+    async with harness.services.session_factory() as s:
+        names = (await s.scalars(select(User.name).where(User.email == "eve@example.com"))).all()
+    assert sorted(names) == ["Eve Polastri", "Someone Else"]
+    # Each logs in to their own account with their own password.
+    other = harness.user("Other")
+    await log_in_chat(other, "eve@example.com")
+    assert "Someone Else" in (await other.send("/me"))[-1].text
+    again = harness.user("Eve")
+    await log_in_chat(again, "eve@example.com", "villanelle!!")
+    assert "Eve Polastri" in (await again.send("/me"))[-1].text
 
 
 async def test_login_logout_and_menus(harness: Harness) -> None:

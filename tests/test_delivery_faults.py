@@ -80,6 +80,7 @@ async def seed(engine: AsyncEngine, count: int, *, due_in: timedelta, tag: int) 
                 role="patient",
                 language="en",
                 last_chat_id=chat_id,
+                email_verified_at=now,  # emails go to confirmed addresses only
             )
             s.add_all([doctor, patient])
             await s.flush()

@@ -187,7 +187,7 @@ async def test_doctor_sees_today_in_order_with_patient_name_and_phone(harness: H
     assert lines[0] == "📋 Dr. Gregory House — Tuesday 1 December 2026 (Europe/Madrid)"
     # 10:00 in Madrid is 09:00 UTC: the times are the clinic's.
     assert lines[2:] == [
-        "10:00–10:30 · Ana García · +34600111222 · 🕒 booked",
+        "10:00–10:30 · Ana García · +34 600 11 12 22 · 🕒 booked",
         "11:30–12:00 · Bob Stone · no phone · 🕒 booked",
     ]
     assert "Carl" not in view.text and "Dana" not in view.text
@@ -213,7 +213,7 @@ async def test_tomorrow_and_the_next_seven_days_grouped_by_day(harness: Harness)
     assert lines_of(view) == [
         "📋 Dr. Gregory House — Wednesday 2 December 2026 (Europe/Madrid)",
         "",
-        "09:00–09:30 · Ana García · +34600111222 · 🕒 booked",
+        "09:00–09:30 · Ana García · +34 600 11 12 22 · 🕒 booked",
     ]
     assert "Today" in view.button_texts and "Tomorrow" not in view.button_texts
     assert last_answer(harness) is None  # answered, silently
@@ -228,14 +228,14 @@ async def test_tomorrow_and_the_next_seven_days_grouped_by_day(harness: Harness)
         "—",
         "",
         "Wed 2 Dec",
-        "09:00–09:30 · Ana García · +34600111222 · 🕒 booked",
+        "09:00–09:30 · Ana García · +34 600 11 12 22 · 🕒 booked",
         "",
         "Thu 3 Dec",
         "—",
         "",
         "Fri 4 Dec",
-        "09:00–09:30 · Ana García · +34600111222 · 🕒 booked",
-        "16:30–17:00 · Bob Stone · +34600222333 · 🕒 booked",
+        "09:00–09:30 · Ana García · +34 600 11 12 22 · 🕒 booked",
+        "16:30–17:00 · Bob Stone · +34 600 22 23 33 · 🕒 booked",
         "",
         "Sat 5 Dec",
         "—",
@@ -268,7 +268,7 @@ async def test_schedule_in_spanish(harness: Harness) -> None:
     assert lines_of(view)[0] == (
         "📋 Dr. Gregory House — martes 1 de diciembre de 2026 (Europe/Madrid)"
     )
-    assert "10:00–10:30 · Ana García · +34600111222 · 🕒 reservada" in view.text
+    assert "10:00–10:30 · Ana García · +34 600 11 12 22 · 🕒 reservada" in view.text
     assert {"Mañana", "Próximos 7 días"} <= set(view.button_texts)
 
 
@@ -302,7 +302,7 @@ async def test_admin_picks_a_doctor_then_sees_and_marks_their_schedule(harness: 
     await admin.press("« Doctors")
     assert listing.text == "Whose schedule?"
     await admin.press("Dr. Gregory House · Cardiology")
-    assert "Ana García · +34600111222" in listing.text and "Bob" not in listing.text
+    assert "Ana García · +34 600 11 12 22" in listing.text and "Bob" not in listing.text
 
     # Admins may mark attendance too, for any doctor.
     harness.clock.set(at(1, 10, 5))
@@ -399,7 +399,7 @@ async def test_attended_and_no_show_after_the_start(harness: Harness) -> None:
 
     await chat.press("✔ 10:00 attended")
     assert (await appointment(harness, first.id)).status == "attended"
-    assert "10:00–10:30 · Ana García · +34600111222 · ✔ attended" in view.text
+    assert "10:00–10:30 · Ana García · +34 600 11 12 22 · ✔ attended" in view.text
     assert view.button_texts[0] == "✖ 10:00 no-show"  # only the correction is left
     assert view.edits == 1
 
@@ -470,11 +470,11 @@ async def test_a_booking_made_in_chat_reaches_the_doctor_and_their_schedule(
     await ana.press("Confirm")
 
     assert chat.last.text == (
-        "📅 New appointment: Ana García (+34600111222) on Tuesday 1 December 2026, "
+        "📅 New appointment: Ana García (+34 600 11 12 22) on Tuesday 1 December 2026, "
         "10:00–10:30 (Europe/Madrid)."
     )
     view = (await chat.send("/schedule"))[-1]
-    assert lines_of(view)[2:] == ["10:00–10:30 · Ana García · +34600111222 · 🕒 booked"]
+    assert lines_of(view)[2:] == ["10:00–10:30 · Ana García · +34 600 11 12 22 · 🕒 booked"]
 
 
 # --- /hours: weekly hours -----------------------------------------------------------------------

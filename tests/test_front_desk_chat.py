@@ -9,6 +9,7 @@ works Mon–Fri 09:00–17:00 in 30-minute slots.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import datetime
 from email.message import EmailMessage
@@ -77,7 +78,7 @@ async def doctor_in_chat(
 async def registered(h: Harness, name: str, phone: str, email: str | None = None) -> int:
     """A patient the clinic registered (no Telegram)."""
     async with h.services.transaction() as s:
-        return (await create_patient(s, name=name, phone=phone, email=email)).id
+        return (await create_patient(s, name=name, phone=phone, email=email, now=h.clock.now())).id
 
 
 async def visits(h: Harness) -> list[Appointment]:
@@ -246,7 +247,7 @@ async def test_the_front_desk_finds_a_patient_and_books_for_them(
         "Wednesday 2 December 2026, 10:00–10:30 (Europe/Madrid)."
     )
     assert ana_chat.last.button_texts == ["Cancel", "Reschedule"]
-    assert house.last.text.startswith("📅 New appointment: Ana García (+34600111222) on Wed")
+    assert house.last.text.startswith("📅 New appointment: Ana García (+34 600 11 12 22) on Wed")
     (email,) = await smtp.wait_for_messages(1)
     assert email.rcpt_tos == ("ana@example.com",)
     assert "Clinic has booked an appointment for you." in plain_text(email.message)
@@ -256,7 +257,7 @@ async def test_the_front_desk_finds_a_patient_and_books_for_them(
     assert "🏥 Booked for you by the clinic" in listing.text
     day = (await house.send("/schedule"))[-1]
     await house.press("Wed 2 Dec", day)
-    assert "10:00–10:30 · Ana García · +34600111222 · 🕒 booked · 🏥 by the clinic" in day.text
+    assert "10:00–10:30 · Ana García · +34 600 11 12 22 · 🕒 booked · 🏥 by the clinic" in day.text
 
 
 async def test_a_patient_without_telegram_is_registered_booked_and_claims_the_account(
@@ -308,16 +309,22 @@ async def test_a_patient_without_telegram_is_registered_booked_and_claims_the_ac
     (confirmation,) = await smtp.wait_for_messages(1)
     assert confirmation.rcpt_tos == ("carmen@example.com",)
 
-    # Later she registers in the bot: the email is the clinic's record; a typed phone is no
-    # proof, the shared one is.
+    # Later she registers in the bot with the clinic's address: the code emailed to it is
+    # the proof, and the clinic's record (with its visit) becomes her account.
     phone = harness.user("Carmen", "es")
     await phone.send("/register")
     await phone.send("Carmen V.")
     await phone.send("carmen@example.com")
-    assert "La clínica ya te ha dado de alta con este correo" in phone.last.text
     await phone.send("una-contraseña-larga")
-    assert "Si es el que tiene la clínica" in phone.last.text
-    done = (await phone.send_contact("+34 600 111 222"))[-1]
+    await phone.send("Omitir")
+    assert "carmen@example.com" in phone.last.text
+    (_, code_mail) = await smtp.wait_for_messages(2)
+    assert code_mail.rcpt_tos == ("carmen@example.com",)
+    body = code_mail.message.get_body(preferencelist=("plain",))
+    assert body is not None
+    code = re.search(r"\b(\d{6})\b", str(body.get_content()))
+    assert code is not None
+    done = (await phone.send(code.group(1)))[-1]
     assert done.text.startswith("✅ Bienvenido, Carmen Vidal: la cuenta que la clínica")
     async with harness.services.session_factory() as s:
         assert await s.scalar(select(User.id).where(User.email == "carmen@example.com")) == (

@@ -434,7 +434,7 @@ async def test_doctors_get_their_agenda_once_a_day(harness: Harness) -> None:
     assert await send_agendas_now(harness.app.bot, harness.services) == 1
     assert doc_chat.last.text.startswith("☀️ Good morning, Dr. House.")
     assert "Wednesday 2 December 2026 (Europe/Madrid)" in doc_chat.last.text
-    assert "10:00–10:30 Ana (+34600111222)" in doc_chat.last.text
+    assert "10:00–10:30 Ana (+34 600 11 12 22)" in doc_chat.last.text
     assert await send_agendas_now(harness.app.bot, harness.services) == 0  # once
 
 

@@ -325,18 +325,6 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Para reservar otra hora, use el bot de Telegram de la clínica o llame a la clínica.",
     ),
     # --- /register: claiming an account the clinic registered -----------------------------------
-    "register.clinic_record": (
-        "The clinic has already registered you with this email. To link that account to "
-        "Telegram, share your phone (the one the clinic has) with the button at the last step.",
-        "La clínica ya te ha dado de alta con este correo. Para vincular esa cuenta a Telegram, "
-        "comparte tu teléfono (el que tiene la clínica) con el botón en el último paso.",
-    ),
-    "register.ask_phone_claim": (
-        "Last step: share your phone with the button below. If it is the one the clinic has, "
-        "your account (and your visits) is linked to this chat.",
-        "Último paso: comparte tu teléfono con el botón de abajo. Si es el que tiene la "
-        "clínica, tu cuenta (y tus citas) queda vinculada a este chat.",
-    ),
     "register.claim_needs_proof": (
         "This email belongs to an account the clinic registered, and I could not confirm it is "
         "yours: the phone must be the one the clinic has, shared with the button. Nothing was "

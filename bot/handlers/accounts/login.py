@@ -11,9 +11,11 @@ from telegram import ReplyKeyboardRemove, Update
 from bot.choices import Screen
 from bot.context import ClinicContext
 from bot.conversation import END, Conversation, Ended, Step
+from bot.handlers.accounts.codes import email_on
 from bot.routes import GUEST, SIGNED_IN, Command, Routes
 from db.accounts import Denial, LoggedIn, log_in, log_out, normalise_email, throttle_wait
 from db.errors import DomainError
+from db.models import Role
 
 
 class LoginState(StrEnum):
@@ -77,6 +79,8 @@ async def take_password(update: Update, context: ClinicContext, draft: LoginDraf
     language = user.language or context.lang
     context.turn.language = language
     context.reply("login.done", name=user.name, role=context.t(f"role.{user.role.value}"))
+    if user.role is Role.PATIENT and not user.email_verified and email_on(context):
+        context.reply("login.unconfirmed")
     context.set_menu(user.role, language)
     return END
 

@@ -24,7 +24,7 @@ from bot.callbacks import (
 )
 from bot.choices import Choice, Screen, rows_of
 from bot.context import ClinicContext
-from bot.formatting import clock, day_label, long_date
+from bot.formatting import clock, day_label, long_date, phone_text
 from bot.handlers.doctor.shared import label, today
 from bot.paging import lines_in_pages, page_line, page_of, paging_row, short
 from bot.routes import Button, Command, Routes, roles
@@ -93,7 +93,7 @@ def _line(context: ClinicContext, appt: AppointmentView) -> str:
         start=clock(appt.starts_at, tz),
         end=clock(appt.ends_at, tz),
         patient=appt.patient_name,
-        phone=appt.patient_phone or context.t("schedule.no_phone"),
+        phone=phone_text(context.settings, appt.patient_phone) or context.t("schedule.no_phone"),
         status=Raw(_status(context, appt)),
     )
     if appt.booked_by_clinic:

@@ -111,7 +111,7 @@ async def create(update: Update, context: ClinicContext, draft: PatientsDraft) -
     """Create the patient: their card, or (a search from /book) the booking walk for them."""
     try:
         patient = await create_patient(
-            context.db, name=draft.name, phone=draft.phone, email=draft.email
+            context.db, name=draft.name, phone=draft.phone, email=draft.email, now=context.now
         )
     except EmailTaken:
         draft.email = None
