@@ -33,7 +33,7 @@ from bot.handlers.admin import (
     stats,
     stats_export,
 )
-from bot.handlers.booking import appointments, flow, visit
+from bot.handlers.booking import appointments, flow, visit, waitlist
 from bot.handlers.doctor import hours, schedule
 from bot.handlers.frontdesk import offers, patients, visits
 from bot.menus import set_default_menus
@@ -61,6 +61,7 @@ def route_table() -> RouteTable:
         flow.ROUTES,
         appointments.ROUTES,
         visit.ROUTES,
+        waitlist.ROUTES,
         schedule.ROUTES,
         hours.ROUTES,
         visits.ROUTES,

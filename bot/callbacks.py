@@ -808,3 +808,39 @@ class ResetResend(StepData, prefix="rs.new"):
 
 class VerifyResend(StepData, prefix="vf.new"):
     pass
+
+
+# --- waitlists: waiting for a time to free up, and the offers --------------------------------
+
+
+class TakeFreedTime(CallbackData, prefix="wl:t"):
+    """A waitlist offer's time: books it (or moves the visit there, for an earlier time)."""
+
+    entry: Id
+    doctor: Id
+    starts_at: datetime
+
+
+class LeaveWaitlist(CallbackData, prefix="wl:x"):
+    """Stop waiting: from an offer, or from the /waitlist list (``listed``)."""
+
+    entry: Id
+    listed: bool
+
+
+class WaitEarlier(CallbackData, prefix="wl:e"):
+    """On an appointment's card: wait for an earlier time with its doctor."""
+
+    appointment: Id
+
+
+class BookWaitlist(StepData, prefix="bk.wl"):
+    """At /book: wait for a time with the chosen doctor, or any doctor of the specialty."""
+
+    anyone: bool
+
+
+class BookWaitSpan(StepData, prefix="bk.ws"):
+    """How many days ahead the patient waits for (from today)."""
+
+    days: Annotated[int, Range(1, 366)]

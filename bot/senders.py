@@ -25,7 +25,9 @@ from bot.callbacks import (
     CallbackData,
     CheckIn,
     ConfirmVisit,
+    LeaveWaitlist,
     Reschedule,
+    TakeFreedTime,
     TakeOffer,
 )
 from bot.context import Services
@@ -53,6 +55,7 @@ from db.doctors import day_bounds, get_doctor
 from db.errors import NotFound
 from db.models import AppointmentStatus, Channel, DeliveryKind
 from db.slots import Slot
+from db.waitlist import OfferView, offer_to_send
 
 log = logging.getLogger(__name__)
 
@@ -267,7 +270,10 @@ async def send_chat(bot: Any, worker: DeliveryWorker, claimed: list[Claimed]) ->
         langs = await languages(s, recipients)
         agendas: dict[int, list[AppointmentView]] = {}
         offers: dict[int, list[Slot]] = {}
+        freed: dict[int, OfferView | str] = {}
         for item in claimed:
+            if item.kind is DeliveryKind.SLOT_OFFER:
+                freed[item.id] = await _freed_time(s, item, services)
             view = views.get(item.appointment_id or 0)
             if item.kind is DeliveryKind.CLINIC_CANCELLED and view is not None:
                 offers[item.id] = await _offers(s, view, services)
@@ -281,7 +287,10 @@ async def send_chat(bot: Any, worker: DeliveryWorker, claimed: list[Claimed]) ->
     async def one(item: Claimed) -> None:
         lang = language_of(langs.get(item.recipient_id))
         try:
-            message = _compose(item, lang, views, agendas, offers, services)
+            if item.kind is DeliveryKind.SLOT_OFFER:
+                message = _freed_message(lang, freed[item.id], services)
+            else:
+                message = _compose(item, lang, views, agendas, offers, services)
         except Exception:  # one bad row never stops the batch
             log.exception("could not write delivery %s", item.id)
             worker.keep(failure(item, "internal: could not write the message", now))
@@ -332,6 +341,52 @@ async def _offers(s: Any, view: AppointmentView, services: Services) -> list[Slo
     # Not the time just cancelled: the clinic could not keep it.
     cancelled = [x for x in slots if x.starts_at < view.ends_at and x.ends_at > view.starts_at]
     return [x for x in slots if x not in cancelled][:OFFERS]
+
+
+async def _freed_time(s: Any, item: Claimed, services: Services) -> OfferView | str:
+    """A waitlist offer as it stands now, or why it is no longer one."""
+    assert item.waitlist_entry_id and item.offer_doctor_id and item.offer_starts_at
+    return await offer_to_send(
+        s,
+        entry_id=item.waitlist_entry_id,
+        doctor_id=item.offer_doctor_id,
+        starts_at=item.offer_starts_at,
+        policy=policy_of(services.settings),
+        now=services.clock.now(),
+    )
+
+
+def _freed_message(
+    lang: str, offer: OfferView | str, services: Services
+) -> tuple[list[str], InlineKeyboardMarkup | None] | str:
+    """A freed time offered to a waiting patient: Take this time (or Move my visit here), and
+    Leave the waitlist."""
+    if isinstance(offer, str):
+        return offer
+    tz = services.settings.timezone
+    values = {
+        "doctor": offer.doctor_name,
+        "specialty": offer.specialty,
+        "when": when(lang, offer.starts_at, offer.ends_at, tz),
+    }
+    if offer.current_starts_at is not None:
+        current = when_short(lang, offer.current_starts_at, tz)
+        text, take = t(lang, "waitlist.offer.earlier", current=current, **values), "move"
+    else:
+        text, take = t(lang, "waitlist.offer", **values), "take"
+    data = TakeFreedTime(entry=offer.entry_id, doctor=offer.doctor_id, starts_at=offer.starts_at)
+    markup = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(t(lang, f"waitlist.btn.{take}"), callback_data=data.pack())],
+            [
+                InlineKeyboardButton(
+                    t(lang, "waitlist.btn.leave"),
+                    callback_data=LeaveWaitlist(entry=offer.entry_id, listed=False).pack(),
+                )
+            ],
+        ]
+    )
+    return [text], markup
 
 
 def _compose(

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+import db.waitlist as waitlist
 from db import deliveries
 from db.doctors import (
     DoctorView,
@@ -511,6 +512,7 @@ async def book(
             raise
         raise error from None
     await deliveries.on_booked(s, appointment, policy.reminder_offsets, now, by_clinic=by_clinic)
+    await waitlist.on_booked(s, patient_id=patient_id, doctor=doctor, now=now)
     return await appointment_view(s, appointment.id)
 
 
@@ -588,6 +590,15 @@ async def cancel(
         cancelled_by=actor.user_id,
         tell_doctor=appointment.cancel_reason != "doctor_inactive",
     )
+    await waitlist.on_freed(
+        s,
+        doctor_id=appointment.doctor_id,
+        start=appointment.starts_at,
+        end=appointment.ends_at,
+        policy=policy,
+        now=now,
+        freed_by=appointment.patient_id,
+    )
     return await appointment_view(s, appointment.id)
 
 
@@ -643,6 +654,15 @@ async def reschedule(
         now,
         previous_starts_at=old_start,
         moved_by=actor.user_id,
+    )
+    await waitlist.on_freed(
+        s,
+        doctor_id=appointment.doctor_id,
+        start=old_start,
+        end=old_start + (appointment.ends_at - appointment.starts_at),
+        policy=policy,
+        now=now,
+        freed_by=appointment.patient_id,
     )
     return await appointment_view(s, appointment.id), old_start
 
@@ -1025,12 +1045,40 @@ async def _upcoming_on(
     ]
 
 
-def _within(appointment: AppointmentView, ranges: Sequence[WeeklyRange], tz: ZoneInfo) -> bool:
-    """Whether the appointment lies within one of its weekday's ``ranges``."""
+def _within(
+    appointment: AppointmentView | Slot, ranges: Sequence[WeeklyRange], tz: ZoneInfo
+) -> bool:
+    """Whether the appointment (or slot) lies within one of its weekday's ``ranges``."""
     local = appointment.starts_at.astimezone(tz)
     start = local.hour * 60 + local.minute
     end = start + int((appointment.ends_at - appointment.starts_at).total_seconds() // 60)
-    return any(r.start_minute <= start and end <= r.end_minute for r in ranges)
+    return any(
+        r.weekday == local.weekday() and r.start_minute <= start and end <= r.end_minute
+        for r in ranges
+    )
+
+
+async def _offer_new_hours(
+    s: AsyncSession,
+    *,
+    doctor_id: int,
+    before: Sequence[WeeklyRange],
+    policy: BookingPolicy | None,
+    now: datetime,
+) -> None:
+    """Offer the times the doctor's new hours opened (outside the hours before) to whoever
+    waits for them."""
+    if policy is None:
+        return
+    await waitlist.on_freed(
+        s,
+        doctor_id=doctor_id,
+        start=now,
+        end=policy.latest(now) + MAX_APPOINTMENT,
+        policy=policy,
+        now=now,
+        new=lambda slot: not _within(slot, before, policy.tz),
+    )
 
 
 @dataclass(frozen=True)
@@ -1072,10 +1120,12 @@ async def set_day_hours(
     ranges: Sequence[WeeklyRange],
     tz: ZoneInfo,
     now: datetime,
+    policy: BookingPolicy | None = None,
 ) -> DayHours:
     """Replace the weekday's hours with ``ranges`` (none: a day off). Ranges that overlap are
     refused with :class:`OverlappingHours` (ranges that only touch are joined); a range outside
-    the day, or of another weekday, with :class:`InvalidHours`.
+    the day, or of another weekday, with :class:`InvalidHours`. With ``policy``, the times the
+    new hours open are offered to whoever waits for them.
 
     The doctor's row is locked first: a booking at the same moment either commits before (and
     is counted, stranded if the change leaves it outside) or waits and sees the new hours."""
@@ -1086,19 +1136,27 @@ async def set_day_hours(
     await lock_doctor(s, doctor_id)
     before = await weekly_hours(s, doctor_id)
     hours = await replace_hours(s, doctor_id=doctor_id, ranges=ordered, weekday=weekday)
+    await _offer_new_hours(s, doctor_id=doctor_id, before=before, policy=policy, now=now)
     return await _changed_day(
         s, doctor_id=doctor_id, weekday=weekday, before=before, hours=hours, tz=tz, now=now
     )
 
 
 async def add_day_range(
-    s: AsyncSession, *, doctor_id: int, add: WeeklyRange, tz: ZoneInfo, now: datetime
+    s: AsyncSession,
+    *,
+    doctor_id: int,
+    add: WeeklyRange,
+    tz: ZoneInfo,
+    now: datetime,
+    policy: BookingPolicy | None = None,
 ) -> DayHours:
     """Add one range to its weekday, joined with those it overlaps or touches (which strands
     nothing: the day's hours only grow)."""
     await lock_doctor(s, doctor_id)
     before = await weekly_hours(s, doctor_id)
     hours = await add_hours(s, doctor_id=doctor_id, add=add)
+    await _offer_new_hours(s, doctor_id=doctor_id, before=before, policy=policy, now=now)
     return await _changed_day(
         s, doctor_id=doctor_id, weekday=add.weekday, before=before, hours=hours, tz=tz, now=now
     )

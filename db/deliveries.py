@@ -315,6 +315,10 @@ class Claimed:
     previous_starts_at: datetime | None
     attempts: int
     uncertain: bool
+    # A waitlist offer's entry, doctor and time.
+    waitlist_entry_id: int | None = None
+    offer_doctor_id: int | None = None
+    offer_starts_at: datetime | None = None
 
 
 _CLAIMED = (
@@ -329,6 +333,9 @@ _CLAIMED = (
     Delivery.previous_starts_at,
     Delivery.attempts,
     Delivery.uncertain,
+    Delivery.waitlist_entry_id,
+    Delivery.offer_doctor_id,
+    Delivery.offer_starts_at,
 )
 
 
@@ -345,6 +352,9 @@ def _claimed(row: Any) -> Claimed:
         previous_starts_at=row.previous_starts_at,
         attempts=row.attempts,
         uncertain=row.uncertain,
+        waitlist_entry_id=row.waitlist_entry_id,
+        offer_doctor_id=row.offer_doctor_id,
+        offer_starts_at=row.offer_starts_at,
     )
 
 
@@ -437,7 +447,7 @@ def _unwanted(
     nearest: dict[tuple[int, Channel], int],
 ) -> str:
     """Why a claimed delivery must not be sent; empty when it should be."""
-    if row.kind in (DeliveryKind.AGENDA, DeliveryKind.EMAIL_CLAIMED):
+    if row.kind in (DeliveryKind.AGENDA, DeliveryKind.EMAIL_CLAIMED, DeliveryKind.SLOT_OFFER):
         return ""  # whether anything is left to tell is known when it is written
     if appointment is None:
         return "appointment gone"

@@ -415,6 +415,9 @@ class DeliveryKind(enum.StrEnum):
     # To a patient, by chat: the owner of the address on their account, unconfirmed, has
     # confirmed it for another account (not tied to an appointment).
     EMAIL_CLAIMED = "email_claimed"
+    # To a patient on a waitlist, by chat: a time that suits them freed up (not tied to an
+    # appointment; its entry, doctor and time are on the row).
+    SLOT_OFFER = "slot_offer"
 
 
 EMAIL_KINDS = (
@@ -425,7 +428,7 @@ EMAIL_KINDS = (
 )
 MOVE_KINDS = (DeliveryKind.DOCTOR_RESCHEDULED, DeliveryKind.CLINIC_RESCHEDULED)
 # Deliveries about no appointment.
-UNTIED_KINDS = (DeliveryKind.AGENDA, DeliveryKind.EMAIL_CLAIMED)
+UNTIED_KINDS = (DeliveryKind.AGENDA, DeliveryKind.EMAIL_CLAIMED, DeliveryKind.SLOT_OFFER)
 
 
 class Channel(enum.StrEnum):
@@ -484,6 +487,21 @@ class Delivery(Base):
             f"(kind IN ({_list(MOVE_KINDS)})) = (previous_starts_at IS NOT NULL)",
             name="move_has_previous_start",
         ),
+        CheckConstraint(
+            "(kind = 'slot_offer') = (waitlist_entry_id IS NOT NULL) "
+            "AND (waitlist_entry_id IS NULL) = (offer_doctor_id IS NULL) "
+            "AND (waitlist_entry_id IS NULL) = (offer_starts_at IS NULL)",
+            name="offer_has_slot",
+        ),
+        # A time is offered to a waitlist entry once while the offer is unsent.
+        Index(
+            "uq_deliveries_offer",
+            "waitlist_entry_id",
+            "offer_doctor_id",
+            "offer_starts_at",
+            unique=True,
+            postgresql_where=text("kind = 'slot_offer' AND status = 'pending'"),
+        ),
         # One row per appointment version, kind, channel and offset: creating is idempotent.
         Index(
             "uq_deliveries_once",
@@ -533,6 +551,12 @@ class Delivery(Base):
     agenda_day: Mapped[date | None] = mapped_column(Date)
     # Where a moved appointment was before the move.
     previous_starts_at: Mapped[datetime | None]
+    # A waitlist offer: the entry it is for, and the doctor's time it offers.
+    waitlist_entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("waitlist_entries.id", ondelete="CASCADE")
+    )
+    offer_doctor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    offer_starts_at: Mapped[datetime | None]
     due_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
@@ -547,3 +571,66 @@ class Delivery(Base):
     sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class WaitlistStatus(enum.StrEnum):
+    WAITING = "waiting"
+    LEFT = "left"  # the patient left the list
+    BOOKED = "booked"  # the patient booked (from an offer, or otherwise)
+
+
+class WaitlistEntry(Base):
+    """A patient waiting for a time to free up: with one doctor, or any doctor of a specialty,
+    between ``from_at`` and ``until_at``; with ``appointment_id``, for a time earlier than that
+    appointment of theirs (taking an offer moves it). One waiting entry per patient and what
+    they wait for; a freed time that suits it is offered through the outbox (``slot_offer``)."""
+
+    __tablename__ = "waitlist_entries"
+    __table_args__ = (
+        CheckConstraint("(doctor_id IS NULL) <> (specialty_id IS NULL)", name="one_target"),
+        CheckConstraint(
+            "appointment_id IS NULL OR doctor_id IS NOT NULL", name="earlier_with_its_doctor"
+        ),
+        CheckConstraint("from_at < until_at", name="range_valid"),
+        CheckConstraint(f"status IN ({_values(WaitlistStatus)})", name="status_known"),
+        CheckConstraint("(status = 'waiting') = (ended_at IS NULL)", name="ended_when_done"),
+        Index(
+            "uq_waitlist_entries_waiting",
+            "patient_id",
+            text("coalesce(doctor_id, 0)"),
+            text("coalesce(specialty_id, 0)"),
+            text("coalesce(appointment_id, 0)"),
+            unique=True,
+            postgresql_where=text("status = 'waiting'"),
+        ),
+        # A freed time finds its doctor's and its specialty's waiting entries by these.
+        Index(
+            "ix_waitlist_entries_doctor_waiting",
+            "doctor_id",
+            "until_at",
+            postgresql_where=text("status = 'waiting'"),
+        ),
+        Index(
+            "ix_waitlist_entries_specialty_waiting",
+            "specialty_id",
+            "until_at",
+            postgresql_where=text("status = 'waiting'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    doctor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("doctors.user_id", ondelete="CASCADE")
+    )
+    specialty_id: Mapped[int | None] = mapped_column(
+        ForeignKey("specialties.id", ondelete="CASCADE")
+    )
+    appointment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("appointments.id", ondelete="CASCADE")
+    )
+    from_at: Mapped[datetime]
+    until_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default=WaitlistStatus.WAITING.value)
+    created_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]

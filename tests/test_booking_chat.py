@@ -24,6 +24,7 @@ from bot.callbacks import (
     KeepAppointment,
     Reschedule,
     StepData,
+    WaitEarlier,
     decode,
 )
 from bot.formatting import policy_of
@@ -195,20 +196,22 @@ async def test_days_are_paged_seven_at_a_time(harness: Harness) -> None:
     assert "Page 1 of 4." in days.text
     assert days.button_texts == [
         "Tue 1 Dec", "Wed 2 Dec", "Thu 3 Dec", "Fri 4 Dec", "Mon 7 Dec", "Tue 8 Dec",
-        "Wed 9 Dec", "›", "‹ Doctors",
+        "Wed 9 Dec", "›", "🔔 Tell me when a time frees up", "‹ Doctors",
     ]  # fmt: skip
 
     await ana.press("›")
     assert "Page 2 of 4." in days.text
     assert days.button_texts == [
         "Thu 10 Dec", "Fri 11 Dec", "Mon 14 Dec", "Tue 15 Dec", "Wed 16 Dec", "Thu 17 Dec",
-        "Fri 18 Dec", "‹", "›", "‹ Doctors",
+        "Fri 18 Dec", "‹", "›", "🔔 Tell me when a time frees up", "‹ Doctors",
     ]  # fmt: skip
 
     await ana.press("›")
     await ana.press("›")
     assert "Page 4 of 4." in days.text
-    assert days.button_texts == ["Wed 30 Dec", "Thu 31 Dec", "‹", "‹ Doctors"]
+    assert days.button_texts == [
+        "Wed 30 Dec", "Thu 31 Dec", "‹", "🔔 Tell me when a time frees up", "‹ Doctors",
+    ]  # fmt: skip
 
     await ana.press("‹")
     await ana.press("‹")
@@ -254,7 +257,8 @@ async def test_only_bookable_specialties_and_clear_dead_ends(harness: Harness) -
     await ana.press("Cardiology")
     await ana.press("Dr. Idle")
     assert "Dr. Idle (Cardiology) has no free times in the next 30 days" in menu.text
-    assert menu.button_texts == ["‹ Doctors"]
+    assert "I can message you as soon as one frees up" in menu.text
+    assert menu.button_texts == ["🔔 Tell me when a time frees up", "‹ Doctors"]
     await ana.press("‹ Doctors")
     await ana.press("‹ Back")
 
@@ -635,7 +639,9 @@ async def test_booking_in_spanish(harness: Harness) -> None:
     assert doctor_chat.last.text.startswith("📅 New appointment: Lucía Pérez")
     card = await _open_card(lucia)
     assert "Estado: reservada" in card.text
-    assert card.button_texts == ["✖ Cancelar", "🔁 Cambiar", "« Todas las citas"]
+    assert card.button_texts == [
+        "✖ Cancelar", "🔁 Cambiar", "🔔 Avísame si hay antes", "« Todas las citas",
+    ]  # fmt: skip
     await lucia.press("Todas las citas", card)
     assert card.text == (
         "Tus próximas citas (1), horas de Europe/Madrid:\n"
@@ -742,6 +748,7 @@ async def test_appointments_lists_upcoming_with_buttons(harness: Harness) -> Non
     assert [b["callback_data"] for row in listing.buttons for b in row] == [
         AskCancel(appointment=later.id).pack(),
         Reschedule(appointment=later.id).pack(),
+        WaitEarlier(appointment=later.id).pack(),
         "ap:l:0",
     ]
     await ana.press("« All appointments", listing)
@@ -820,7 +827,9 @@ async def test_cancel_asks_then_cancels_and_tells_the_doctor(harness: Harness) -
     assert card.button_texts == ["Yes, cancel", "Keep it"]
     await ana.press("Keep it", card)
     assert "Status: booked" in card.text
-    assert card.button_texts == ["✖ Cancel", "🔁 Reschedule", "« All appointments"]
+    assert card.button_texts == [
+        "✖ Cancel", "🔁 Reschedule", "🔔 Tell me if earlier frees up", "« All appointments",
+    ]  # fmt: skip
     [row] = await _appointments(harness)
     assert row.status == "booked"
 

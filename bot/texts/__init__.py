@@ -25,6 +25,7 @@ from bot.texts import (
     reminders,
     stats,
     visit,
+    waitlist,
 )
 
 LANGUAGES: Final = ("en", "es")
@@ -61,6 +62,7 @@ CATALOG: Final = _merge(
     stats.TEXTS,
     frontdesk.TEXTS,
     visit.TEXTS,
+    waitlist.TEXTS,
 )
 
 

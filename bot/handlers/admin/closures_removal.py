@@ -13,6 +13,7 @@ from bot.callbacks import ClosureDone, ClosureRemove, ClosureRemovePage
 from bot.choices import Choice, Screen, day_keys
 from bot.context import ClinicContext
 from bot.conversation import Step
+from bot.formatting import policy_of
 from bot.handlers.admin.closures_shared import (
     ClosureDraft,
     ClosureState,
@@ -29,6 +30,7 @@ from bot.handlers.pickers.dates import (
 )
 from db.closures import remove_closure, upcoming_closures
 from db.errors import NotFound
+from db.waitlist import on_freed_everywhere
 
 REMOVE_PER_PAGE = 8
 
@@ -91,6 +93,13 @@ async def remove_entry(update: Update, context: ClinicContext, draft: ClosureDra
     except NotFound:
         context.alert("closures.not_found")
         return None
+    await on_freed_everywhere(
+        context.db,
+        start=removed.starts_at,
+        end=removed.ends_at,
+        policy=policy_of(context.settings),
+        now=context.now,
+    )
     what = describe_span(context, removed.starts_at, removed.ends_at, removed.whole_days)
     return await leave(context, context.t("closures.removed", what=what))
 

@@ -26,7 +26,7 @@ from bot.callbacks import (
 )
 from bot.choices import Choice, Screen
 from bot.context import ClinicContext
-from bot.formatting import hours_summary, moment
+from bot.formatting import hours_summary, moment, policy_of
 from bot.invites import invite_link
 from bot.paging import page_at, page_of, paging_row, short
 from bot.routes import Button, Command, Routes, roles
@@ -43,6 +43,7 @@ from db.doctors import (
 )
 from db.errors import NotFound
 from db.models import Role
+from db.waitlist import on_doctor_open
 
 ADMINS = roles(Role.ADMIN)
 PAGE_SIZE = 8
@@ -228,6 +229,13 @@ async def set_ready(update: Update, context: ClinicContext) -> None:
         context.toast("admin.card.unchanged")
         await show_card(context, pressed.doctor)
         return
+    if outcome.doctor.ready:
+        await on_doctor_open(
+            context.db,
+            doctor_id=pressed.doctor,
+            policy=policy_of(context.settings),
+            now=context.now,
+        )
     key = "admin.ready.marked" if pressed.ready else "admin.ready.unmarked"
     await show_card(context, pressed.doctor, context.t(key, name=outcome.doctor.name))
 
@@ -241,6 +249,10 @@ async def make_doctor_active(update: Update, context: ClinicContext) -> None:
         await not_found(context)
         return
     name = outcome.doctor.name
+    if not outcome.was_active and outcome.doctor.ready:
+        await on_doctor_open(
+            context.db, doctor_id=doctor_id, policy=policy_of(context.settings), now=context.now
+        )
     if outcome.was_active:
         context.alert("admin.list.already_active", name=name)
         await show_card(context, doctor_id)

@@ -19,6 +19,7 @@ from bot.callbacks import (
     PastAppointmentsPage,
     Reschedule,
     ShowAppointment,
+    WaitEarlier,
 )
 from bot.choices import Choice, Screen
 from bot.context import ClinicContext
@@ -132,6 +133,8 @@ def card(context: ClinicContext, appt: AppointmentView) -> Screen:
                 Choice(context.t("appts.btn.reschedule"), Reschedule(appointment=appt.id)),
             ]
         )
+        if appt.starts_at - context.now >= context.settings.cancel_window:
+            rows.append([Choice(context.t("appts.btn.earlier"), WaitEarlier(appointment=appt.id))])
     rows.append([_to_list(context)])
     return Screen(text, rows)
 

@@ -35,6 +35,8 @@ from bot.callbacks import (
     BookSpecialtyPage,
     BookTime,
     BookTimesPage,
+    BookWaitlist,
+    BookWaitSpan,
     Reschedule,
 )
 from bot.clinic import call_text
@@ -69,6 +71,7 @@ from bot.handlers.booking.screens import (
     time_screen,
 )
 from bot.handlers.booking.shared import change_refusal, described
+from bot.handlers.booking.waiting import choose_span, open_waitlist, wait_screen
 from bot.handlers.frontdesk.reasons import why_label, why_of
 from bot.handlers.frontdesk.shared import find_patient_to_book
 from bot.routes import Button, Command, Routes, roles
@@ -399,7 +402,12 @@ BOOKING = Conversation(
         ),
         BookState.DAY: Step(
             addressed(day_screen),
-            {BookDay: choose_day, BookDaysPage: turn_page, BookBack: go_back},
+            {
+                BookDay: choose_day,
+                BookDaysPage: turn_page,
+                BookBack: go_back,
+                BookWaitlist: open_waitlist,
+            },
         ),
         BookState.TIME: Step(
             addressed(time_screen),
@@ -418,6 +426,10 @@ BOOKING = Conversation(
         ),
         BookState.MOVE_REASON: Step(
             move_reason_screen, {BookMoveWhy: choose_reason}, text=type_reason
+        ),
+        BookState.WAIT: Step(
+            wait_screen,
+            {BookWaitSpan: choose_span, BookWaitlist: open_waitlist, BookBack: go_back},
         ),
     },
     roles=WALKERS,

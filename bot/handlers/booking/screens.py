@@ -26,6 +26,7 @@ from bot.callbacks import (
     BookSpecialtyPage,
     BookTime,
     BookTimesPage,
+    BookWaitlist,
     ChangeWhy,
 )
 from bot.choices import NO, Choice, Screen, day_keys, rows_of, time_key
@@ -66,6 +67,7 @@ class BookState(StrEnum):
     REASON = "reason"  # why the patient is coming (optional; not when moving)
     CONFIRM = "confirm"
     MOVE_REASON = "move_reason"  # the clinic moving a visit: why (the patient is told)
+    WAIT = "wait"  # a patient joining the waitlist: for which days (and which doctors)
 
 
 class Mode(StrEnum):
@@ -99,6 +101,8 @@ class BookingDraft:
     version: int | None = None
     why: ChangeWhy | None = None
     note: str | None = None
+    # At the waitlist step: waiting for any doctor of the specialty, not only the chosen one.
+    wait_anyone: bool = False
 
 
 Result = BookState | Ended | None
@@ -299,10 +303,19 @@ async def day_screen(update: Update, context: ClinicContext, draft: BookingDraft
     values: dict[str, object] = {"doctor": doctor.name, "specialty": doctor.specialty}
     cancel = Choice(context.t("book.btn.cancel"), BookAbandon(flow=flow), NO)
     doctors = Choice(context.t("book.btn.doctors"), BookBack(flow=flow, to="doctor"), ("back",))
+    # A patient booking for themselves may wait for a time to free up.
+    wait = (
+        [Choice(context.t("book.btn.waitlist"), BookWaitlist(flow=flow, anyone=False))]
+        if not moving and draft.patient is None
+        else []
+    )
     if not days:
         horizon = context.settings.booking_horizon_days
         if moving:
             return Screen(context.t("move.no_days", days=horizon, **values), [[cancel]])
+        if wait:
+            text = context.t("book.no_days_wait", days=horizon, **values)
+            return Screen(text, [wait, [doctors]])
         return Screen(context.t("book.no_days", days=horizon, **values), [[doctors]])
     pages = -(-len(days) // DAYS_PER_PAGE)
     page = min(max(draft.page, 0), pages - 1)
@@ -335,6 +348,8 @@ async def day_screen(update: Update, context: ClinicContext, draft: BookingDraft
         )
     if nav:
         rows.append(nav)
+    if wait:
+        rows.append(wait)
     if moving:
         rows.append([cancel])
         text = context.t("move.choose_day", when=current_when(context, draft), zone=zone, **values)

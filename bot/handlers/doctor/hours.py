@@ -16,7 +16,7 @@ from bot.callbacks import HoursAction, HoursAddRange, HoursClearDay, HoursDone, 
 from bot.choices import Choice, Screen, match, rows_of
 from bot.context import ClinicContext
 from bot.conversation import Conversation, Step
-from bot.formatting import hhmm
+from bot.formatting import hhmm, policy_of
 from bot.handlers.doctor import hours_stranded, time_off, time_off_removal
 from bot.handlers.doctor.shared import (
     DOCTORS,
@@ -177,6 +177,7 @@ async def _set_typed(context: ClinicContext, draft: HoursDraft, text: str) -> Re
             ranges=[WeeklyRange(weekday, start, end) for start, end in ranges],
             tz=context.settings.timezone,
             now=context.now,
+            policy=policy_of(context.settings),
         )
     except OverlappingHours as exc:
         first, second = exc.first, exc.second
@@ -204,6 +205,7 @@ async def clear_day(update: Update, context: ClinicContext, draft: HoursDraft) -
         ranges=[],
         tz=context.settings.timezone,
         now=context.now,
+        policy=policy_of(context.settings),
     )
     done = context.t("hours.cleared", weekday=weekday_name(context, weekday))
     return hours_stranded.strand(context, draft, done, changed)

@@ -12,6 +12,7 @@ from bot.callbacks import HoursDone, OffRemove, OffRemovePage
 from bot.choices import Choice, Screen, day_keys
 from bot.context import ClinicContext
 from bot.conversation import Step
+from bot.formatting import policy_of
 from bot.handlers.doctor.shared import HoursDraft, HoursState, Result, finish_change, leave_change
 from bot.handlers.pickers.dates import (
     EARLIER_KEYS,
@@ -22,6 +23,7 @@ from bot.handlers.pickers.dates import (
 )
 from db.doctors import remove_time_off, upcoming_time_off
 from db.errors import NotFound
+from db.waitlist import on_freed
 
 REMOVE_PER_PAGE = 8
 
@@ -87,6 +89,14 @@ async def remove_entry(update: Update, context: ClinicContext, draft: HoursDraft
     except NotFound:
         context.alert("off.not_found")
         return None
+    await on_freed(
+        context.db,
+        doctor_id=context.me.user_id,
+        start=removed.starts_at,
+        end=removed.ends_at,
+        policy=policy_of(context.settings),
+        now=context.now,
+    )
     what = describe_span(context, removed.starts_at, removed.ends_at, removed.whole_days)
     return await leave_change(context, context.t("off.removed", what=what))
 

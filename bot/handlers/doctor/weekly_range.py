@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.context import ClinicContext
-from bot.formatting import hhmm
+from bot.formatting import hhmm, policy_of
 from bot.handlers.doctor import hours_stranded
 from bot.handlers.doctor.shared import HoursDraft, HoursState, Result, weekday_name
 from bot.handlers.pickers.time_picker import Use
@@ -22,6 +22,7 @@ async def range_picked(context: ClinicContext, draft: HoursDraft, start: int, en
             add=WeeklyRange(weekday, start, end),
             tz=context.settings.timezone,
             now=context.now,
+            policy=policy_of(context.settings),
         )
     except InvalidHours:
         context.note("hours.invalid")
