@@ -666,6 +666,8 @@ async def take_freed_time(
 
 
 def span_of(days: int, policy: booking.BookingPolicy, now: datetime) -> tuple[datetime, datetime]:
-    """From now to the end of the ``days``-th local day from today (today the first)."""
-    after_last = policy.today(now) + timedelta(days=days)
+    """From now to the end of the ``days``-th local day from today (today the first); the
+    horizon's days or more: to the end of its last day."""
+    last = policy.last_day(now) if days >= policy.horizon_days else None
+    after_last = (last or policy.today(now) + timedelta(days=days - 1)) + timedelta(days=1)
     return now, datetime(after_last.year, after_last.month, after_last.day, tzinfo=policy.tz)

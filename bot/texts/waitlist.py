@@ -103,6 +103,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "You already have a visit from this waitlist.",
         "Ya tienes una cita de esta lista de espera.",
     ),
+    "waitlist.not_found": (
+        "That waitlist entry was not found.",
+        "No se ha encontrado esa lista de espera.",
+    ),
     "waitlist.ended.left": ("You left this waitlist.", "Saliste de esta lista de espera."),
     "waitlist.left": (
         "🔕 You left the waitlist: {who}.",

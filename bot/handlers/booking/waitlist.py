@@ -107,7 +107,7 @@ async def leave(update: Update, context: ClinicContext) -> None:
             context.db, entry_id=pressed.entry, patient_id=context.me.user_id, now=context.now
         )
     except NotFound:
-        context.alert("appts.not_found")
+        context.alert("waitlist.not_found")
         return
     if pressed.listed:
         context.show(
@@ -158,8 +158,9 @@ async def take_freed(update: Update, context: ClinicContext) -> None:
             policy=policy_of(context.settings),
             now=context.now,
         )
-    except NotFound:
-        context.alert("appts.not_found")
+    except NotFound as exc:
+        # The entry is not the presser's, or the doctor no longer takes appointments.
+        context.alert("waitlist.not_found" if str(exc) == "waitlist" else "waitlist.no_longer")
         return
     except WaitlistEnded as exc:
         context.alert(f"waitlist.ended.{exc.status}")
