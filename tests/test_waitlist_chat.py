@@ -361,3 +361,36 @@ async def test_offers_respect_the_patients_own_visits_and_limit(harness: Harness
         "You already have another appointment at that time. Choose another one."
     )
     assert await _visits(harness, ana_user) == [(dec(3, 10), "booked")]
+
+
+async def test_an_offer_written_before_a_restart_arrives_once_after_it(harness: Harness) -> None:
+    from bot.formatting import policy_of
+    from bot.jobs import deliver_pending
+    from db.booking import Actor, cancel
+    from db.models import Role
+
+    house = await make_doctor(harness.services, "house@example.com")
+    ana, ana_user = await _patient(harness, "Ana García")
+    _, bob_user = await _patient(harness, "Bob Stone")
+    visit = await book_directly(
+        harness.services, patient_id=bob_user.id, doctor_id=house.user_id, starts_at=dec(3, 10)
+    )
+    await _wait_for(ana, "Next 7 days")
+    # The doctor cancels; the bot stops before any delivery pass, and starts again.
+    async with harness.services.transaction() as s:
+        await cancel(
+            s, appointment_id=visit.id, actor=Actor(house.user_id, Role.DOCTOR),
+            policy=policy_of(harness.services.settings), now=harness.clock.now(),
+        )  # fmt: skip
+    before = len(ana.texts())
+    await harness.restart()
+    harness.rebind(ana)
+    await deliver_pending(harness.app.bot, harness.services)
+    await deliver_pending(harness.app.bot, harness.services)
+    offers = [text for text in ana.texts()[before:] if "A time freed up" in text]
+    assert offers == [
+        f"🔔 A time freed up\nDr. Gregory House (Cardiology)\n{THU_3_TEN}\n\n"
+        "The first to tap it gets it."
+    ]
+    await ana.press("✅ Take this time")
+    assert await _visits(harness, ana_user) == [(dec(3, 10), "booked")]
