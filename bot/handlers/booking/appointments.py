@@ -24,7 +24,7 @@ from bot.callbacks import (
 from bot.choices import Choice, Screen
 from bot.context import ClinicContext
 from bot.formatting import clock, policy_of, reason_text, when_short
-from bot.handlers.booking.shared import change_refusal, described
+from bot.handlers.booking.shared import alert_refusal, described
 from bot.paging import short
 from bot.routes import Button, Command, Routes, roles
 from db.booking import (
@@ -217,8 +217,7 @@ async def ask_cancel(update: Update, context: ClinicContext) -> None:
             now=context.now,
         )
     except (NotFound, NotChangeable, TooLateToChange) as exc:
-        key, values = change_refusal(context, exc)
-        context.alert(key, **values)
+        alert_refusal(context, exc)
         return
     rows = [
         [
@@ -240,8 +239,7 @@ async def confirm_cancel(update: Update, context: ClinicContext) -> None:
             now=context.now,
         )
     except (NotFound, NotChangeable, TooLateToChange) as exc:
-        key, values = change_refusal(context, exc)
-        context.alert(key, **values)
+        alert_refusal(context, exc)
         return
     text = context.t("appts.cancelled", **described(context, cancelled))
     context.show(Screen(text, [[_to_list(context)]]))

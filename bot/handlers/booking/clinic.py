@@ -20,7 +20,7 @@ from bot.handlers.booking.screens import (
     current_when,
     doctor_of,
 )
-from bot.handlers.booking.shared import change_refusal
+from bot.handlers.booking.shared import alert_refusal
 from bot.handlers.frontdesk.reasons import why_choices
 from bot.handlers.frontdesk.shared import PATIENTS_SEARCH
 from db.booking import (
@@ -76,8 +76,7 @@ async def move_for(context: ClinicContext, appointment_id: int) -> BookState | N
             now=context.now,
         )
     except (NotFound, NotChangeable, TooLateToChange) as exc:
-        key, values = change_refusal(context, exc)
-        context.alert(key, **values)
+        alert_refusal(context, exc)
         return None
     try:
         await get_doctor(context.db, current.doctor_id, bookable=True)

@@ -42,7 +42,7 @@ from bot.callbacks import (
 from bot.clinic import call_text
 from bot.context import ClinicContext
 from bot.conversation import END, Conversation, Ended, Step
-from bot.formatting import policy_of, when
+from bot.formatting import policy_of
 from bot.handlers.booking.clinic import choose_reason, move_reason_screen, type_reason
 from bot.handlers.booking.confirm import addressed, confirm_screen, reason_screen
 from bot.handlers.booking.lists import (
@@ -70,7 +70,7 @@ from bot.handlers.booking.screens import (
     taken_screen,
     time_screen,
 )
-from bot.handlers.booking.shared import change_refusal, described
+from bot.handlers.booking.shared import alert_refusal, change_refusal, described, moved_values
 from bot.handlers.booking.waiting import choose_span, open_waitlist, wait_screen
 from bot.handlers.frontdesk.reasons import why_label, why_of
 from bot.handlers.frontdesk.shared import find_patient_to_book
@@ -149,8 +149,7 @@ async def start_rescheduling(update: Update, context: ClinicContext) -> BookStat
             now=context.now,
         )
     except (NotFound, NotChangeable, TooLateToChange) as exc:
-        key, values = change_refusal(context, exc)
-        context.alert(key, **values)
+        alert_refusal(context, exc)
         return None
     try:
         await get_doctor(context.db, current.doctor_id, bookable=True)
@@ -365,9 +364,7 @@ async def _move(context: ClinicContext, draft: BookingDraft, starts_at: datetime
         key, values = change_refusal(context, exc)
         context.show_text(key, **values)
         return END
-    old_end = old_start + (moved.ends_at - moved.starts_at)
-    values = described(context, moved)
-    values["old"] = when(context.lang, old_start, old_end, context.settings.timezone)
+    values = moved_values(context, moved, old_start)
     if draft.patient is not None:
         reason = why_label(context, draft.why, draft.note)
         context.show_text("move.done_for", patient=draft.patient_name, reason=reason, **values)

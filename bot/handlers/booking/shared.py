@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.clinic import call_text
 from bot.context import ClinicContext
@@ -40,3 +40,19 @@ def change_refusal(context: ClinicContext, exc: DomainError) -> tuple[str, dict[
     if isinstance(exc, NotChangeable):
         return "appts.not_changeable", {}
     return "appts.not_found", {}
+
+
+def alert_refusal(context: ClinicContext, exc: DomainError) -> None:
+    """A pop-up telling why the appointment can't be changed (see :func:`change_refusal`)."""
+    key, values = change_refusal(context, exc)
+    context.alert(key, **values)
+
+
+def moved_values(
+    context: ClinicContext, moved: AppointmentView, old_start: datetime
+) -> dict[str, object]:
+    """:func:`described` of a moved appointment, with ``old``: where it was before."""
+    values = described(context, moved)
+    old_end = old_start + (moved.ends_at - moved.starts_at)
+    values["old"] = when(context.lang, old_start, old_end, context.settings.timezone)
+    return values

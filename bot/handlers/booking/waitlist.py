@@ -16,8 +16,8 @@ from telegram import Update
 from bot.callbacks import LeaveWaitlist, TakeFreedTime, WaitEarlier
 from bot.choices import Choice, Screen, rows_of
 from bot.context import ClinicContext
-from bot.formatting import day_label, policy_of, when, when_short
-from bot.handlers.booking.shared import change_refusal, described
+from bot.formatting import day_label, policy_of, when_short
+from bot.handlers.booking.shared import alert_refusal, described, moved_values
 from bot.routes import Button, Command, Routes, roles
 from db.booking import (
     NotChangeable,
@@ -131,8 +131,7 @@ async def wait_earlier(update: Update, context: ClinicContext) -> None:
             now=context.now,
         )
     except (NotFound, NotChangeable, TooLateToChange) as exc:
-        key, values = change_refusal(context, exc)
-        context.alert(key, **values)
+        alert_refusal(context, exc)
         return
     except NoSpan:
         context.alert("waitlist.earlier.none")
@@ -183,17 +182,14 @@ async def take_freed(update: Update, context: ClinicContext) -> None:
         context.alert("offer.too_many", limit=exc.limit)
         return
     except (NotChangeable, TooLateToChange) as exc:
-        key, values = change_refusal(context, exc)
-        context.alert(key, **values)
+        alert_refusal(context, exc)
         return
-    values = described(context, taken.appointment)
     if taken.moved_from is None:
-        context.show_text("waitlist.booked", **values)
+        context.show_text("waitlist.booked", **described(context, taken.appointment))
         return
-    appt = taken.appointment
-    old_end = taken.moved_from + (appt.ends_at - appt.starts_at)
-    old = when(context.lang, taken.moved_from, old_end, context.settings.timezone)
-    context.show_text("waitlist.moved", old=old, **values)
+    context.show_text(
+        "waitlist.moved", **moved_values(context, taken.appointment, taken.moved_from)
+    )
 
 
 ROUTES = Routes(

@@ -33,7 +33,7 @@ from bot.conversation import END, Conversation, Ended, Step
 from bot.formatting import clock, long_date, policy_of, reason_text, when
 from bot.handlers.booking.clinic import move_for
 from bot.handlers.booking.screens import BookState
-from bot.handlers.booking.shared import change_refusal
+from bot.handlers.booking.shared import alert_refusal, change_refusal
 from bot.handlers.frontdesk.reasons import why_choices, why_label, why_of
 from bot.handlers.frontdesk.shared import CLINIC
 from bot.routes import Button, Routes, roles
@@ -239,8 +239,7 @@ async def start_cancel(update: Update, context: ClinicContext) -> CancelState | 
             now=context.now,
         )
     except (NotFound, NotChangeable, TooLateToChange) as exc:
-        key, values = change_refusal(context, exc)
-        context.alert(key, **values)
+        alert_refusal(context, exc)
         return None
     context.begin(CancelDraft(appointment=appt.id, version=appt.version))
     return CancelState.WHY
