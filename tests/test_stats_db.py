@@ -186,31 +186,21 @@ async def test_a_months_appointments_say_who_booked_each_from_the_same_statement
         (await make_user(h.services, f"p{i}@example.com", name=name)).id
         for i, name in enumerate(names)
     ]
-    # Wednesday 2 December: the patient books in chat, the front desk and an admin for others.
-    await book_directly(
-        h.services, patient_id=eva, doctor_id=ana.user_id, starts_at=_local(2026, 12, 2, 9)
-    )
-    await book_directly(
-        h.services,
-        patient_id=tom,
-        doctor_id=ana.user_id,
-        starts_at=_local(2026, 12, 2, 10),
-        actor=Actor(tom, Role.PATIENT),
-    )
-    await book_directly(
-        h.services,
-        patient_id=luis,
-        doctor_id=ana.user_id,
-        starts_at=_local(2026, 12, 2, 11),
-        actor=Actor(desk.id, Role.STAFF),
-    )
-    await book_directly(
-        h.services,
-        patient_id=eva,
-        doctor_id=ana.user_id,
-        starts_at=_local(2026, 12, 2, 12),
-        actor=Actor(boss.id, Role.ADMIN),
-    )
+    # Wednesday 2 December: patients book in chat (with or without an actor), the front desk
+    # and an admin for others.
+    for patient, actor, hour in [
+        (eva, None, 9),
+        (tom, Actor(tom, Role.PATIENT), 10),
+        (luis, Actor(desk.id, Role.STAFF), 11),
+        (eva, Actor(boss.id, Role.ADMIN), 12),
+    ]:
+        await book_directly(
+            h.services,
+            patient_id=patient,
+            doctor_id=ana.user_id,
+            starts_at=_local(2026, 12, 2, hour),
+            actor=actor,
+        )
     await _appointment(h, ana.user_id, old, _local(2026, 12, 2, 13), AppointmentStatus.BOOKED)
     async with h.services.session_factory() as s:
         stored = (await s.execute(select(Appointment.patient_id, Appointment.booked_by))).all()
