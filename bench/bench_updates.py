@@ -74,7 +74,7 @@ LABELS = {
     "book": "/book walk",
     "schedule": "doctor /schedule",
 }
-STORM_STEPS = ("/book", "specialty", "doctor", "day", "time", "confirm")
+STORM_STEPS = ("/book", "specialty", "doctor", "day", "time", "reason", "confirm")
 # Settings the bot reads from the environment: none of the caller's may leak into the runs.
 SETTING_PREFIXES = ("TELEGRAM_", "CLINIC_", "EMAIL_", "SMTP_", "REMINDER_", "BENCH_")
 SETTINGS = {
