@@ -143,8 +143,10 @@ def load(url: str, shape: Shape, now: datetime) -> None:
             )
             conn.execute(
                 """
-                INSERT INTO doctors (user_id, display_name, specialty_id, slot_minutes, active)
-                SELECT n, 'Doctor ' || n, (SELECT min(id) FROM specialties) + n %% 10, 30, true
+                INSERT INTO doctors
+                    (user_id, display_name, specialty_id, slot_minutes, active, marked_ready)
+                SELECT n, 'Doctor ' || n, (SELECT min(id) FROM specialties) + n %% 10, 30, true,
+                       true
                 FROM generate_series(1, %(doctors)s) n
                 """,
                 {"doctors": shape.doctors},

@@ -74,7 +74,7 @@ LABELS = {
     "book": "/book walk",
     "schedule": "doctor /schedule",
 }
-STORM_STEPS = ("/book", "specialty", "doctor", "day", "time", "confirm")
+STORM_STEPS = ("/book", "specialty", "doctor", "day", "time", "reason", "confirm")
 # Settings the bot reads from the environment: none of the caller's may leak into the runs.
 SETTING_PREFIXES = ("TELEGRAM_", "CLINIC_", "EMAIL_", "SMTP_", "REMINDER_", "BENCH_")
 SETTINGS = {
@@ -112,9 +112,9 @@ SELECT g, 'doctor' || g || '@bench.invalid', 'Dr. Bench ' || lpad(g::text, 2, '0
        NULL, 'en', %(doctor_chat)s + g, %(now)s - interval '1 year'
 FROM generate_series(1, %(doctors)s) AS g;
 
-INSERT INTO doctors (user_id, display_name, specialty_id, slot_minutes)
+INSERT INTO doctors (user_id, display_name, specialty_id, slot_minutes, marked_ready)
 SELECT g, 'Dr. Bench ' || lpad(g::text, 2, '0'),
-       1 + (g - 1) * cardinality(%(specialties)s::text[]) / %(doctors)s, %(slot)s
+       1 + (g - 1) * cardinality(%(specialties)s::text[]) / %(doctors)s, %(slot)s, true
 FROM generate_series(1, %(doctors)s) AS g;
 
 INSERT INTO working_hours (doctor_id, weekday, start_minute, end_minute)

@@ -241,13 +241,15 @@ async def flow_book_walk(chat: ChatLoop, params: dict[str, Any]) -> None:
 
 async def flow_storm(chat: ChatLoop, params: dict[str, Any]) -> None:
     """The whole /book walk to a booked appointment: specialty → doctor → day → time →
-    confirm. A time taken meanwhile is replaced by the first one offered instead."""
+    reason (skipped) → confirm. A time taken meanwhile is replaced by the first one offered
+    instead."""
     await chat.text("/book", "/book")
     await chat.press("specialty", chat.button("specialty", "bk.s:", f":{params['specialty']}"))
     await chat.press("doctor", chat.button("doctor", "bk.d:", f":{params['doctor']}"))
     await chat.press("day", chat.button("day", "bk.day:", f":{params['day']}"))
     if chat.echo:
         await chat.press("time", chat.button("time", "bk.t:"))
+        await chat.press("reason", chat.button("reason", "bk.rs:"))
         await chat.press("confirm", chat.button("confirm", "bk.ok:"))
         return
     wanted = f":{params['time']}"
@@ -260,6 +262,9 @@ async def flow_storm(chat: ChatLoop, params: dict[str, Any]) -> None:
             data = chat.button("time", "bk.t:")
         wanted = ""
         screen = await chat.press("time", data)
+        if any(b.startswith("bk.rs:") for b in screen.buttons):
+            # The reason for the visit, asked once: skipped.
+            screen = await chat.press("reason", chat.button("reason", "bk.rs:"))
         if not any(b.startswith("bk.ok:") for b in screen.buttons):
             # The time went while the day was shown: the day's remaining times are offered.
             chat.record.retries += 1

@@ -2,8 +2,8 @@
 
 Each report is one statement: the weeks' counts are aggregated by PostgreSQL (per doctor, per
 week of the clinic's calendar, per status), and a month's appointments come with their doctor,
-specialty and patient in one join. Weeks start on Monday at midnight in the clinic's zone.
-Every function takes an open session, and never writes.
+specialty, patient and who booked them in one join. Weeks start on Monday at midnight in the
+clinic's zone. Every function takes an open session, and never writes.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, and_, cast, func, literal, or_, select
+from sqlalchemy import Date, and_, case, cast, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
-from db.models import Appointment, AppointmentStatus, Doctor, Specialty, User
+from db.models import Appointment, AppointmentStatus, Doctor, Role, Specialty, User
 
 WEEKS = 8
 
@@ -159,9 +159,12 @@ async def weekly_stats(
 
 
 class BookedBy(enum.StrEnum):
-    """Who made an appointment."""
+    """Who made an appointment: the patient, or the clinic for them (the front desk or an
+    admin)."""
 
     PATIENT = "patient"
+    FRONT_DESK = "front_desk"
+    ADMIN = "admin"
 
 
 @dataclass(frozen=True)
@@ -188,9 +191,21 @@ async def month_appointments(
     s: AsyncSession, *, year: int, month: int, tz: ZoneInfo
 ) -> list[AppointmentLine]:
     """Every appointment starting in ``month`` of the clinic's calendar, in every status, in
-    order of time (then doctor). One statement."""
+    order of time (then doctor), with who booked it. One statement."""
     start, end = month_bounds(year, month, tz)
     patient = aliased(User)
+    booker = aliased(User)
+    # Only the front desk and admins book for someone else; the booker's role tells which (as
+    # it is now). Appointments from before who booked was recorded have no booker: patients
+    # booked them all.
+    booked_by = case(
+        (
+            or_(Appointment.booked_by.is_(None), Appointment.booked_by == Appointment.patient_id),
+            literal(BookedBy.PATIENT.value),
+        ),
+        (booker.role == Role.ADMIN.value, literal(BookedBy.ADMIN.value)),
+        else_=literal(BookedBy.FRONT_DESK.value),
+    )
     rows = await s.execute(
         select(
             Appointment.id,
@@ -199,15 +214,16 @@ async def month_appointments(
             Specialty.name,
             patient.name,
             Appointment.status,
+            booked_by,
         )
         .join(Doctor, Doctor.user_id == Appointment.doctor_id)
         .join(Specialty, Specialty.id == Doctor.specialty_id)
         .join(patient, patient.id == Appointment.patient_id)
+        .outerjoin(booker, booker.id == Appointment.booked_by)
         .where(Appointment.starts_at >= start, Appointment.starts_at < end)
         .order_by(Appointment.starts_at, func.lower(Doctor.display_name), Appointment.id)
     )
     return [
-        # Patients book their own appointments in chat: that is how every one is made.
-        AppointmentLine(id_, starts_at, doctor, specialty, name, status, BookedBy.PATIENT)
-        for id_, starts_at, doctor, specialty, name, status in rows.all()
+        AppointmentLine(id_, starts_at, doctor, specialty, name, status, BookedBy(by))
+        for id_, starts_at, doctor, specialty, name, status, by in rows.all()
     ]

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot.context import Services
 from bot.formatting import policy_of
-from db.booking import AppointmentView, book
+from db.booking import Actor, AppointmentView, book
 from db.doctors import (
     DoctorView,
     add_doctor,
@@ -98,9 +98,15 @@ async def make_doctor(
 
 
 async def book_directly(
-    services: Services, *, patient_id: int, doctor_id: int, starts_at: datetime
+    services: Services,
+    *,
+    patient_id: int,
+    doctor_id: int,
+    starts_at: datetime,
+    actor: Actor | None = None,
 ) -> AppointmentView:
-    """An appointment booked through the use case (as /book would), committed."""
+    """An appointment booked through the use case (as /book would, or the front desk or an
+    admin for the patient when ``actor`` is one of them), committed."""
     async with services.transaction() as s:
         return await book(
             s,
@@ -109,6 +115,7 @@ async def book_directly(
             starts_at=starts_at,
             policy=policy_of(services.settings),
             now=services.clock.now(),
+            actor=actor,
         )
 
 

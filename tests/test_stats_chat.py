@@ -18,10 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.chart import render_weeks
 from bot.handlers.admin.stats import PAGE_SIZE, stats_caption, stats_chart
+from db.booking import Actor
 from db.models import AppointmentStatus, Role
 from db.stats import DoctorWeeks, StatusCounts, WeeklyStats
 from tests.conftest import Harness
-from tests.factories import log_in_chat, make_doctor, make_user
+from tests.factories import book_directly, log_in_chat, make_doctor, make_user
 from tests.fake_telegram import ChatUser, Message
 from tests.test_stats_db import _appointment
 
@@ -199,6 +200,64 @@ async def test_a_months_appointments_as_a_safe_csv_file(harness: Harness) -> Non
     assert ',"\'=HYPERLINK(""http://x"")",' in text
     # The conversation is over: typing a month now answers nothing about files.
     assert [m.document for m in await admin.send("november 2026")] == [None]
+
+
+@pytest.mark.parametrize(
+    ("language", "month", "header", "booked", "patient", "front_desk", "admin"),
+    [
+        ("en", "December 2026", "Booked by", "Booked", "Patient", "Front desk", "Admin"),
+        (
+            "es",
+            "diciembre de 2026",
+            "Reservada por",
+            "Reservada",
+            "Paciente",
+            "Recepción",
+            "Administrador",
+        ),
+    ],
+)
+async def test_the_csv_says_whether_the_patient_the_front_desk_or_an_admin_booked(
+    harness: Harness,
+    language: str,
+    month: str,
+    header: str,
+    booked: str,
+    patient: str,
+    front_desk: str,
+    admin: str,
+) -> None:
+    h = harness
+    ana = await make_doctor(h.services, "ana@clinic.example", name="Dr. Ana Ruiz")
+    desk = await make_user(h.services, "desk@clinic.example", name="Front", role=Role.STAFF)
+    boss = await make_user(h.services, "boss@clinic.example", name="Boss", role=Role.ADMIN)
+    eva = await make_user(h.services, "eva@example.com", name="Eva Díaz")
+    tom = await make_user(h.services, "tom@example.com", name="Tom Lee")
+    # Eva books in chat; the front desk books Tom; an admin books Eva's second visit.
+    for who, actor, hour in [
+        (eva, None, 9),
+        (tom, Actor(desk.id, Role.STAFF), 10),
+        (eva, Actor(boss.id, Role.ADMIN), 11),
+    ]:
+        await book_directly(
+            h.services,
+            patient_id=who.id,
+            doctor_id=ana.user_id,
+            starts_at=_local(2026, 12, 2, hour),
+            actor=actor,
+        )
+    chat = h.user("Boss", language=language)
+    await log_in_chat(chat, boss.email)
+    (chart,) = await chat.send("/stats")
+    await chat.press(chart.button_texts[-1])
+    replies = await chat.press(month)
+    _, rows = _csv(replies[-1])
+    assert rows[0][-1] == header
+    assert rows[1:] == [
+        ["2026-12-02", "09:00", "Dr. Ana Ruiz", "Cardiology", "Eva Díaz", booked, patient],
+        ["2026-12-02", "10:00", "Dr. Ana Ruiz", "Cardiology", "Tom Lee", booked, front_desk],
+        ["2026-12-02", "11:00", "Dr. Ana Ruiz", "Cardiology", "Eva Díaz", booked, admin],
+    ]
 
 
 @pytest.mark.parametrize(

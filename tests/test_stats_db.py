@@ -9,13 +9,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from db.models import Appointment, AppointmentStatus, Doctor
+from db.booking import Actor
+from db.models import Appointment, AppointmentStatus, Doctor, Role
 from db.stats import BookedBy, StatusCounts, month_appointments, weekly_stats
 from tests.conftest import START, Harness
-from tests.factories import make_doctor, make_user
+from tests.factories import book_directly, make_doctor, make_user
 
 MADRID = ZoneInfo("Europe/Madrid")
 CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
@@ -166,7 +167,55 @@ async def test_a_months_appointments_in_the_clinics_calendar_from_one_statement(
     ]
     assert [line.status for line in lines] == ["attended", "cancelled", "cancelled", "no_show"]
     assert {line.specialty for line in lines} == {"Cardiology"}
+    # Rows from before who booked was recorded: the patients booked them.
     assert {line.booked_by for line in lines} == {BookedBy.PATIENT}
     async with h.services.session_factory() as s:
         december = await month_appointments(s, year=2026, month=12, tz=MADRID)
     assert [line.patient for line in december] == ["Zoe First"]
+
+
+async def test_a_months_appointments_say_who_booked_each_from_the_same_statement(
+    harness: Harness, statements: list[str]
+) -> None:
+    h = harness
+    ana = await make_doctor(h.services, "ana@clinic.example", name="Dr. Ana Ruiz")
+    desk = await make_user(h.services, "desk@clinic.example", name="Desk", role=Role.STAFF)
+    boss = await make_user(h.services, "boss@clinic.example", name="Boss", role=Role.ADMIN)
+    names = ["Eva Self", "Tom Asked", "Luis Called", "Old Row"]
+    eva, tom, luis, old = [
+        (await make_user(h.services, f"p{i}@example.com", name=name)).id
+        for i, name in enumerate(names)
+    ]
+    # Wednesday 2 December: patients book in chat (with or without an actor), the front desk
+    # and an admin for others.
+    for patient, actor, hour in [
+        (eva, None, 9),
+        (tom, Actor(tom, Role.PATIENT), 10),
+        (luis, Actor(desk.id, Role.STAFF), 11),
+        (eva, Actor(boss.id, Role.ADMIN), 12),
+    ]:
+        await book_directly(
+            h.services,
+            patient_id=patient,
+            doctor_id=ana.user_id,
+            starts_at=_local(2026, 12, 2, hour),
+            actor=actor,
+        )
+    await _appointment(h, ana.user_id, old, _local(2026, 12, 2, 13), AppointmentStatus.BOOKED)
+    async with h.services.session_factory() as s:
+        stored = (await s.execute(select(Appointment.patient_id, Appointment.booked_by))).all()
+    assert sorted(stored) == sorted(
+        [(eva, eva), (tom, tom), (luis, desk.id), (eva, boss.id), (old, None)]
+    )
+
+    statements.clear()
+    async with h.services.session_factory() as s:
+        lines = await month_appointments(s, year=2026, month=12, tz=MADRID)
+    assert len(statements) == 1, statements
+    assert [(line.patient, line.booked_by) for line in lines] == [
+        ("Eva Self", BookedBy.PATIENT),
+        ("Tom Asked", BookedBy.PATIENT),
+        ("Luis Called", BookedBy.FRONT_DESK),
+        ("Eva Self", BookedBy.ADMIN),
+        ("Old Row", BookedBy.PATIENT),
+    ]

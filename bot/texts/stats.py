@@ -100,5 +100,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "stats.csv.patient": ("Patient", "Paciente"),
     "stats.csv.status": ("Status", "Estado"),
     "stats.csv.booked_by": ("Booked by", "Reservada por"),
+    # Who booked an appointment: the patient, or the clinic for them.
     "stats.booked_by.patient": ("Patient", "Paciente"),
+    "stats.booked_by.front_desk": ("Front desk", "Recepción"),
+    "stats.booked_by.admin": ("Admin", "Administrador"),
 }

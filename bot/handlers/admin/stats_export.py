@@ -3,7 +3,8 @@
 Its button opens a month picker: this month and the eleven before it as buttons, or any month
 up to this one typed ("november 2026", "noviembre de 2026", "nov", "11/2026", "2026-11"). The
 file lists every appointment starting that month, in every status, one row each: date and
-time in the clinic's zone, doctor, specialty, patient, status, who booked it (one query).
+time in the clinic's zone, doctor, specialty, patient, status, who booked it (the patient, the
+front desk or an admin), from one query.
 """
 
 from __future__ import annotations
