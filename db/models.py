@@ -344,6 +344,9 @@ class Appointment(Base):
         Index(
             "ix_appointments_booked_start", "starts_at", postgresql_where=text("status = 'booked'")
         ),
+        # Every appointment clinic-wide by time, whatever its status (the admins' statistics and
+        # a month's export).
+        Index("ix_appointments_start", "starts_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -311,7 +311,7 @@ def test_the_waitlist_revision_goes_down_and_up_with_its_data(scratch_database: 
                 "%(now)s)",
                 {"now": now},
             )
-    command.downgrade(config, "0014")
+    command.downgrade(config, "0014")  # before the waitlists
     with psycopg.connect(scratch_database, autocommit=True) as conn:
         assert conn.execute("SELECT to_regclass('waitlist_entries')").fetchone() == (None,)
         assert conn.execute("SELECT count(*) FROM deliveries").fetchone() == (0,)
