@@ -15,17 +15,22 @@ from typing import Any
 from sqlalchemy import URL, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from telegram import Update
+from telegram.error import InvalidToken, NetworkError
 from tornado.httpserver import HTTPServer
 from tornado.web import Application as WebApplication
 from tornado.web import RequestHandler
 
 from bot.application import ClinicApplication, start_services, stop_services
+from bot.delivery import brief
 from bot.receiver import UpdateReceiver
 from db.receiver import ReceiverLock
 
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/telegram"
+# Waits between attempts to reach the Bot API at start: doubling from the first to the last.
+CONNECT_RETRY_FIRST = 1.0
+CONNECT_RETRY_LAST = 30.0
 
 
 def webhook_secret(token: str) -> str:
@@ -139,28 +144,66 @@ async def serve(
         )
     http = HTTPServer(web_application(app, receiver=receiver))
     http.listen(port, address=host)
-    async with app:
-        await start_services(app)
-        await app.start()
+    try:
+        if await _initialize(app, stop):
+            try:
+                await _run(app, receiver, stop, port=port, webhook_url=webhook_url)
+            finally:
+                await app.shutdown()
+    finally:
+        http.stop()
+
+
+async def _initialize(app: ClinicApplication, stop: asyncio.Event) -> bool:
+    """Initialise ``app`` (it asks the Bot API who the bot is), trying again while Telegram
+    cannot be reached, until ``stop``; False when stopped first. A refused token is raised:
+    waiting will not change it."""
+    wait = CONNECT_RETRY_FIRST
+    while True:
         try:
-            if receiver is None:
-                assert webhook_url is not None
-                url = webhook_url.rstrip("/") + WEBHOOK_PATH
-                await app.bot.set_webhook(
-                    url,
-                    secret_token=webhook_secret(app.bot.token),
-                    allowed_updates=Update.ALL_TYPES,
-                )
-                log.info("Receiving updates by webhook on port %s", port)
-                await stop.wait()
-            else:
-                log.info("Health on port %s; long polling while no other process does", port)
-                await _receive_until(receiver, stop)
-        finally:
-            log.info("Stopping")
-            await stop_services(app)
-            await app.stop()
-    http.stop()
+            await app.initialize()
+            return True
+        except InvalidToken:
+            raise
+        except NetworkError as exc:  # timeouts included
+            log.warning(
+                "Cannot reach the Telegram Bot API (%s); trying again in %.0f s", brief(exc), wait
+            )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), wait)
+            return False
+        wait = min(wait * 2, CONNECT_RETRY_LAST)
+
+
+async def _run(
+    app: ClinicApplication,
+    receiver: UpdateReceiver | None,
+    stop: asyncio.Event,
+    *,
+    port: int,
+    webhook_url: str | None,
+) -> None:
+    """Serve the initialised ``app`` until ``stop``."""
+    await start_services(app)
+    await app.start()
+    try:
+        if receiver is None:
+            assert webhook_url is not None
+            url = webhook_url.rstrip("/") + WEBHOOK_PATH
+            await app.bot.set_webhook(
+                url,
+                secret_token=webhook_secret(app.bot.token),
+                allowed_updates=Update.ALL_TYPES,
+            )
+            log.info("Receiving updates by webhook on port %s", port)
+            await stop.wait()
+        else:
+            log.info("Health on port %s; long polling while no other process does", port)
+            await _receive_until(receiver, stop)
+    finally:
+        log.info("Stopping")
+        await stop_services(app)
+        await app.stop()
 
 
 async def _receive_until(receiver: UpdateReceiver, stop: asyncio.Event) -> None:

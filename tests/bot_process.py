@@ -102,13 +102,18 @@ class BotProcess:
 
     async def start(self, *, healthy_within: float = 90) -> None:
         """Start a new process and wait until its health endpoint answers 200."""
+        self.launch()
+        await self.wait_healthy(within=healthy_within)
+
+    def launch(self) -> None:
+        """Start a new process, without waiting for anything."""
         if self.running:
             raise RuntimeError(f"{self.name} is already running")
         self.starts += 1
         log = self.directory / f"{self.name}-{self.starts}.log"
         self._logs.append(log)
         with log.open("wb") as out:
-            self.process = subprocess.Popen(  # noqa: ASYNC220 - returns at once
+            self.process = subprocess.Popen(
                 [sys.executable, "-m", "bot", "run"],
                 env=self.env,
                 cwd=self.directory,
@@ -116,7 +121,6 @@ class BotProcess:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        await self.wait_healthy(within=healthy_within)
 
     async def wait_healthy(self, *, within: float = 90) -> None:
         loop = asyncio.get_running_loop()

@@ -627,8 +627,9 @@ class FakeBotApiServer:
         in :attr:`calls_by` under ``caller``."""
         return f"{self.url}/{caller}"
 
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._client, "127.0.0.1", 0)
+    async def start(self, port: int = 0) -> None:
+        """Listen on ``port`` of 127.0.0.1 (by default, any free one)."""
+        self._server = await asyncio.start_server(self._client, "127.0.0.1", port)
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:

@@ -36,7 +36,7 @@ from db.receiver import (
     RECEIVER_LOCK_NAMESPACE,
     ReceiverLock,
 )
-from tests.bot_process import BotProcess, bot_env
+from tests.bot_process import BotProcess, bot_env, free_port
 from tests.fake_telegram import TOKEN, ChatUser, FakeBotApiServer, FakeTelegram, Message
 
 # What the bot asks after each answer of /register.
@@ -437,3 +437,28 @@ async def test_a_holder_knows_at_once_when_its_connection_is_cut(migrated_url: s
         await holder.release()
         await other.release()
         await engine.dispose()
+
+
+async def test_a_bot_started_before_telegram_is_reachable_waits_for_it(
+    scratch_database: str, tmp_path: Path
+) -> None:
+    """Nothing listens at the Bot API's address when the bot starts: it says so in its log,
+    reports itself unhealthy and tries again, then serves as soon as the Bot API answers."""
+    fake = FakeTelegram()
+    server = FakeBotApiServer(fake)
+    port = free_port()
+    bot = BotProcess(bot_env(scratch_database, f"http://127.0.0.1:{port}"), tmp_path)
+    bot.launch()
+    try:
+        await bot.wait_for_log("Cannot reach the Telegram Bot API")
+        assert bot.running
+        status, body = bot.health_report()
+        assert (status, body["status"]) == (503, "unhealthy")
+        await server.start(port)
+        await bot.wait_healthy(within=60)
+        kira = Person(fake, 561_009, "Kira")
+        assert "/register" in (await kira.say("/help")).text
+    finally:
+        await bot.stop()
+        await server.stop()
+    assert "Traceback" not in bot.log()
