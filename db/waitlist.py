@@ -131,13 +131,22 @@ def _live() -> ColumnElement[bool]:
     )
 
 
+def _doctor_sees_patients() -> ColumnElement[bool]:
+    """An entry for a doctor who no longer sees patients (deactivated) is set aside: neither
+    listed nor counted, and offered again if the doctor comes back. Needs ``Doctor`` joined on
+    the entry's doctor."""
+    return or_(WaitlistEntry.doctor_id.is_(None), Doctor.active.is_(True))
+
+
 async def waiting_for(s: AsyncSession, *, patient_id: int, now: datetime) -> list[EntryView]:
-    """The patient's waiting entries whose span has not passed, soonest ending first."""
+    """The patient's waiting entries whose span has not passed, soonest ending first (those of
+    a doctor who no longer sees patients set aside)."""
     rows = await s.execute(
         _entries()
         .where(
             WaitlistEntry.patient_id == patient_id,
             _live(),
+            _doctor_sees_patients(),
             WaitlistEntry.until_at > now,
             or_(Appointment.id.is_(None), Appointment.starts_at > now),
         )
@@ -157,10 +166,14 @@ async def _lock_patient(s: AsyncSession, patient_id: int) -> User:
 async def _count_waiting(s: AsyncSession, patient_id: int, now: datetime) -> int:
     return int(
         await s.scalar(
-            select(func.count()).where(
+            select(func.count())
+            .select_from(WaitlistEntry)
+            .outerjoin(Doctor, Doctor.user_id == WaitlistEntry.doctor_id)
+            .where(
                 WaitlistEntry.patient_id == patient_id,
                 WaitlistEntry.status == WAITING,
                 WaitlistEntry.until_at > now,
+                _doctor_sees_patients(),
             )
         )
         or 0

@@ -18,9 +18,16 @@ from sqlalchemy import select
 
 from bot.context import Services
 from bot.formatting import policy_of
-from db.booking import Actor, BookingPolicy, TooLateToChange, add_day_range, cancel
+from db.booking import (
+    Actor,
+    BookingPolicy,
+    TooLateToChange,
+    add_day_range,
+    cancel,
+    deactivate_and_cancel,
+)
 from db.closures import close_clinic, remove_closure
-from db.doctors import add_time_off, remove_time_off
+from db.doctors import add_time_off, reactivate_doctor, remove_time_off
 from db.errors import NotFound
 from db.migrate import alembic_config
 from db.models import Delivery, Role, User
@@ -261,6 +268,39 @@ async def test_limits_spans_and_earlier_times(services: Services) -> None:
         assert await s.get(User, house.user_id) is not None
     with pytest.raises(NotFound):
         await _wait(services, await _user(services, house.user_id), doctor=doctors[1].user_id)
+
+
+async def test_a_deactivated_doctors_entries_are_set_aside_until_they_return(
+    services: Services,
+) -> None:
+    """While the doctor does not see patients, their entries are neither listed nor counted
+    against the limit; when the doctor comes back, the entries wait again."""
+    policy, now = _policy(services), services.clock.now()
+    house = await make_doctor(services, "house@example.com")
+    others = [
+        await make_doctor(services, f"doc{n}@example.com", name=f"Dr. Number {n}")
+        for n in range(MAX_WAITING)
+    ]
+    ana = await make_user(services, "ana@example.com", name="Ana")
+    await _wait(services, ana, doctor=house.user_id)
+    boss = await make_user(services, "boss@example.com", name="Boss", role=Role.ADMIN)
+    admin = Actor(boss.id, Role.ADMIN)
+    async with services.transaction() as s:
+        gone = await deactivate_and_cancel(
+            s, doctor_id=house.user_id, newest_shown=None, actor=admin, policy=policy, now=now
+        )
+    assert gone.was_active
+    async with services.session_factory() as s:
+        assert await waiting_for(s, patient_id=ana.id, now=now) == []
+    # Ana may wait for as many other doctors as anyone.
+    for doctor in others:
+        await _wait(services, ana, doctor=doctor.user_id)
+    async with services.transaction() as s:
+        await reactivate_doctor(s, doctor_id=house.user_id, now=now)
+    async with services.session_factory() as s:
+        listed = await waiting_for(s, patient_id=ana.id, now=now)
+    assert house.user_id in [e.doctor_id for e in listed]
+    assert len(listed) == MAX_WAITING + 1
 
 
 async def _user(services: Services, user_id: int) -> User:

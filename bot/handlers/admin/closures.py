@@ -25,10 +25,10 @@ from bot.callbacks import (
     ClosuresAction,
     ClosureTimeBack,
 )
-from bot.choices import NO, YES, Choice, Screen
+from bot.choices import Screen
 from bot.context import ClinicContext
 from bot.conversation import Conversation, Step
-from bot.formatting import policy_of, when_short
+from bot.formatting import policy_of
 from bot.handlers.admin import closures_removal
 from bot.handlers.admin.closures_shared import (
     ADMINS,
@@ -39,12 +39,12 @@ from bot.handlers.admin.closures_shared import (
     leave,
     overview_screen,
 )
-from bot.handlers.pickers.dates import BACK_KEYS, describe_span, label
+from bot.handlers.pickers import spans
+from bot.handlers.pickers.dates import describe_span
 from bot.handlers.pickers.span_picker import SpanButtons, SpanPicker, SpanSteps, SpanTexts
 from bot.handlers.pickers.time_picker import TimeButtons
 from bot.routes import Button, Command, Routes
-from bot.texts import Raw
-from db.booking import Actor, appointment_views
+from db.booking import Actor
 from db.closures import InvalidClosure, close_clinic
 
 # At most this many appointments are listed when asking to close.
@@ -75,40 +75,18 @@ async def conflicts_screen(update: Update, context: ClinicContext, draft: Closur
     """Every doctor's appointments in the time to close, and whether to close and cancel them."""
     if draft.starts_at is None or draft.ends_at is None:
         return await SPAN.first_day_screen(update, context, draft)
-    flow, tz = context.turn.flow, context.settings.timezone
-    found = await appointment_views(context.db, draft.shown)
-    booked = sorted(found.values(), key=lambda a: (a.starts_at, a.id))
-    lines = [
-        context.t(
-            "closures.conflict_line",
-            when=when_short(context.lang, a.starts_at, tz),
-            doctor=a.doctor_name,
-            patient=a.patient_name,
-        )
-        for a in booked[:CONFLICT_LINES]
-    ]
-    if len(booked) > CONFLICT_LINES:
-        lines.append(context.t("off.more", count=len(booked) - CONFLICT_LINES))
-    text = context.t(
-        "closures.conflicts",
-        count=len(booked),
-        what=describe_span(context, draft.starts_at, draft.ends_at, draft.whole_days),
-        zone=tz.key,
-        lines=Raw("\n".join(lines)),
+    flow = context.turn.flow
+    return await spans.conflicts_screen(
+        context,
+        draft,
+        line=lambda a, when: context.t(
+            "closures.conflict_line", when=when, doctor=a.doctor_name, patient=a.patient_name
+        ),
+        text_key="closures.conflicts",
+        confirm_key="closures.confirm",
+        confirm=ClosureConfirm(flow=flow, answer="y"),
+        back=ClosureConfirm(flow=flow, answer="n"),
     )
-    if draft.shown_changed:
-        text = context.t("off.conflicts_changed", rest=Raw(text))
-    rows = [
-        [
-            Choice(
-                label(context, "closures.confirm", count=len(booked)),
-                ClosureConfirm(flow=flow, answer="y"),
-                YES,
-            )
-        ],
-        [Choice(context.t("pick.back"), ClosureConfirm(flow=flow, answer="n"), (*NO, *BACK_KEYS))],
-    ]
-    return Screen(text, rows)
 
 
 async def confirm_closing(update: Update, context: ClinicContext, draft: ClosureDraft) -> Result:

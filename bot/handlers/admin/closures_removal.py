@@ -10,7 +10,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.callbacks import ClosureDone, ClosureRemove, ClosureRemovePage
-from bot.choices import Choice, Screen, day_keys
+from bot.choices import Screen
 from bot.context import ClinicContext
 from bot.conversation import Step
 from bot.formatting import policy_of
@@ -21,52 +21,26 @@ from bot.handlers.admin.closures_shared import (
     finish,
     leave,
 )
-from bot.handlers.pickers.dates import (
-    EARLIER_KEYS,
-    LATER_KEYS,
-    back_choice,
-    describe_span,
-    today,
-)
+from bot.handlers.pickers import spans
+from bot.handlers.pickers.dates import describe_span
 from db.closures import remove_closure, upcoming_closures
 from db.errors import NotFound
 from db.waitlist import on_freed_everywhere
 
-REMOVE_PER_PAGE = 8
-
 
 async def remove_screen(update: Update, context: ClinicContext, draft: ClosureDraft) -> Screen:
     """One button per closure not yet over, a page at a time."""
-    flow, this_day, tz = context.turn.flow, today(context), context.settings.timezone
-    found = await upcoming_closures(context.db, now=context.now)
-    pages = max(1, -(-len(found) // REMOVE_PER_PAGE))
-    page = min(max(draft.remove_page, 0), pages - 1)
-    rows = [
-        [
-            Choice(
-                describe_span(context, closure.starts_at, closure.ends_at, closure.whole_days),
-                ClosureRemove(flow=flow, closure=closure.id),
-                day_keys(closure.starts_at.astimezone(tz).date(), this_day),
-            )
-        ]
-        for closure in found[page * REMOVE_PER_PAGE : (page + 1) * REMOVE_PER_PAGE]
-    ]
-    paging = []
-    if page > 0:
-        earlier = ClosureRemovePage(flow=flow, page=page - 1)
-        paging.append(Choice(context.t("off.earlier"), earlier, EARLIER_KEYS))
-    if page < pages - 1:
-        later = ClosureRemovePage(flow=flow, page=page + 1)
-        paging.append(Choice(context.t("off.later"), later, LATER_KEYS))
-    if paging:
-        rows.append(paging)
-    rows.append([back_choice(context, ClosureDone(flow=flow))])
-    if not found:
-        return Screen(context.t("closures.none_to_remove"), rows)
-    text = context.t("closures.pick_remove", zone=tz.key)
-    if pages > 1:
-        text += "\n" + context.t("doctor.page", page=page + 1, pages=pages)
-    return Screen(text, rows)
+    flow = context.turn.flow
+    return spans.removal_screen(
+        context,
+        await upcoming_closures(context.db, now=context.now),
+        draft.remove_page,
+        remove=lambda closure: ClosureRemove(flow=flow, closure=closure),
+        turn_page=lambda page: ClosureRemovePage(flow=flow, page=page),
+        done=ClosureDone(flow=flow),
+        none_key="closures.none_to_remove",
+        pick_key="closures.pick_remove",
+    )
 
 
 async def start_removing(context: ClinicContext) -> ClosureState | None:

@@ -22,10 +22,10 @@ from bot.callbacks import (
     PickerHour,
     PickerMinute,
 )
-from bot.choices import NO, YES, Choice, Screen
+from bot.choices import Screen
 from bot.context import ClinicContext
 from bot.conversation import Step
-from bot.formatting import policy_of, when_short
+from bot.formatting import policy_of
 from bot.handlers.doctor import weekly_range
 from bot.handlers.doctor.shared import (
     HoursDraft,
@@ -34,54 +34,28 @@ from bot.handlers.doctor.shared import (
     finish_change,
     leave_change,
 )
-from bot.handlers.pickers.dates import BACK_KEYS, describe_span, label
+from bot.handlers.pickers import spans
+from bot.handlers.pickers.dates import describe_span
 from bot.handlers.pickers.span_picker import SpanButtons, SpanPicker, SpanSteps, SpanTexts
 from bot.handlers.pickers.time_picker import Purpose, TimeButtons
-from bot.texts import Raw
-from db.booking import Actor, appointment_views, block_time
+from db.booking import Actor, block_time
 from db.doctors import InvalidHours
-
-# At most this many appointments are listed when asking to block time.
-CONFLICT_LINES = 25
 
 
 async def conflicts_screen(update: Update, context: ClinicContext, draft: HoursDraft) -> Screen:
     """The appointments in the time to block, and whether to block it and cancel them."""
     if draft.starts_at is None or draft.ends_at is None:
         return await SPAN.first_day_screen(update, context, draft)
-    flow, tz = context.turn.flow, context.settings.timezone
-    found = await appointment_views(context.db, draft.shown)
-    live = sorted(found.values(), key=lambda a: (a.starts_at, a.id))
-    lines = [
-        context.t(
-            "off.conflict_line",
-            when=when_short(context.lang, a.starts_at, tz),
-            patient=a.patient_name,
-        )
-        for a in live[:CONFLICT_LINES]
-    ]
-    if len(live) > CONFLICT_LINES:
-        lines.append(context.t("off.more", count=len(live) - CONFLICT_LINES))
-    text = context.t(
-        "off.conflicts",
-        count=len(live),
-        what=describe_span(context, draft.starts_at, draft.ends_at, draft.whole_days),
-        zone=tz.key,
-        lines=Raw("\n".join(lines)),
+    flow = context.turn.flow
+    return await spans.conflicts_screen(
+        context,
+        draft,
+        line=lambda a, when: context.t("off.conflict_line", when=when, patient=a.patient_name),
+        text_key="off.conflicts",
+        confirm_key="off.confirm",
+        confirm=OffConfirm(flow=flow, answer="y"),
+        back=OffConfirm(flow=flow, answer="n"),
     )
-    if draft.shown_changed:
-        text = context.t("off.conflicts_changed", rest=Raw(text))
-    rows = [
-        [
-            Choice(
-                label(context, "off.confirm", count=len(live)),
-                OffConfirm(flow=flow, answer="y"),
-                YES,
-            )
-        ],
-        [Choice(context.t("pick.back"), OffConfirm(flow=flow, answer="n"), (*NO, *BACK_KEYS))],
-    ]
-    return Screen(text, rows)
 
 
 def start_adding(context: ClinicContext) -> HoursState:

@@ -9,57 +9,31 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.callbacks import HoursDone, OffRemove, OffRemovePage
-from bot.choices import Choice, Screen, day_keys
+from bot.choices import Screen
 from bot.context import ClinicContext
 from bot.conversation import Step
 from bot.formatting import policy_of
 from bot.handlers.doctor.shared import HoursDraft, HoursState, Result, finish_change, leave_change
-from bot.handlers.pickers.dates import (
-    EARLIER_KEYS,
-    LATER_KEYS,
-    back_choice,
-    describe_span,
-    today,
-)
+from bot.handlers.pickers import spans
+from bot.handlers.pickers.dates import describe_span
 from db.doctors import remove_time_off, upcoming_time_off
 from db.errors import NotFound
 from db.waitlist import on_freed
 
-REMOVE_PER_PAGE = 8
-
 
 async def remove_screen(update: Update, context: ClinicContext, draft: HoursDraft) -> Screen:
     """One button per time off not yet over, a page at a time."""
-    flow, this_day, tz = context.turn.flow, today(context), context.settings.timezone
-    entries = await upcoming_time_off(context.db, doctor_id=context.me.user_id, now=context.now)
-    pages = max(1, -(-len(entries) // REMOVE_PER_PAGE))
-    page = min(max(draft.remove_page, 0), pages - 1)
-    rows = [
-        [
-            Choice(
-                describe_span(context, row.starts_at, row.ends_at, row.whole_days),
-                OffRemove(flow=flow, time_off=row.id),
-                day_keys(row.starts_at.astimezone(tz).date(), this_day),
-            )
-        ]
-        for row in entries[page * REMOVE_PER_PAGE : (page + 1) * REMOVE_PER_PAGE]
-    ]
-    paging = []
-    if page > 0:
-        earlier = OffRemovePage(flow=flow, page=page - 1)
-        paging.append(Choice(context.t("off.earlier"), earlier, EARLIER_KEYS))
-    if page < pages - 1:
-        later = OffRemovePage(flow=flow, page=page + 1)
-        paging.append(Choice(context.t("off.later"), later, LATER_KEYS))
-    if paging:
-        rows.append(paging)
-    rows.append([back_choice(context, HoursDone(flow=flow))])
-    if not entries:
-        return Screen(context.t("off.none_to_remove"), rows)
-    text = context.t("off.pick_remove", zone=tz.key)
-    if pages > 1:
-        text += "\n" + context.t("doctor.page", page=page + 1, pages=pages)
-    return Screen(text, rows)
+    flow = context.turn.flow
+    return spans.removal_screen(
+        context,
+        await upcoming_time_off(context.db, doctor_id=context.me.user_id, now=context.now),
+        draft.remove_page,
+        remove=lambda entry: OffRemove(flow=flow, time_off=entry),
+        turn_page=lambda page: OffRemovePage(flow=flow, page=page),
+        done=HoursDone(flow=flow),
+        none_key="off.none_to_remove",
+        pick_key="off.pick_remove",
+    )
 
 
 async def start_removing(context: ClinicContext) -> HoursState | None:
