@@ -501,6 +501,7 @@ async def book(
         created_at=now,
         updated_at=now,
         booked_by=actor.user_id if actor is not None else patient_id,
+        booked_as=actor.role.value if actor is not None else Role.PATIENT.value,
         reason=reason,
     )
     try:

@@ -332,6 +332,7 @@ class Appointment(Base):
             "change_reason IS NULL OR change_note IS NULL", name="change_reason_or_note"
         ),
         CheckConstraint("reason IS NULL OR btrim(reason) <> ''", name="reason_not_blank"),
+        CheckConstraint(f"booked_as IN ({_values(Role)})", name="booked_as_known"),
         Index(
             "ix_appointments_doctor_live",
             "doctor_id",
@@ -365,6 +366,10 @@ class Appointment(Base):
     # Who booked it (NULL: the patient, before this was recorded). Someone other than the
     # patient means the clinic booked it for them.
     booked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    # The booker's role when they booked (the front desk's and admins' statistics).
+    booked_as: Mapped[str] = mapped_column(
+        String(16), default=Role.PATIENT.value, server_default=text("'patient'")
+    )
     # Why the clinic made the latest change (a cancellation or a move): one of the short list,
     # or what was typed. Both NULL after a change the patient made.
     change_reason: Mapped[str | None] = mapped_column(String(24))

@@ -194,17 +194,12 @@ async def month_appointments(
     order of time (then doctor), with who booked it. One statement."""
     start, end = month_bounds(year, month, tz)
     patient = aliased(User)
-    booker = aliased(User)
-    # Only the front desk and admins book for someone else; the booker's role tells which (as
-    # it is now). Appointments from before who booked was recorded have no booker: patients
-    # booked them all.
+    # Only the front desk and admins book for someone else; the role they booked in tells
+    # which.
     booked_by = case(
-        (
-            or_(Appointment.booked_by.is_(None), Appointment.booked_by == Appointment.patient_id),
-            literal(BookedBy.PATIENT.value),
-        ),
-        (booker.role == Role.ADMIN.value, literal(BookedBy.ADMIN.value)),
-        else_=literal(BookedBy.FRONT_DESK.value),
+        (Appointment.booked_as == Role.ADMIN.value, literal(BookedBy.ADMIN.value)),
+        (Appointment.booked_as == Role.STAFF.value, literal(BookedBy.FRONT_DESK.value)),
+        else_=literal(BookedBy.PATIENT.value),
     )
     rows = await s.execute(
         select(
@@ -219,7 +214,6 @@ async def month_appointments(
         .join(Doctor, Doctor.user_id == Appointment.doctor_id)
         .join(Specialty, Specialty.id == Doctor.specialty_id)
         .join(patient, patient.id == Appointment.patient_id)
-        .outerjoin(booker, booker.id == Appointment.booked_by)
         .where(Appointment.starts_at >= start, Appointment.starts_at < end)
         .order_by(Appointment.starts_at, func.lower(Doctor.display_name), Appointment.id)
     )

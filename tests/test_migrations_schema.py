@@ -152,3 +152,47 @@ def test_the_front_desk_revision_down_and_up_with_its_data(scratch_database: str
     assert _rows(scratch_database, "SELECT booked_by, change_reason FROM appointments") == [
         (None, None)
     ]
+
+
+def test_the_booked_as_revision_fills_in_who_booked_from_their_role(
+    scratch_database: str,
+) -> None:
+    """Up to the revision that keeps the booker's role: older visits take their booker's role,
+    the patient's own (or unknown) booking counts as the patient's. Down and up again."""
+    config = alembic_config(scratch_database)
+    command.downgrade(config, "0016")
+    start = NOW + timedelta(days=1)
+    with psycopg.connect(scratch_database, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO specialties (id, name) VALUES (1, 'Cardiology');"
+            "INSERT INTO users (id, email, name, role) VALUES "
+            "(1, 'house@example.com', 'Dr. House', 'doctor'), (2, 'ana@example.com', 'Ana', "
+            "'patient'), (3, 'desk@example.com', 'Desk', 'staff'), "
+            "(4, 'boss@example.com', 'Boss', 'admin');"
+            "INSERT INTO doctors (user_id, display_name, specialty_id, slot_minutes) "
+            "VALUES (1, 'House', 1, 30)"
+        )
+        for id_, booker in [(1, None), (2, 2), (3, 3), (4, 4)]:
+            conn.execute(
+                "INSERT INTO appointments (id, doctor_id, patient_id, starts_at, ends_at, "
+                "status, version, created_at, updated_at, booked_by) VALUES (%(id)s, 1, 2, "
+                "%(s)s, %(s)s + interval '30 minutes', 'booked', 0, %(now)s, %(now)s, %(by)s)",
+                {"id": id_, "s": start + timedelta(hours=id_), "now": NOW, "by": booker},
+            )
+    command.upgrade(config, "head")
+    booked = "SELECT id, booked_as FROM appointments ORDER BY id"
+    assert _rows(scratch_database, booked) == [
+        (1, "patient"),
+        (2, "patient"),
+        (3, "staff"),
+        (4, "admin"),
+    ]
+    command.downgrade(config, "0016")
+    assert _rows(scratch_database, "SELECT count(*) FROM appointments") == [(4,)]
+    command.upgrade(config, "head")
+    assert [row[1] for row in _rows(scratch_database, booked)] == [
+        "patient",
+        "patient",
+        "staff",
+        "admin",
+    ]
