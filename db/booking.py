@@ -15,9 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import pairwise
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, func, literal, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, func, literal, select, text, union_all
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -749,11 +751,36 @@ async def schedule(
 
 
 @dataclass(frozen=True)
+class Away:
+    """Time the doctor does not see patients: their time off, or a clinic closure."""
+
+    starts_at: datetime
+    ends_at: datetime
+    closure: bool
+
+
+@dataclass(frozen=True)
 class DoctorSchedule:
-    """A doctor and their live appointments in a span of time."""
+    """A doctor and their live appointments in a span of time, and their time off and the
+    clinic's closures overlapping it (by start)."""
 
     doctor: DoctorView
     appointments: list[AppointmentView]
+    away: list[Away]
+
+
+def _spans(model: type[TimeOff] | type[ClinicClosure], *where: ColumnElement[bool]) -> Any:
+    """The spans of ``model`` matching ``where``, as one JSON array (``[]`` when none)."""
+    pair = func.json_build_array(model.starts_at, model.ends_at)
+    agg = func.coalesce(func.json_agg(aggregate_order_by(pair, model.starts_at)), text("'[]'"))
+    return select(agg).where(*where).scalar_subquery()
+
+
+def _away(value: Any, closure: bool) -> list[Away]:
+    return [
+        Away(datetime.fromisoformat(start), datetime.fromisoformat(end), closure)
+        for start, end in value or []
+    ]
 
 
 async def doctor_schedule(
@@ -761,9 +788,13 @@ async def doctor_schedule(
 ) -> DoctorSchedule:
     """The doctor and their live appointments starting in start..end, in order, in one
     statement; :class:`NotFound` when there is no such doctor."""
+    off = _spans(
+        TimeOff, TimeOff.doctor_id == doctor_id, TimeOff.starts_at < end, TimeOff.ends_at > start
+    )
+    closed = _spans(ClinicClosure, ClinicClosure.starts_at < end, ClinicClosure.ends_at > start)
     rows = (
         await s.execute(
-            select(Doctor, User, Specialty, Appointment, _Patient)
+            select(Doctor, User, Specialty, Appointment, _Patient, off, closed)
             .select_from(Doctor)
             .join(User, User.id == Doctor.user_id)
             .join(Specialty, Specialty.id == Doctor.specialty_id)
@@ -786,10 +817,14 @@ async def doctor_schedule(
     doctor, user, specialty = rows[0][:3]
     appointments = [
         _view(appt, doctor, specialty, patient)
-        for _, _, _, appt, patient in rows
+        for _, _, _, appt, patient, _, _ in rows
         if appt is not None and patient is not None
     ]
-    return DoctorSchedule(doctor_view(doctor, user, specialty), appointments)
+    away = sorted(
+        _away(rows[0][5], closure=False) + _away(rows[0][6], closure=True),
+        key=lambda a: (a.starts_at, a.ends_at),
+    )
+    return DoctorSchedule(doctor_view(doctor, user, specialty), appointments, away)
 
 
 async def live_in_range(

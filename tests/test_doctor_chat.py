@@ -36,6 +36,7 @@ from bot.callbacks import (
 )
 from bot.formatting import policy_of
 from db.booking import Actor, AppointmentView, cancel
+from db.closures import close_clinic
 from db.doctors import DoctorView, add_time_off, weekly_hours
 from db.models import Appointment, Role, TimeOff, User
 from tests.conftest import Harness
@@ -256,6 +257,56 @@ async def test_tomorrow_and_the_next_seven_days_grouped_by_day(harness: Harness)
     await chat.press("Fri 4 Dec")
     assert lines_of(view)[0] == "📋 Dr. Gregory House — Friday 4 December 2026 (Europe/Madrid)"
     assert len(lines_of(view)) == 4
+
+
+async def test_the_schedule_shows_time_off_and_clinic_closures(harness: Harness) -> None:
+    """A day the doctor is off, or the clinic is closed, says so, for the whole day or from when
+    to when; so does the week."""
+    house, chat = await doctor_in_chat(harness)
+    wilson = await make_doctor(harness.services, "wilson@example.com", name="Dr. James Wilson")
+    boss = await make_user(harness.services, "boss@example.com", name="Boss", role=Role.ADMIN)
+    ana = await patient(harness, "ana@example.com", "Ana García", phone="+34600111222")
+    await book(harness, ana, house, at(2, 9))
+    now = harness.clock.now()
+    async with harness.services.transaction() as s:
+        await add_time_off(
+            s, doctor_id=house.user_id, starts_at=at(2, 14), ends_at=at(2, 17),
+            whole_days=False, now=now,
+        )  # fmt: skip
+        await add_time_off(
+            s, doctor_id=wilson.user_id, starts_at=at(3, 0), ends_at=at(4, 0),
+            whole_days=True, now=now,
+        )  # fmt: skip
+        await close_clinic(
+            s, starts_at=at(4, 0), ends_at=at(5, 0), whole_days=True, shown=set(),
+            actor=Actor(boss.id, Role.ADMIN), policy=policy_of(harness.services.settings),
+            now=now,
+        )  # fmt: skip
+
+    view = (await chat.send("/schedule"))[-1]
+    await chat.press("Tomorrow")
+    assert lines_of(view)[2:] == [
+        "🌴 Time off: 14:00–17:00",
+        "09:00–09:30 · Ana García · +34 600 11 12 22 · 🕒 booked",
+    ]
+    await chat.press("Next 7 days")
+    lines = lines_of(view)
+    assert lines[2:14] == [
+        "Tue 1 Dec",
+        "—",
+        "",
+        "Wed 2 Dec",
+        "🌴 Time off: 14:00–17:00",
+        "09:00–09:30 · Ana García · +34 600 11 12 22 · 🕒 booked",
+        "",
+        "Thu 3 Dec",  # Dr. Wilson's day off is not Dr. House's
+        "—",
+        "",
+        "Fri 4 Dec",
+        "🚫 The clinic is closed: all day",
+    ]
+    await chat.press("Fri 4 Dec")
+    assert lines_of(view)[2:] == ["🚫 The clinic is closed: all day", "No appointments."]
 
 
 async def test_schedule_in_spanish(harness: Harness) -> None:

@@ -22,6 +22,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "schedule.status.no_show": ("✖ no-show", "✖ no acudió"),
     "schedule.day_empty": ("No appointments.", "No hay citas."),
     "schedule.week_day_empty": ("—", "—"),
+    "schedule.away_off": ("🌴 Time off: {when}", "🌴 Ausencia: {when}"),
+    "schedule.away_closed": (
+        "🚫 The clinic is closed: {when}",
+        "🚫 La clínica está cerrada: {when}",
+    ),
+    "schedule.away_all_day": ("all day", "todo el día"),
     "schedule.week_more": (
         "… and {count} more: open a day to see them all.",
         "… y {count} más: abre un día para verlas todas.",

@@ -9,7 +9,7 @@ front desk. Showing a day or a week reads the doctor and the appointments in one
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from itertools import accumulate
 
 from telegram import Update
@@ -24,7 +24,7 @@ from bot.callbacks import (
 )
 from bot.choices import Choice, Screen, rows_of
 from bot.context import ClinicContext
-from bot.formatting import clock, day_label, long_date, phone_text
+from bot.formatting import clock, day_label, hhmm, long_date, phone_text
 from bot.handlers.doctor.shared import label, today
 from bot.paging import lines_in_pages, page_line, page_of, paging_row, short
 from bot.routes import Button, Command, Routes, roles
@@ -132,6 +132,30 @@ def _attendance_rows(context: ClinicContext, appts: list[AppointmentView]) -> li
     return rows
 
 
+def _away_lines(context: ClinicContext, found: DoctorSchedule, day: date) -> list[str]:
+    """The doctor's time off and the clinic's closures on ``day``: the whole day, or from when
+    to when that day."""
+    tz = context.settings.timezone
+    start, end = day_bounds(day, day, tz)
+
+    def minute(at: datetime) -> int:
+        local = at.astimezone(tz)
+        return 24 * 60 if at >= end else local.hour * 60 + local.minute
+
+    lines = []
+    for away in found.away:
+        if away.starts_at >= end or away.ends_at <= start:
+            continue
+        since, until = max(away.starts_at, start), min(away.ends_at, end)
+        if since == start and until == end:
+            when = context.t("schedule.away_all_day")
+        else:
+            when = f"{hhmm(minute(since))}–{hhmm(minute(until))}"
+        key = "schedule.away_closed" if away.closure else "schedule.away_off"
+        lines.append(context.t(key, when=when))
+    return lines
+
+
 def _day_screen(
     context: ClinicContext,
     found: DoctorSchedule,
@@ -151,7 +175,9 @@ def _day_screen(
     page = page_of(pages, page_number, 1)
     lines = page.items[0]
     first = ends[page.page] - len(lines)
-    body = "\n".join(lines) if appts else context.t("schedule.day_empty")
+    body = "\n".join(
+        _away_lines(context, found, day) + (lines or [context.t("schedule.day_empty")])
+    )
     marks = context.me.role in DOCTORS_AND_ADMINS
     rows = _attendance_rows(context, appts[first : first + len(lines)]) if marks else []
     paging = paging_row(context, page, lambda p: ScheduleDayPage(doctor=doctor, day=day, page=p))
@@ -206,8 +232,9 @@ def _week_screen(context: ClinicContext, found: DoctorSchedule, first: date) -> 
         if parts:
             parts.append(("", False))
         parts.append((context.t("schedule.week_day", date=day_label(language, day)), False))
-        items = by_day.get(day, [])
-        if not items:
+        items, away = by_day.get(day, []), _away_lines(context, found, day)
+        parts.extend((line, False) for line in away)
+        if not items and not away:
             parts.append((context.t("schedule.week_day_empty"), False))
         parts.extend((_line(context, a), True) for a in items)
     lines, hidden = _fit(parts)
