@@ -13,6 +13,12 @@ connection loses the lock with it, and another process can take it.
 * Its holder notices a dropped connection at once (the socket closes) and a silent one within
   :data:`ANSWER_SECONDS` of a check (every :data:`CHECK_SECONDS`), well before the server lets
   anyone else take the lock.
+* A holder that stops answering while its connection stays up (a frozen process: ``SIGSTOP``,
+  a paused machine, a blocked event loop): it checks its connection every
+  :data:`CHECK_SECONDS`, so a holder whose last check is :data:`STALE_SECONDS` old has stopped.
+  A process that finds the lock taken by such a holder ends the holder's session
+  (``pg_terminate_backend``: the same database user may) and takes the lock. If the holder
+  wakes up, its lock connection is gone and it stops polling and stands by.
 
 The lock needs a direct connection to PostgreSQL (or a pooler in session mode): a pooler in
 transaction mode cannot hold a session's lock.
@@ -22,12 +28,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from typing import Any, Final
 
 import psycopg
 from sqlalchemy import URL
 
 from db.engine import driver_url
+
+log = logging.getLogger(__name__)
 
 # The two-key form under a namespace of its own ("Recv"), apart from the chats' locks
 # (namespace "Chat", db/chats.py) and the migrations' single-key lock.
@@ -38,6 +47,8 @@ APPLICATION_NAME: Final = "clinic-bot receiver"
 # answered this fast.
 CHECK_SECONDS: Final = 2.0
 ANSWER_SECONDS: Final = 5.0
+# A holder whose connection has done nothing for this long has stopped checking it.
+STALE_SECONDS: Final = 15.0
 CONNECT_SECONDS: Final = 10
 # The server ends the session of a holder it cannot reach after 5 s idle + 3 probes 2 s apart,
 # or 10 s of unacknowledged data: longer than the holder takes to notice (at most
@@ -48,6 +59,18 @@ _SESSION_OPTIONS: Final = (
 )
 _TRY = "SELECT pg_try_advisory_lock(%s, %s)"
 _UNLOCK = "SELECT pg_advisory_unlock(%s, %s)"
+# Ends the session of a receiver holding the lock that has not used its connection for
+# STALE_SECONDS (only a receiver's: another holder, an operator's say, is left alone).
+_END_STALE = """
+    SELECT count(pg_terminate_backend(a.pid, 5000))
+    FROM pg_locks AS l
+    JOIN pg_stat_activity AS a ON a.pid = l.pid
+    WHERE l.locktype = 'advisory' AND l.granted
+      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+      AND l.classid = %s AND l.objid = %s AND l.objsubid = 2
+      AND a.application_name = %s
+      AND a.state_change < clock_timestamp() - make_interval(secs => %s)
+"""
 
 # What a lost or unreachable connection raises.
 CONNECTION_ERRORS: Final = (psycopg.Error, OSError, TimeoutError)
@@ -87,6 +110,13 @@ class ReceiverLock:
                 fresh = True
                 continue
             self.held = bool(row and row[0])
+            if not self.held and await self._end_stale_holder(connection):
+                log.warning(
+                    "The process receiving updates stopped answering for %.0f s; taking over",
+                    STALE_SECONDS,
+                )
+                row = await asyncio.wait_for(self._try(connection), ANSWER_SECONDS)
+                self.held = bool(row and row[0])
             return self.held
 
     async def wait_lost(self) -> None:
@@ -136,6 +166,17 @@ class ReceiverLock:
             keepalives_count=3,
         )
         return self._connection
+
+    async def _end_stale_holder(self, connection: psycopg.AsyncConnection[Any]) -> bool:
+        """End the session of a receiver holding the lock that has stopped answering (see the
+        module docstring); whether there was one."""
+        namespace, key = self._keys()
+        cursor = await asyncio.wait_for(
+            connection.execute(_END_STALE, (namespace, key, APPLICATION_NAME, STALE_SECONDS)),
+            ANSWER_SECONDS + 5,
+        )
+        row = await cursor.fetchone()
+        return bool(row and row[0])
 
     async def _try(self, connection: psycopg.AsyncConnection[Any]) -> tuple[Any, ...] | None:
         cursor = await connection.execute(_TRY, self._keys())

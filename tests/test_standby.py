@@ -34,6 +34,7 @@ from db.receiver import (
     CHECK_SECONDS,
     RECEIVER_LOCK_KEY,
     RECEIVER_LOCK_NAMESPACE,
+    STALE_SECONDS,
     ReceiverLock,
 )
 from tests.bot_process import BotProcess, bot_env, free_port
@@ -261,6 +262,56 @@ async def test_a_receiver_that_loses_its_lock_connection_stops_polling_at_once(
             states = {await updates_of(first), await updates_of(second)}
             assert states == {"receiving", "standby"}
             assert await stored_step(scratch_engine, lena.chat_id) == ("register", "password")
+
+
+async def test_a_frozen_receiver_is_replaced_and_stands_by_when_it_wakes(
+    telegram: tuple[FakeTelegram, FakeBotApiServer],
+    scratch_database: str,
+    scratch_engine: AsyncEngine,
+    tmp_path: Path,
+) -> None:
+    """The receiver freezes (SIGSTOP) with its connections open: the standby ends its lock's
+    session once it has been silent for STALE_SECONDS and takes over, the conversation going on
+    at its step; woken up, the old receiver finds its lock gone and stands by."""
+    fake, server = telegram
+    first, second = two_processes(scratch_database, server, tmp_path)
+    mia = Person(fake, 561_004, "Mia")
+    async with first:
+        await first.wait_for_log(RECEIVING)
+        async with second:
+            await second.wait_for_log("Standing by")
+            assert "full name" in (await mia.say("/register")).text
+            assert ASKS_EMAIL in (await mia.say("Mia Frozen")).text
+            first.pause()
+            try:
+                # The frozen receiver's last long poll ends (empty) before Mia writes.
+                await asyncio.sleep(3)
+                reply = await mia.say(
+                    "mia.frozen@example.org",
+                    within=STALE_SECONDS + RETRY_SECONDS + TAKEOVER_SECONDS,
+                    what=f"the standby taking over\n{second.log()}",
+                )
+                assert ASKS_PASSWORD in reply.text
+                assert "stopped answering" in second.log()
+                assert await updates_of(second) == "receiving"
+            finally:
+                first.resume()
+            await first.wait_for_log(STOPPED, within=15)
+            await until(
+                lambda: _states(first, second, ("standby", "receiving")),
+                10,
+                "the woken process standing by",
+            )
+            polled = polls(server, "first")
+            assert "share your phone" in (await mia.say("frozen-password")).text
+            assert polls(server, "first") == polled
+    texts = [m.text for m in mia.replies()]
+    assert sum(ASKS_PASSWORD in text for text in texts) == 1
+    assert not [text for text in texts if "didn't understand" in text]
+
+
+async def _states(first: BotProcess, second: BotProcess, states: tuple[str, str]) -> bool:
+    return (await updates_of(first), await updates_of(second)) == states
 
 
 async def _lock_waiters(engine: AsyncEngine, expected: int) -> bool:
