@@ -10,6 +10,7 @@ row is tried once more only (so it arrives at most twice).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -51,7 +52,7 @@ from bot.texts import Raw, language_of, t
 from db.accounts import live_chats_for
 from db.booking import AppointmentView, appointment_views, next_free_slots, schedule
 from db.deliveries import Claimed, Outcome, Result, failure, languages
-from db.doctors import day_bounds, get_doctor
+from db.doctors import DoctorView, day_bounds, get_doctor
 from db.errors import NotFound
 from db.models import AppointmentStatus, Channel, DeliveryKind
 from db.slots import Slot
@@ -271,7 +272,11 @@ async def send_chat(bot: Any, worker: DeliveryWorker, claimed: list[Claimed]) ->
         agendas: dict[int, list[AppointmentView]] = {}
         offers: dict[int, list[Slot]] = {}
         freed: dict[int, OfferView | str] = {}
+        profiles: dict[int, DoctorView] = {}
         for item in claimed:
+            if item.kind is DeliveryKind.PROFILE_CHANGED:
+                with contextlib.suppress(NotFound):
+                    profiles[item.id] = await get_doctor(s, item.recipient_id)
             if item.kind is DeliveryKind.SLOT_OFFER:
                 freed[item.id] = await _freed_time(s, item, services)
             view = views.get(item.appointment_id or 0)
@@ -289,6 +294,8 @@ async def send_chat(bot: Any, worker: DeliveryWorker, claimed: list[Claimed]) ->
         try:
             if item.kind is DeliveryKind.SLOT_OFFER:
                 message = _freed_message(lang, freed[item.id], services)
+            elif item.kind is DeliveryKind.PROFILE_CHANGED:
+                message = _profile_message(lang, profiles.get(item.id))
             else:
                 message = _compose(item, lang, views, agendas, offers, services)
         except Exception:  # one bad row never stops the batch
@@ -387,6 +394,23 @@ def _freed_message(
         ]
     )
     return [text], markup
+
+
+def _profile_message(
+    lang: str, doctor: DoctorView | None
+) -> tuple[list[str], InlineKeyboardMarkup | None] | str:
+    """What an admin's change made of the doctor's details, as they are now."""
+    if doctor is None:
+        return "doctor gone"
+    text = t(
+        lang,
+        "notice.profile_changed",
+        name=doctor.name,
+        specialty=doctor.specialty,
+        email=doctor.email,
+        minutes=doctor.slot_minutes,
+    )
+    return [text], None
 
 
 def _compose(

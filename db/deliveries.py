@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
     EMAIL_KINDS,
+    UNTIED_KINDS,
     Appointment,
     AppointmentStatus,
     Channel,
@@ -164,6 +165,11 @@ async def on_email_claimed(s: AsyncSession, user_ids: Sequence[int], now: dateti
     await _insert(
         s, [_row(DeliveryKind.EMAIL_CLAIMED, Channel.TELEGRAM, uid, now, now) for uid in user_ids]
     )
+
+
+async def on_profile_changed(s: AsyncSession, doctor_id: int, now: datetime) -> None:
+    """A chat notice to the doctor: an admin changed their details."""
+    await _insert(s, [_row(DeliveryKind.PROFILE_CHANGED, Channel.TELEGRAM, doctor_id, now, now)])
 
 
 async def _drop_pending(s: AsyncSession, appointment_id: int) -> None:
@@ -447,7 +453,7 @@ def _unwanted(
     nearest: dict[tuple[int, Channel], int],
 ) -> str:
     """Why a claimed delivery must not be sent; empty when it should be."""
-    if row.kind in (DeliveryKind.AGENDA, DeliveryKind.EMAIL_CLAIMED, DeliveryKind.SLOT_OFFER):
+    if row.kind in UNTIED_KINDS:
         return ""  # whether anything is left to tell is known when it is written
     if appointment is None:
         return "appointment gone"

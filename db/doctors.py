@@ -26,6 +26,7 @@ from db.accounts import (
     open_session,
     revoke_user_sessions,
 )
+from db.deliveries import on_profile_changed
 from db.errors import DomainError, EmailTaken, InvalidName, NotFound
 from db.models import (
     SLOT_LENGTHS,
@@ -499,6 +500,7 @@ async def update_doctor(
     still as the admin saw them (``was``); else :class:`DoctorChanged` and nothing is saved.
 
     A new length applies to the times offered from now on; booked appointments keep theirs.
+    The doctor is told in chat (through the outbox) when anything changed.
     The doctor's row is locked first, so a booking in progress ends before, on the old length.
     :class:`NotFound` (the doctor or the specialty), :class:`EmailTaken`,
     :class:`InvalidName`, :class:`InvalidSlotLength`, :class:`InvalidSpecialty`.
@@ -546,6 +548,8 @@ async def update_doctor(
         )
         if before != after
     }
+    if changed:
+        await on_profile_changed(s, doctor_id, now)
     card = await doctor_card(s, doctor_id=doctor_id, now=now)
     return DoctorEdited(doctor=doctor, changed=frozenset(changed), upcoming=card.upcoming)
 

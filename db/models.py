@@ -426,6 +426,9 @@ class DeliveryKind(enum.StrEnum):
     # To a patient on a waitlist, by chat: a time that suits them freed up (not tied to an
     # appointment; its entry, doctor and time are on the row).
     SLOT_OFFER = "slot_offer"
+    # To a doctor, by chat: an admin changed their details (not tied to an appointment; what
+    # they are now is read when it is sent).
+    PROFILE_CHANGED = "profile_changed"
 
 
 EMAIL_KINDS = (
@@ -436,7 +439,12 @@ EMAIL_KINDS = (
 )
 MOVE_KINDS = (DeliveryKind.DOCTOR_RESCHEDULED, DeliveryKind.CLINIC_RESCHEDULED)
 # Deliveries about no appointment.
-UNTIED_KINDS = (DeliveryKind.AGENDA, DeliveryKind.EMAIL_CLAIMED, DeliveryKind.SLOT_OFFER)
+UNTIED_KINDS = (
+    DeliveryKind.AGENDA,
+    DeliveryKind.EMAIL_CLAIMED,
+    DeliveryKind.SLOT_OFFER,
+    DeliveryKind.PROFILE_CHANGED,
+)
 
 
 class Channel(enum.StrEnum):

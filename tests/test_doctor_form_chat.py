@@ -231,6 +231,32 @@ async def test_an_admin_edits_a_doctor_and_booked_times_stay(harness: Harness) -
     await log_in_chat(doctor_chat, "greg@clinic.example")
 
 
+async def test_the_doctor_is_told_in_chat_what_their_details_are_now(harness: Harness) -> None:
+    """Saving an edit tells the doctor, in their chat, their details as they now are; an edit
+    that changes nothing tells nobody."""
+    await make_doctor(harness.services, "house@clinic.example")
+    doctor_chat = harness.user("House")
+    await log_in_chat(doctor_chat, "house@clinic.example")
+    before = len(doctor_chat.texts())
+    admin = await _admin(harness)
+    summary = await _edit(admin, "Dr. Gregory House")
+    await admin.press("✏️ Email", summary)
+    summary = (await admin.send("greg@clinic.example"))[-1]
+    await admin.press("💾 Save changes", summary)
+    told = harness.telegram.bot_messages(doctor_chat.chat_id)[before:]
+    assert [m.text for m in told] == [
+        "✏️ An admin has changed your details. They are now:\n"
+        "Dr. Gregory House · Cardiology\n"
+        "Login email: greg@clinic.example\n"
+        "Appointments of 30 minutes (booked ones keep their times)."
+    ]
+    assert "<b>Dr. Gregory House</b>" in told[0].raw
+    # Edit, then « Back without a change: nothing to tell.
+    summary = await _edit(admin, "Dr. Gregory House")
+    await admin.press("« Back", summary)
+    assert len(doctor_chat.texts()) == before + 1
+
+
 async def test_an_edit_changed_meanwhile_is_shown_again_and_nothing_is_lost(
     harness: Harness,
 ) -> None:

@@ -196,3 +196,30 @@ def test_the_booked_as_revision_fills_in_who_booked_from_their_role(
         "staff",
         "admin",
     ]
+
+
+def test_the_profile_notice_revision_down_and_up(scratch_database: str) -> None:
+    """Down from the revision of the doctors' "your details changed" notices, those notices go
+    and the rest of the outbox stays; up again, they can be written."""
+    config = alembic_config(scratch_database)
+    notice = (
+        "INSERT INTO deliveries (recipient_id, kind, channel, due_at, next_attempt_at, status, "
+        "attempts, created_at, updated_at) VALUES (1, %(kind)s, 'telegram', %(now)s, %(now)s, "
+        "'pending', 0, %(now)s, %(now)s)"
+    )
+    with psycopg.connect(scratch_database, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO users (id, email, name, role) VALUES "
+            "(1, 'house@example.com', 'Dr. House', 'doctor')"
+        )
+        conn.execute(notice, {"kind": "profile_changed", "now": NOW})
+        conn.execute(notice, {"kind": "email_claimed", "now": NOW})
+    command.downgrade(config, "0017")
+    assert _rows(scratch_database, "SELECT kind FROM deliveries") == [("email_claimed",)]
+    command.upgrade(config, "head")
+    with psycopg.connect(scratch_database, autocommit=True) as conn:
+        conn.execute(notice, {"kind": "profile_changed", "now": NOW})
+    assert _rows(scratch_database, "SELECT kind FROM deliveries ORDER BY id") == [
+        ("email_claimed",),
+        ("profile_changed",),
+    ]

@@ -205,6 +205,18 @@ TEXTS: dict[str, tuple[str, str]] = {
         "clínica solo envía correos a direcciones confirmadas, así que esta cuenta recibe sus "
         "recordatorios aquí en el chat. /me muestra la dirección.",
     ),
+    "notice.profile_changed": (
+        "✏️ An admin has changed your details. They are now:\n<b>{name}</b> · {specialty}\n"
+        "Login email: {email}\nAppointments of {minutes} minutes (booked ones keep their "
+        "times).",
+        "✏️ Un administrador ha cambiado tus datos. Ahora son:\n<b>{name}</b> · {specialty}\n"
+        "Correo para iniciar sesión: {email}\nCitas de {minutes} minutos (las reservadas "
+        "mantienen su hora).",
+    ),
+    "delivery_kind.profile_changed": (
+        "notice of changed details",
+        "aviso de datos cambiados",
+    ),
     "delivery_kind.email_claimed": (
         "notice of an email confirmed elsewhere",
         "aviso de correo confirmado en otra cuenta",
