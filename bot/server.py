@@ -10,6 +10,7 @@ import hmac
 import json
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import URL, text
@@ -145,7 +146,7 @@ async def serve(
     http = HTTPServer(web_application(app, receiver=receiver))
     http.listen(port, address=host)
     try:
-        if await _initialize(app, stop):
+        if await _reach_telegram(app.initialize, stop):
             try:
                 await _run(app, receiver, stop, port=port, webhook_url=webhook_url)
             finally:
@@ -154,14 +155,13 @@ async def serve(
         http.stop()
 
 
-async def _initialize(app: ClinicApplication, stop: asyncio.Event) -> bool:
-    """Initialise ``app`` (it asks the Bot API who the bot is), trying again while Telegram
-    cannot be reached, until ``stop``; False when stopped first. A refused token is raised:
-    waiting will not change it."""
+async def _reach_telegram(call: Callable[[], Awaitable[object]], stop: asyncio.Event) -> bool:
+    """Make ``call`` to the Bot API, trying again while Telegram cannot be reached, until
+    ``stop``; False when stopped first. A refused token is raised: waiting will not change it."""
     wait = CONNECT_RETRY_FIRST
     while True:
         try:
-            await app.initialize()
+            await call()
             return True
         except InvalidToken:
             raise
@@ -190,13 +190,17 @@ async def _run(
         if receiver is None:
             assert webhook_url is not None
             url = webhook_url.rstrip("/") + WEBHOOK_PATH
-            await app.bot.set_webhook(
-                url,
-                secret_token=webhook_secret(app.bot.token),
-                allowed_updates=Update.ALL_TYPES,
+            registered = await _reach_telegram(
+                lambda: app.bot.set_webhook(
+                    url,
+                    secret_token=webhook_secret(app.bot.token),
+                    allowed_updates=Update.ALL_TYPES,
+                ),
+                stop,
             )
-            log.info("Receiving updates by webhook on port %s", port)
-            await stop.wait()
+            if registered:
+                log.info("Receiving updates by webhook on port %s", port)
+                await stop.wait()
         else:
             log.info("Health on port %s; long polling while no other process does", port)
             await _receive_until(receiver, stop)

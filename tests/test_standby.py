@@ -513,3 +513,21 @@ async def test_a_bot_started_before_telegram_is_reachable_waits_for_it(
         await bot.stop()
         await server.stop()
     assert "Traceback" not in bot.log()
+
+
+async def test_a_webhook_is_registered_once_telegram_answers(
+    telegram: tuple[FakeTelegram, FakeBotApiServer], scratch_database: str, tmp_path: Path
+) -> None:
+    """Telegram fails the webhook's registration twice: the replica says so, tries again, and
+    serves once it is registered."""
+    fake, server = telegram
+    fake.fail_next("setWebhook", 500, "Internal Server Error")
+    fake.fail_next("setWebhook", 500, "Internal Server Error")
+    env = bot_env(scratch_database, server.url, WEBHOOK_URL="https://clinic.example.org/")
+    bot = BotProcess(env, tmp_path)
+    async with bot:
+        await bot.wait_for_log("Receiving updates by webhook", within=30)
+        assert bot.log().count("Cannot reach the Telegram Bot API") == 2
+        assert len(fake.calls_of("setWebhook")) == 3
+        assert "/register" in (await Person(fake, 561_010, "Noa").post_and_wait(bot, "/help")).text
+    assert "Traceback" not in bot.log()
