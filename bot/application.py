@@ -14,7 +14,7 @@ from telegram.ext import (
     Defaults,
     TypeHandler,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import jobs, senders
 from bot.context import BotData, ChatData, ClinicContext, Services, UserData
@@ -40,7 +40,7 @@ from bot.menus import set_default_menus
 from bot.ratelimit import ClinicRateLimiter
 from bot.routes import RouteTable
 from bot.texts import language_of, t
-from bot.updates import PerChatUpdateProcessor
+from bot.updates import HandledBeforeAcknowledged, PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
 
@@ -115,13 +115,17 @@ def build_application(
     else:
         # Reminders are sent side by side; the rate limiter, not the pool, sets the pace.
         builder = builder.connection_pool_size(senders.TELEGRAM_CONCURRENCY).pool_timeout(30)
-    if updates_request is not None:
-        builder = builder.get_updates_request(updates_request)
-    elif request is not None:
-        builder = builder.get_updates_request(request)
-    if not polling:
+    polls: HandledBeforeAcknowledged | None = None
+    if polling:
+        # A poll acknowledges what the previous one fetched only once it is handled.
+        inner = updates_request or request or HTTPXRequest(connection_pool_size=1)
+        polls = HandledBeforeAcknowledged(inner)
+        builder = builder.get_updates_request(polls)
+    else:
         builder = builder.updater(None)
     application: ClinicApplication = builder.build()
+    if polls is not None:
+        polls.queue = application.update_queue
     jobs.attach_worker(application, services)
     application.bot_data.services = services
     routes = route_table()

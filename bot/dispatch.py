@@ -127,6 +127,13 @@ class Dispatcher:
                     now = services.clock.now()
                     context.now = now
                     record = await load_chat(s, chat.id, lock=self.lock_chats)
+                    if not self.lock_chats and record.handled(update.update_id, now):
+                        # Sent again after a process died before acknowledging it: what it
+                        # changed is stored, so it is not done twice. (Long polling hands a
+                        # chat's updates over in order; a webhook may not, and acknowledges
+                        # each update on receipt, so it never sends one again.)
+                        log.info("update %s was handled before; not again", update.update_id)
+                        return
                     turn = Turn(
                         record,
                         self.routes,
@@ -154,7 +161,7 @@ class Dispatcher:
                         context.problem = found
                     self._tell_what_lapsed(context)
                     await self._route(update, context)
-                    await self._save(context, turn)
+                    await self._save(context, turn, update.update_id)
                     context.out.changed = wrote(s)
                     if queued(s):
                         # Notices and confirmations the change queued go out now.
@@ -195,14 +202,16 @@ class Dispatcher:
         elif turn.lost:
             context.reply("common.conversation_lost")
 
-    async def _save(self, context: ClinicContext, turn: Turn) -> None:
+    async def _save(self, context: ClinicContext, turn: Turn, update_id: int) -> None:
+        """Write the chat back if its conversation changed, or if the update changed anything
+        else: with the update's number, so that it is not handled twice."""
         if turn.replaced is not None and turn.replaced is not turn.conversation:
             note = context.t(
                 "common.conversation_replaced",
                 what=context.t(f"conversation.{turn.replaced.name}"),
             )
             context.out.prepend(Send(note))
-        if turn.changed():
+        if turn.changed() or wrote(context.db):
             await save_chat(
                 context.db,
                 chat_id=turn.chat_id,
@@ -210,6 +219,7 @@ class Dispatcher:
                 flow=turn.flow,
                 conversation=turn.stored_conversation(),
                 now=context.now,
+                update_id=update_id,
             )
 
     # --- routing --------------------------------------------------------------------------------

@@ -4,18 +4,25 @@ A chat's updates run in order (its conversation never races itself), different c
 concurrently, and a chat that floods the bot cannot starve the others: it waits for its own
 turn before taking one of the shared slots, and beyond a few queued updates its extra ones are
 dropped, with one "slow down" notice per burst.
+
+And a poll for more updates, which acknowledges the previous batch to Telegram, waits (briefly)
+for that batch to be handled: :class:`HandledBeforeAcknowledged`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Update
+from telegram._utils.defaultvalue import DEFAULT_NONE
+from telegram._utils.types import ODVInput
 from telegram.ext import BaseUpdateProcessor
+from telegram.request import BaseRequest, RequestData
 
 log = logging.getLogger(__name__)
 
@@ -93,3 +100,61 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         return None
+
+
+# How long a poll for updates waits for the updates the previous poll fetched to be handled.
+ACK_WAIT_SECONDS = 2.0
+
+
+class HandledBeforeAcknowledged(BaseRequest):
+    """The connection that polls for updates (``getUpdates``), holding each poll back until the
+    updates the previous one fetched are handled.
+
+    A poll acknowledges to Telegram every update fetched before it, and Telegram then forgets
+    them; python-telegram-bot polls again as soon as a batch is queued. Held back until the
+    application's queue is worked through (``Queue.join``: every update it was given is
+    handled, or dropped as a flood's excess), a batch is acknowledged only once handled, so a
+    process killed meanwhile loses nothing: Telegram hands the batch to the next one, which
+    skips the updates whose change was already stored (see ``ChatRecord.handled``). A poll is
+    held back at most :data:`ACK_WAIT_SECONDS`, so a slow update never holds up the others for
+    long (what is still unhandled then is acknowledged as before).
+    """
+
+    def __init__(self, inner: BaseRequest, wait: float = ACK_WAIT_SECONDS) -> None:
+        self.inner = inner
+        self.wait = wait
+        # The application's update queue, set once the application is built.
+        self.queue: asyncio.Queue[object] | None = None
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self.inner.read_timeout
+
+    async def initialize(self) -> None:
+        await self.inner.initialize()
+
+    async def shutdown(self) -> None:
+        await self.inner.shutdown()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = DEFAULT_NONE,
+        write_timeout: ODVInput[float] = DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        if self.queue is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.queue.join(), self.wait)
+        return await self.inner.do_request(
+            url,
+            method,
+            request_data,
+            read_timeout=read_timeout,
+            write_timeout=write_timeout,
+            connect_timeout=connect_timeout,
+            pool_timeout=pool_timeout,
+        )

@@ -38,11 +38,28 @@ class ChatRecord:
     flow: int
     conversation: Conversation | None
     session: SessionRecord | None
+    # The newest update whose change is stored, and when it was stored.
+    last_update_id: int | None = None
+    updated_at: datetime | None = None
 
+    def handled(self, update_id: int, now: datetime) -> bool:
+        """Whether the change of update ``update_id`` is already stored: Telegram sent it again
+        (a process died before acknowledging it). Update numbers rise, except after a week
+        without any: then Telegram may start again from any number, so only a recent mark
+        counts."""
+        if self.last_update_id is None or self.updated_at is None:
+            return False
+        return update_id <= self.last_update_id and now - self.updated_at < REDELIVERY_WINDOW
+
+
+# How long Telegram may send an update again: while a process that died is replaced (seconds
+# to minutes); well within the week after which its update numbers may start again.
+REDELIVERY_WINDOW = timedelta(days=1)
 
 _COLUMNS = """
     c.chat_id IS NOT NULL AS stored, c.language, c.conversation, c.state, c.draft, c.flow,
-    c.expires_at, s.id AS session_id, s.token, s.jti, s.user_id AS session_user,
+    c.expires_at, c.last_update_id, c.updated_at, s.id AS session_id, s.token, s.jti,
+    s.user_id AS session_user,
     s.issued_at, s.expires_at AS session_expires, u.id AS user_id, u.name, u.email, u.role,
     u.active, u.language AS user_language, u.phone,
     u.email_verified_at IS NOT NULL AS email_verified
@@ -73,12 +90,14 @@ _LOCK = text(
 _SAVE = text(
     """
     INSERT INTO chats (chat_id, language, conversation, state, draft, flow, expires_at,
-                       updated_at)
-    VALUES (:chat_id, :language, :conversation, :state, :draft, :flow, :expires_at, :now)
+                       updated_at, last_update_id)
+    VALUES (:chat_id, :language, :conversation, :state, :draft, :flow, :expires_at, :now,
+            :update_id)
     ON CONFLICT (chat_id) DO UPDATE SET
         language = EXCLUDED.language, conversation = EXCLUDED.conversation,
         state = EXCLUDED.state, draft = EXCLUDED.draft, flow = EXCLUDED.flow,
-        expires_at = EXCLUDED.expires_at, updated_at = EXCLUDED.updated_at
+        expires_at = EXCLUDED.expires_at, updated_at = EXCLUDED.updated_at,
+        last_update_id = coalesce(EXCLUDED.last_update_id, chats.last_update_id)
     """
 ).bindparams(
     bindparam("chat_id", type_=BigInteger),
@@ -89,6 +108,7 @@ _SAVE = text(
     bindparam("flow", type_=Integer),
     bindparam("expires_at", type_=DateTime(timezone=True)),
     bindparam("now", type_=DateTime(timezone=True)),
+    bindparam("update_id", type_=BigInteger),
 )
 
 
@@ -137,6 +157,8 @@ async def load_chat(s: AsyncSession, chat_id: int, *, lock: bool = False) -> Cha
         flow=row.flow or 0,
         conversation=conversation,
         session=session,
+        last_update_id=row.last_update_id,
+        updated_at=row.updated_at,
     )
 
 
@@ -148,8 +170,10 @@ async def save_chat(
     flow: int,
     conversation: Conversation | None,
     now: datetime,
+    update_id: int | None = None,
 ) -> None:
-    """Store the chat's language and conversation (``None``: none is open), in one statement."""
+    """Store the chat's language and conversation (``None``: none is open), and the update
+    whose change this is, in one statement."""
     await s.execute(
         _SAVE,
         {
@@ -161,6 +185,7 @@ async def save_chat(
             "flow": flow,
             "expires_at": conversation.expires_at if conversation else None,
             "now": now,
+            "update_id": update_id,
         },
     )
 

@@ -198,6 +198,9 @@ class Chat(Base):
     # An open conversation lapses when left unanswered this long.
     expires_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+    # The newest update whose change is stored here: Telegram sends again what a process that
+    # died had fetched but not acknowledged, and what was stored then is not done twice.
+    last_update_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 SLOT_LENGTHS = (15, 20, 30, 45, 60)

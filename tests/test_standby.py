@@ -439,6 +439,50 @@ async def test_a_step_answered_just_before_kill_9_is_kept(
     assert len([t for t in texts if ASKS_EMAIL in t]) == 1  # the name was taken once
 
 
+async def test_updates_fetched_but_not_handled_at_kill_9_are_handled_after_the_restart(
+    telegram: tuple[FakeTelegram, FakeBotApiServer],
+    scratch_database: str,
+    scratch_engine: AsyncEngine,
+    tmp_path: Path,
+) -> None:
+    """Two answers arrive together; the first is stored and its reply held at Telegram, the
+    second waits for the chat's turn; then kill -9. Neither was acknowledged, so Telegram hands
+    both to the restarted bot: the first, already stored, is not taken again; the second is."""
+    fake, server = telegram
+    bot = BotProcess(bot_env(scratch_database, server.url), tmp_path)
+    lia = Person(fake, 561_005, "Lia")
+    async with bot:
+        await bot.wait_for_log(RECEIVING)
+        assert "full name" in (await lia.say("/register")).text
+        replied = fake.gates["sendMessage"] = asyncio.Event()
+        name = lia.write("Lia Lost")
+        email = lia.write("lia.lost@example.org")
+        await until(
+            lambda: fake.in_flight["sendMessage"] == 1,
+            30,
+            f"the reply to the name on its way\n{bot.log()}",
+        )
+        assert await stored_step(scratch_engine, lia.chat_id) == ("register", "email")
+        assert not _fetched(fake, name["update_id"])  # held back until handled
+        bot.kill()
+        replied.set()  # Telegram delivers the reply the dead process sent
+        await until(lambda: ASKS_EMAIL in lia.replies()[-1].text, 10, "the reply shown")
+
+        await bot.start()
+        await until(
+            lambda: ASKS_PASSWORD in lia.replies()[-1].text,
+            30,
+            f"the email taken after the restart\n{bot.log()}",
+        )
+        assert await stored_step(scratch_engine, lia.chat_id) == ("register", "password")
+        assert _fetched(fake, email["update_id"])
+    texts = [m.text for m in lia.replies()]
+    assert len([t for t in texts if ASKS_EMAIL in t]) == 1  # the name was taken once
+    assert len([t for t in texts if ASKS_PASSWORD in t]) == 1
+    assert not [t for t in texts if NOT_AN_EMAIL in t or "didn't understand" in t]
+    assert "was handled before; not again" in bot.log()
+
+
 def _fetched(fake: FakeTelegram, update_id: int) -> bool:
     """Whether the bot has confirmed ``update_id`` to Telegram (asked for later ones)."""
     return any(int(p.get("offset") or 0) > update_id for p in fake.calls_of("getUpdates"))
