@@ -13,7 +13,7 @@ neither their CPU nor PostgreSQL's is counted. It prints:
    phase), the SQL statements, writes and transactions per update, and the ratio to the echo
    bot's CPU per update on the same updates;
 2. a booking storm: patients in as many chats doing the whole ``/book`` walk at once, with
-   p50 and p95 of the time from an update being handed to the bot to its first answer, per
+   p50 and p95 of the time from a chat sending an update to the bot's first answer, per
    step, the errors, and the appointments each patient holds afterwards;
 3. the resident memory of the bot serving a clinic of 10,000 users, each with a session and a
    past conversation.

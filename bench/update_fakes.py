@@ -4,8 +4,9 @@ It serves one fake Bot API (:class:`tests.fake_telegram.FakeTelegram` behind
 :class:`~tests.fake_telegram.FakeBotApiServer`) per bot process under test, and plays chats as
 closed loops: a chat sends its next update only once the bot has shown the answer to the
 previous one (its ``sendMessage`` or ``editMessageText``). For every update it notes when the
-polling loop was handed it (``getUpdates``) and when the bot first answered that chat
-(``sendMessage``, ``editMessageText`` or ``answerCallbackQuery``).
+chat sent it (it waits at the fake Bot API until the bot's polling loop fetches it) and when
+the bot first answered that chat (``sendMessage``, ``editMessageText`` or
+``answerCallbackQuery``).
 
 The parent process drives it over a pipe with small dicts (see :func:`serve_fakes`).
 """
@@ -55,7 +56,6 @@ class BenchTelegram(FakeTelegram):
 
     def __init__(self) -> None:
         super().__init__()
-        self.handed: dict[int, float] = {}
         self.pending: dict[int, Pending] = {}
         self.queries: dict[str, int] = {}
         self.polls = 0
@@ -94,11 +94,7 @@ class BenchTelegram(FakeTelegram):
     async def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         self.polls += 1
         self.polling.set()
-        updates = await super()._api_getUpdates(params)
-        now = time.perf_counter()
-        for update in updates:
-            self.handed.setdefault(update["update_id"], now)
-        return updates
+        return await super()._api_getUpdates(params)
 
     # --- updates as Telegram sends them ---------------------------------------------------------
 
@@ -174,6 +170,7 @@ class ChatLoop:
         waiting = Pending(update["update_id"], step, loop.create_future())
         self.telegram.pending[self.chat_id] = waiting
         self.record.steps[waiting.update_id] = step
+        sent = time.perf_counter()
         self.telegram.queue_update(update)
         try:
             screen = await asyncio.wait_for(waiting.done, self.timeout)
@@ -181,9 +178,10 @@ class ChatLoop:
             raise StepFailed(f"{step}: no answer within {self.timeout:.0f} s") from None
         finally:
             del self.telegram.pending[self.chat_id]
-            handed = self.telegram.handed.get(waiting.update_id)
-            if handed is not None and waiting.first_answer is not None:
-                self.record.latency.setdefault(step, []).append(waiting.first_answer - handed)
+            # What the patient waits: from sending the update (it waits at Telegram until the
+            # bot fetches it) to the bot's first answer.
+            if waiting.first_answer is not None:
+                self.record.latency.setdefault(step, []).append(waiting.first_answer - sent)
         if waiting.alerts:
             raise StepFailed(f"{step}: alert {waiting.alerts[0]!r}")
         self.screen = screen
