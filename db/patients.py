@@ -34,6 +34,7 @@ from db.accounts import (
 from db.booking import AppointmentView, upcoming_for_patient
 from db.errors import DomainError, EmailTaken, NotFound
 from db.models import Role, User
+from db.waitlist import EntryView, waiting_for
 
 PATIENT = Role.PATIENT.value
 MIN_QUERY = 2
@@ -151,17 +152,20 @@ async def get_patient(s: AsyncSession, patient_id: int) -> PatientView:
 
 @dataclass(frozen=True)
 class PatientCard:
-    """A patient and their upcoming visits."""
+    """A patient, their upcoming visits and what they wait for on waitlists."""
 
     patient: PatientView
     upcoming: list[AppointmentView]
+    waiting: list[EntryView]
 
 
 async def patient_card(s: AsyncSession, *, patient_id: int, now: datetime) -> PatientCard:
-    """The patient and their upcoming visits; :class:`NotFound` when not a patient."""
+    """The patient, their upcoming visits and their waiting entries; :class:`NotFound` when
+    not a patient."""
     patient = await get_patient(s, patient_id)
     upcoming = await upcoming_for_patient(s, patient_id=patient_id, now=now)
-    return PatientCard(patient=patient, upcoming=upcoming)
+    waiting = await waiting_for(s, patient_id=patient_id, now=now)
+    return PatientCard(patient=patient, upcoming=upcoming, waiting=waiting)
 
 
 async def with_phone(s: AsyncSession, phone: str) -> list[PatientView]:

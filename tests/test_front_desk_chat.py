@@ -29,10 +29,12 @@ from bot.callbacks import (
     VisitMove,
     decode,
 )
+from bot.formatting import policy_of
 from bot.mailer import Mailer
 from db.doctors import DoctorView
 from db.models import Appointment, Delivery, Role, User
 from db.patients import create_patient
+from db.waitlist import join_waitlist, span_of, wait_for_earlier
 from tests.conftest import Harness
 from tests.factories import book_directly, log_in_chat, make_doctor, make_user
 from tests.fake_telegram import ChatUser, Message
@@ -180,6 +182,35 @@ async def test_the_front_desk_cannot_reach_the_admins_screens(harness: Harness) 
 
 
 # --- /patients and booking for a patient --------------------------------------------------------
+
+
+async def test_a_patients_card_shows_what_they_wait_for(harness: Harness) -> None:
+    """The front desk sees a patient's waitlists on their card: a doctor's freed times over a
+    span, and an earlier time than a visit."""
+    house, _ = await doctor_in_chat(harness)
+    ana, _ = await in_chat(harness, "ana@example.com", "Ana García", Role.PATIENT)
+    visit = await book_directly(
+        harness.services, patient_id=ana.id, doctor_id=house.user_id, starts_at=at(4, 10)
+    )
+    policy, now = policy_of(harness.services.settings), harness.clock.now()
+    start, end = span_of(7, policy, now)
+    async with harness.services.transaction() as s:
+        await join_waitlist(
+            s, patient_id=ana.id, from_at=start, until_at=end, policy=policy, now=now,
+            specialty_id=house.specialty_id,
+        )  # fmt: skip
+        await wait_for_earlier(
+            s, patient_id=ana.id, appointment_id=visit.id, policy=policy, now=now
+        )
+    _, desk = await in_chat(harness, "desk@example.com", "Rosa Desk", Role.STAFF)
+    await desk.send("/patients ana@example.com")
+    await desk.press("1. Ana García")
+    lines = desk.last.text.splitlines()
+    at_list = lines.index("🔔 On waitlists (2), offered in chat when a time frees up:")
+    assert lines[at_list + 1 :] == [
+        "• An earlier time with Dr. Gregory House than the visit Fri 4 Dec 10:00",
+        "• any Cardiology doctor, Tue 1 Dec – Mon 7 Dec",
+    ]
 
 
 async def test_the_front_desk_finds_a_patient_and_books_for_them(

@@ -80,6 +80,15 @@ TEXTS: dict[str, tuple[str, str]] = {
     "patients.no_upcoming": ("No upcoming visits.", "No tiene citas próximas."),
     "patients.visit": ("• {when} — {doctor} ({specialty})", "• {when} — {doctor} ({specialty})"),
     "patients.more_visits": ("• … and {count} more", "• … y {count} más"),
+    "patients.waiting": (
+        "🔔 On waitlists ({count}), offered in chat when a time frees up:",
+        "🔔 En listas de espera ({count}), se le ofrece por chat cuando se libera una hora:",
+    ),
+    "patients.waiting.item": ("• {who}, {span}", "• {who}, {span}"),
+    "patients.waiting.earlier": (
+        "• An earlier time with {doctor} than the visit {current}",
+        "• Una hora antes con {doctor} que la cita {current}",
+    ),
     "patients.btn.new": ("➕ New patient", "➕ Nuevo paciente"),
     "patients.btn.results": ("« Results", "« Resultados"),
     "patients.btn.book": ("📅 Book a visit", "📅 Pedir una cita"),

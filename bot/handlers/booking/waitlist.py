@@ -62,33 +62,24 @@ def span_text(context: ClinicContext, start: datetime, end: datetime) -> str:
     )
 
 
+def entry_text(context: ClinicContext, entry: EntryView, *, key: str, **values: object) -> str:
+    """One waiting entry, with the catalog's ``{key}.item`` or ``{key}.earlier`` line."""
+    if entry.appointment_starts_at is not None:
+        tz = context.settings.timezone
+        current = when_short(context.lang, entry.appointment_starts_at, tz)
+        return context.t(f"{key}.earlier", doctor=entry.doctor_name, current=current, **values)
+    who, span = who_text(context, entry), span_text(context, entry.from_at, entry.until_at)
+    return context.t(f"{key}.item", who=who, span=span, **values)
+
+
 async def _list_screen(context: ClinicContext) -> Screen:
     entries = await waiting_for(context.db, patient_id=context.me.user_id, now=context.now)
     if not entries:
         return Screen(context.t("waitlist.list.none"))
-    tz = context.settings.timezone
     lines = [context.t("waitlist.list.header", count=len(entries))]
     leave = []
     for number, entry in enumerate(entries, start=1):
-        if entry.appointment_starts_at is not None:
-            current = when_short(context.lang, entry.appointment_starts_at, tz)
-            lines.append(
-                context.t(
-                    "waitlist.list.earlier",
-                    number=number,
-                    doctor=entry.doctor_name,
-                    current=current,
-                )
-            )
-        else:
-            lines.append(
-                context.t(
-                    "waitlist.list.item",
-                    number=number,
-                    who=who_text(context, entry),
-                    span=span_text(context, entry.from_at, entry.until_at),
-                )
-            )
+        lines.append(entry_text(context, entry, key="waitlist.list", number=number))
         label = context.t("waitlist.btn.leave_n", number=number)
         leave.append(Choice(label, LeaveWaitlist(entry=entry.id, listed=True)))
     return Screen("\n".join(lines), rows_of(leave, 2))

@@ -12,6 +12,7 @@ from bot.callbacks import BookFor, VisitCard
 from bot.choices import Choice, Screen
 from bot.context import ClinicContext
 from bot.formatting import when_short
+from bot.handlers.booking.waitlist import entry_text
 from bot.routes import roles
 from db.models import Role
 from db.patients import PatientView, patient_card
@@ -112,5 +113,8 @@ async def card_screen(
         rows.append([Choice(label, VisitCard(appointment=appt.id), typed=False)])
     if len(card.upcoming) > CARD_VISITS:
         lines.append(context.t("patients.more_visits", count=len(card.upcoming) - CARD_VISITS))
+    if card.waiting:
+        lines.append(context.t("patients.waiting", count=len(card.waiting)))
+        lines.extend(entry_text(context, e, key="patients.waiting") for e in card.waiting)
     rows.extend(extra or [])
     return Screen("\n".join(lines), rows)
