@@ -3,7 +3,7 @@
 A chat's updates run in order (its conversation never races itself), different chats run
 concurrently, and a chat that floods the bot cannot starve the others: it waits for its own
 turn before taking one of the shared slots, and beyond a few queued updates its extra ones are
-dropped, with one "slow down" notice per burst.
+dropped, with one "slow down" notice a minute at most.
 
 And a poll for more updates, which acknowledges the previous batch to Telegram, waits (briefly)
 for that batch to be handled: :class:`HandledBeforeAcknowledged`.
@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,11 +35,15 @@ MAX_QUEUED_PER_CHAT = 10
 UNBOUNDED = 1_000_000
 
 
+# A flooding chat is told to slow down at most this often (its backlog may be worked through
+# and fill up again several times in a flood that comes in batches).
+SLOW_DOWN_EVERY = 60.0
+
+
 @dataclass
 class _ChatQueue:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     waiting: int = 0
-    warned: bool = False
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -60,6 +65,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self.on_dropped: Callable[[Update], Awaitable[None]] | None = None
         self._slots = asyncio.BoundedSemaphore(max_concurrent_updates)
         self._chats: dict[int, _ChatQueue] = {}
+        self._told: dict[int, float] = {}  # chat -> when it was last told to slow down
         self.dropped = 0
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
@@ -73,8 +79,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             self.dropped += 1
             if isinstance(coroutine, Coroutine):
                 coroutine.close()
-            if not queue.warned and isinstance(update, Update):
-                queue.warned = True
+            if isinstance(update, Update) and self._may_tell(chat.id):
                 await self._tell_dropped(update)
             return
         queue.waiting += 1
@@ -86,6 +91,17 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             queue.waiting -= 1
             if queue.waiting == 0:
                 del self._chats[chat.id]
+
+    def _may_tell(self, chat_id: int) -> bool:
+        """Whether to tell the chat to slow down now (not within SLOW_DOWN_EVERY of the last
+        time); noted as told."""
+        now = time.monotonic()
+        if now - self._told.get(chat_id, -SLOW_DOWN_EVERY) < SLOW_DOWN_EVERY:
+            return False
+        if len(self._told) > 10_000:  # forget the chats told long ago
+            self._told = {c: at for c, at in self._told.items() if now - at < SLOW_DOWN_EVERY}
+        self._told[chat_id] = now
+        return True
 
     async def _tell_dropped(self, update: Update) -> None:
         if self.on_dropped is None:
