@@ -703,6 +703,10 @@ class ClosureConfirm(StepData, prefix="cl.ok"):
     answer: Literal["y", "n"]
 
 
+class ClosureSkipName(StepData, prefix="cl.nm"):
+    pass
+
+
 class ClosureRemove(StepData, prefix="cl.x"):
     closure: Id
 

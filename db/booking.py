@@ -18,7 +18,19 @@ from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, select, text, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -757,6 +769,7 @@ class Away:
     starts_at: datetime
     ends_at: datetime
     closure: bool
+    name: str | None = None  # a closure's
 
 
 @dataclass(frozen=True)
@@ -770,16 +783,18 @@ class DoctorSchedule:
 
 
 def _spans(model: type[TimeOff] | type[ClinicClosure], *where: ColumnElement[bool]) -> Any:
-    """The spans of ``model`` matching ``where``, as one JSON array (``[]`` when none)."""
-    pair = func.json_build_array(model.starts_at, model.ends_at)
-    agg = func.coalesce(func.json_agg(aggregate_order_by(pair, model.starts_at)), text("'[]'"))
+    """The spans of ``model`` matching ``where`` (with a closure's name), as one JSON array
+    (``[]`` when none)."""
+    name = model.name if model is ClinicClosure else cast(null(), String)
+    row = func.json_build_array(model.starts_at, model.ends_at, name)
+    agg = func.coalesce(func.json_agg(aggregate_order_by(row, model.starts_at)), text("'[]'"))
     return select(agg).where(*where).scalar_subquery()
 
 
 def _away(value: Any, closure: bool) -> list[Away]:
     return [
-        Away(datetime.fromisoformat(start), datetime.fromisoformat(end), closure)
-        for start, end in value or []
+        Away(datetime.fromisoformat(start), datetime.fromisoformat(end), closure, name)
+        for start, end, name in value or []
     ]
 
 

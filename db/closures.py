@@ -14,16 +14,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.booking import Actor, AppointmentView, BookingPolicy, booked_in_range, cancel_all
 from db.errors import DomainError, NotFound
 from db.locks import lock_clinic
-from db.models import ClinicClosure
+from db.models import Appointment, ClinicClosure
 
 # Why the appointments a closure cancels were cancelled (``appointments.cancel_reason``).
 CLOSURE_REASON = "closure"
+
+
+# The longest name a closure may have.
+NAME_LENGTH = 80
 
 
 class InvalidClosure(DomainError):
@@ -32,17 +36,37 @@ class InvalidClosure(DomainError):
     code = "invalid_closure"
 
 
+class InvalidClosureName(DomainError):
+    """A closure's name has 1 to NAME_LENGTH characters besides spaces."""
+
+    code = "invalid_closure_name"
+
+
+def normalise_closure_name(text: str) -> str:
+    """A closure's name with its spaces tidied; :class:`InvalidClosureName` when empty or
+    longer than :data:`NAME_LENGTH`."""
+    name = " ".join(text.split())
+    if not name or len(name) > NAME_LENGTH:
+        raise InvalidClosureName(str(len(name)))
+    return name
+
+
 @dataclass(frozen=True)
 class ClosureView:
     id: int
     starts_at: datetime
     ends_at: datetime
     whole_days: bool
+    name: str | None = None
 
 
 def _view(row: ClinicClosure) -> ClosureView:
     return ClosureView(
-        id=row.id, starts_at=row.starts_at, ends_at=row.ends_at, whole_days=row.whole_days
+        id=row.id,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        whole_days=row.whole_days,
+        name=row.name,
     )
 
 
@@ -66,13 +90,17 @@ async def close_clinic(
     actor: Actor,
     policy: BookingPolicy,
     now: datetime,
+    name: str | None = None,
 ) -> Closed:
-    """Close the clinic from ``starts_at`` to ``ends_at`` and cancel every doctor's booked
-    appointments in that time, if they are all ones the admin was shown (``shown``); otherwise
-    change nothing and return them all. :class:`InvalidClosure` for a span that is over or
-    empty. Each patient is told (and each doctor), through the outbox, once committed."""
+    """Close the clinic from ``starts_at`` to ``ends_at`` (for what ``name`` says, if given)
+    and cancel every doctor's booked appointments in that time, if they are all ones the admin
+    was shown (``shown``); otherwise change nothing and return them all.
+    :class:`InvalidClosure` for a span that is over or empty, :class:`InvalidClosureName`.
+    Each patient is told (and each doctor), through the outbox, once committed."""
     if not starts_at < ends_at or ends_at <= now:
         raise InvalidClosure(f"{starts_at.isoformat()}..{ends_at.isoformat()}")
+    if name is not None:
+        name = normalise_closure_name(name)
     await lock_clinic(s, shared=False)
     booked = await booked_in_range(s, start=starts_at, end=ends_at, now=now)
     if {a.id for a in booked} - shown:
@@ -81,6 +109,7 @@ async def close_clinic(
         starts_at=starts_at,
         ends_at=ends_at,
         whole_days=whole_days,
+        name=name,
         created_by=actor.user_id,
         created_at=now,
     )
@@ -95,6 +124,23 @@ async def close_clinic(
         reason=CLOSURE_REASON,
     )
     return Closed(closure=_view(row), cancelled=cancelled, unseen=[])
+
+
+async def closure_name_of(s: AsyncSession, appointment_id: int) -> str | None:
+    """The name of the closure that cancelled the appointment, if one did and has a name."""
+    cancelled = and_(
+        Appointment.id == appointment_id,
+        Appointment.cancel_reason == CLOSURE_REASON,
+        ClinicClosure.starts_at < Appointment.ends_at,
+        ClinicClosure.ends_at > Appointment.starts_at,
+    )
+    return await s.scalar(
+        select(ClinicClosure.name)
+        .join(Appointment, cancelled)
+        .where(ClinicClosure.name.is_not(None))
+        .order_by(ClinicClosure.id.desc())
+        .limit(1)
+    )
 
 
 async def upcoming_closures(s: AsyncSession, *, now: datetime) -> list[ClosureView]:

@@ -304,12 +304,15 @@ class ClinicClosure(Base):
     __tablename__ = "clinic_closures"
     __table_args__ = (
         CheckConstraint("starts_at < ends_at", name="range_valid"),
+        CheckConstraint("name IS NULL OR btrim(name) <> ''", name="name_not_blank"),
         Index("ix_clinic_closures_ends_at", "ends_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
+    # What it is for, as patients and doctors are told (e.g. "Christmas"); optional.
+    name: Mapped[str | None] = mapped_column(String(80))
     whole_days: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]

@@ -156,6 +156,15 @@ async def test_whole_days_closed_cancel_every_doctors_appointments_once_confirme
     )
     assert kind.button_texts[0] == "Thu 24 Dec"
     await chat.press("Fri 25 Dec", kind)
+    assert lines_of(kind) == [
+        "🏥 Clinic closed: Thu 24 Dec – Fri 25 Dec (whole days) (Europe/Madrid).",
+        "",
+        "What is it for? Type a short name that patients and doctors will see (for example: "
+        "Christmas), or Skip.",
+    ]
+    assert kind.button_texts == ["Skip", "« Back"]
+    assert "Please type a name of 1 to 80 characters" in (await chat.send("x" * 81))[-1].text
+    kind = (await chat.send("  Christmas  "))[-1]  # the typed answer's screen comes anew
 
     assert lines_of(kind) == [
         "⚠️ 2 appointment(s) are booked in Thu 24 Dec – Fri 25 Dec (whole days) (Europe/Madrid):",
@@ -172,11 +181,11 @@ async def test_whole_days_closed_cancel_every_doctors_appointments_once_confirme
     await chat.press("Close and cancel 2", kind)
 
     assert lines_of(kind) == [
-        "✅ Clinic closed: Thu 24 Dec – Fri 25 Dec (whole days). 2 appointment(s) cancelled; "
-        "the patients were told.",
+        "✅ Clinic closed: Thu 24 Dec – Fri 25 Dec (whole days) — Christmas. 2 appointment(s) "
+        "cancelled; the patients were told.",
         "",
         "🏥 Clinic closures (Europe/Madrid)",
-        "• Thu 24 Dec – Fri 25 Dec (whole days)",
+        "• Thu 24 Dec – Fri 25 Dec (whole days) — Christmas",
         "",
         "While the clinic is closed, no doctor can be booked.",
     ]
@@ -189,7 +198,8 @@ async def test_whole_days_closed_cancel_every_doctors_appointments_once_confirme
     assert ana_chat.last.text == (
         "❌ The clinic cancelled your appointment with Dr. Gregory House (Cardiology) on "
         "Thursday 24 December 2026, 10:00–10:30 (Europe/Madrid). We are sorry. "
-        "/book to choose another time.\n\n"
+        "/book to choose another time.\n"
+        "🏥 The clinic is closed: Christmas.\n\n"
         "The next free times with Dr. Gregory House (Europe/Madrid): tap one to book it."
     )
     assert "Friday 25 December 2026, 16:00–16:30" in bob_chat.last.text
@@ -221,6 +231,7 @@ async def test_part_of_a_day_then_removing_it(harness: Harness) -> None:
     await chat.press("14:00")
     assert "Starts at 14:00. Pick the end hour" in view.text
     await chat.press("24:00")
+    await chat.press("Skip")
     assert lines_of(view)[:4] == [
         "✅ Clinic closed: Wed 2 Dec, 14:00–24:00.",
         "",
@@ -261,7 +272,8 @@ async def test_typed_answers_in_spanish_and_an_appointment_booked_meanwhile(
     )
     assert "Elige la hora de inicio" in (await chat.send("parte"))[-1].text
     await chat.send("9:00")
-    conflicts = (await chat.send("1pm"))[-1]
+    assert "¿Por qué motivo?" in (await chat.send("1pm"))[-1].text
+    conflicts = (await chat.send("omitir"))[-1]
     assert lines_of(conflicts)[:2] == [
         "⚠️ Hay 1 cita(s) reservada(s) en mié 2 dic, 09:00–13:00 (Europe/Madrid):",
         "• mié 2 dic 10:00 — Dr. Gregory House — Ana García",
@@ -290,8 +302,11 @@ async def test_typed_answers_in_spanish_and_an_appointment_booked_meanwhile(
     await chat.press("Añadir un cierre", done)
     assert "jueves 24 de diciembre de 2026" in (await chat.send("24 de diciembre"))[-1].text
     assert "elige el último día" in (await chat.send("días completos"))[-1].text
-    added = (await chat.send("26/12"))[-1]
-    assert lines_of(added)[0] == "✅ Clínica cerrada: jue 24 dic – sáb 26 dic (días completos)."
+    assert "¿Por qué motivo?" in (await chat.send("26/12"))[-1].text
+    added = (await chat.send("Navidad"))[-1]
+    assert lines_of(added)[0] == (
+        "✅ Clínica cerrada: jue 24 dic – sáb 26 dic (días completos) — Navidad."
+    )
     assert await closures_of(harness) == [
         (at(2, 9), at(2, 13), False),
         (at(24, 0), at(27, 0), True),

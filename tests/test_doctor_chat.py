@@ -280,7 +280,7 @@ async def test_the_schedule_shows_time_off_and_clinic_closures(harness: Harness)
         await close_clinic(
             s, starts_at=at(4, 0), ends_at=at(5, 0), whole_days=True, shown=set(),
             actor=Actor(boss.id, Role.ADMIN), policy=policy_of(harness.services.settings),
-            now=now,
+            now=now, name="Founders' Day",
         )  # fmt: skip
 
     view = (await chat.send("/schedule"))[-1]
@@ -303,10 +303,13 @@ async def test_the_schedule_shows_time_off_and_clinic_closures(harness: Harness)
         "—",
         "",
         "Fri 4 Dec",
-        "🚫 The clinic is closed: all day",
+        "🚫 The clinic is closed (Founders' Day): all day",
     ]
     await chat.press("Fri 4 Dec")
-    assert lines_of(view)[2:] == ["🚫 The clinic is closed: all day", "No appointments."]
+    assert lines_of(view)[2:] == [
+        "🚫 The clinic is closed (Founders' Day): all day",
+        "No appointments.",
+    ]
 
 
 async def test_schedule_in_spanish(harness: Harness) -> None:

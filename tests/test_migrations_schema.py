@@ -223,3 +223,24 @@ def test_the_profile_notice_revision_down_and_up(scratch_database: str) -> None:
         ("email_claimed",),
         ("profile_changed",),
     ]
+
+
+def test_the_closure_names_revision_down_and_up(scratch_database: str) -> None:
+    """Down from the revision of closure names, closures stay without them; up, they can have
+    one again, never a blank one."""
+    config = alembic_config(scratch_database)
+    closure = (
+        "INSERT INTO clinic_closures (starts_at, ends_at, whole_days, created_at, name) "
+        "VALUES (%(now)s, %(now)s + interval '1 day', true, %(now)s, %(name)s)"
+    )
+    with psycopg.connect(scratch_database, autocommit=True) as conn:
+        conn.execute(closure, {"now": NOW, "name": "Christmas"})
+    command.downgrade(config, "0019")
+    assert _rows(scratch_database, "SELECT count(*) FROM clinic_closures") == [(1,)]
+    command.upgrade(config, "head")
+    assert _rows(scratch_database, "SELECT name FROM clinic_closures") == [(None,)]
+    with (
+        psycopg.connect(scratch_database, autocommit=True) as conn,
+        pytest.raises(psycopg.errors.CheckViolation),
+    ):
+        conn.execute(closure, {"now": NOW, "name": "  "})

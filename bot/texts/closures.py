@@ -45,6 +45,21 @@ TEXTS: dict[str, tuple[str, str]] = {
         "• {when} — {doctor} — {patient}",
     ),
     "closures.confirm": ("Close and cancel {count}", "Cerrar y cancelar {count}"),
+    "closures.ask_name": (
+        "🏥 Clinic closed: {what} ({zone}).\n\nWhat is it for? Type a short name that patients "
+        "and doctors will see (for example: Christmas), or Skip.",
+        "🏥 Clínica cerrada: {what} ({zone}).\n\n¿Por qué motivo? Escribe un nombre corto que "
+        "verán los pacientes y los médicos (por ejemplo: Navidad), u Omitir.",
+    ),
+    "closures.skip_name": ("Skip", "Omitir"),
+    "notice.closure": (
+        "🏥 The clinic is closed: {name}.",
+        "🏥 La clínica está cerrada: {name}.",
+    ),
+    "closures.bad_name": (
+        "Please type a name of 1 to {length} characters, or Skip.",
+        "Escribe un nombre de 1 a {length} caracteres, u Omitir.",
+    ),
     "closures.added": ("✅ Clinic closed: {what}.", "✅ Clínica cerrada: {what}."),
     "closures.added_cancelled": (
         "✅ Clinic closed: {what}. {count} appointment(s) cancelled; the patients were told.",

@@ -28,6 +28,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "🚫 La clínica está cerrada: {when}",
     ),
     "schedule.away_all_day": ("all day", "todo el día"),
+    "schedule.away_closed_named": (
+        "🚫 The clinic is closed ({name}): {when}",
+        "🚫 La clínica está cerrada ({name}): {when}",
+    ),
     "schedule.week_more": (
         "… and {count} more: open a day to see them all.",
         "… y {count} más: abre un día para verlas todas.",

@@ -23,9 +23,10 @@ from bot.callbacks import (
     ClosureKind,
     ClosureMinute,
     ClosuresAction,
+    ClosureSkipName,
     ClosureTimeBack,
 )
-from bot.choices import Screen
+from bot.choices import Choice, Screen
 from bot.context import ClinicContext
 from bot.conversation import Conversation, Step
 from bot.formatting import policy_of
@@ -35,17 +36,25 @@ from bot.handlers.admin.closures_shared import (
     ClosureDraft,
     ClosureState,
     Result,
+    closure_text,
     finish,
     leave,
     overview_screen,
 )
+from bot.handlers.booking.screens import SKIP
 from bot.handlers.pickers import spans
-from bot.handlers.pickers.dates import describe_span
+from bot.handlers.pickers.dates import back_choice, describe_span
 from bot.handlers.pickers.span_picker import SpanButtons, SpanPicker, SpanSteps, SpanTexts
 from bot.handlers.pickers.time_picker import TimeButtons
 from bot.routes import Button, Command, Routes
 from db.booking import Actor
-from db.closures import InvalidClosure, close_clinic
+from db.closures import (
+    NAME_LENGTH,
+    InvalidClosure,
+    InvalidClosureName,
+    close_clinic,
+    normalise_closure_name,
+)
 
 # At most this many appointments are listed when asking to close.
 CONFLICT_LINES = 25
@@ -96,6 +105,45 @@ async def confirm_closing(update: Update, context: ClinicContext, draft: Closure
     return await _close(context, draft)
 
 
+async def name_screen(update: Update, context: ClinicContext, draft: ClosureDraft) -> Screen:
+    """What the closure is for: typed, or skipped."""
+    if draft.starts_at is None or draft.ends_at is None:
+        return await SPAN.first_day_screen(update, context, draft)
+    flow = context.turn.flow
+    text = context.t(
+        "closures.ask_name",
+        what=describe_span(context, draft.starts_at, draft.ends_at, draft.whole_days),
+        zone=context.settings.timezone.key,
+    )
+    rows = [
+        [Choice(context.t("closures.skip_name"), ClosureSkipName(flow=flow), SKIP)],
+        [back_choice(context, ClosureDone(flow=flow))],
+    ]
+    return Screen(text, rows)
+
+
+async def _chosen(context: ClinicContext, draft: ClosureDraft) -> Result:
+    """The span is chosen: ask what the closure is for."""
+    return ClosureState.NAME
+
+
+async def take_name(update: Update, context: ClinicContext, draft: ClosureDraft) -> Result:
+    """A typed name; then close (or show the appointments it would cancel)."""
+    try:
+        draft.name = normalise_closure_name(context.text or "")
+    except InvalidClosureName:
+        context.note("closures.bad_name", length=NAME_LENGTH)
+        return ClosureState.NAME
+    draft.name_asked = True
+    return await _close(context, draft)
+
+
+async def skip_name(update: Update, context: ClinicContext, draft: ClosureDraft) -> Result:
+    """Skip: a closure without a name."""
+    draft.name, draft.name_asked = None, True
+    return await _close(context, draft)
+
+
 async def _close(context: ClinicContext, draft: ClosureDraft) -> Result:
     """Close the clinic in the draft's time if every appointment booked in it has been shown
     to the admin (cancelling those, and telling the patients once committed); otherwise show
@@ -113,6 +161,7 @@ async def _close(context: ClinicContext, draft: ClosureDraft) -> Result:
             actor=Actor(me.user_id, me.role),
             policy=policy_of(context.settings),
             now=context.now,
+            name=draft.name,
         )
     except InvalidClosure:
         return await leave(context, context.t("off.invalid"))
@@ -120,7 +169,7 @@ async def _close(context: ClinicContext, draft: ClosureDraft) -> Result:
         draft.shown_changed = bool(draft.shown)
         draft.shown = [a.id for a in outcome.unseen]
         return ClosureState.CONFIRM
-    what = describe_span(context, draft.starts_at, draft.ends_at, draft.whole_days)
+    what = closure_text(context, draft.starts_at, draft.ends_at, draft)
     if not outcome.cancelled:
         return await leave(context, context.t("closures.added", what=what))
     note = context.t("closures.added_cancelled", what=what, count=len(outcome.cancelled))
@@ -149,7 +198,7 @@ SPAN = SpanPicker(
         last="closures.pick_last",
         part="closures.part_title",
     ),
-    chosen=_close,
+    chosen=_chosen,
     leave=finish,
 )
 
@@ -159,6 +208,9 @@ CLOSURES = Conversation(
     ClosureDraft,
     {
         **SPAN.steps(),
+        ClosureState.NAME: Step(
+            name_screen, {ClosureSkipName: skip_name, ClosureDone: finish}, text=take_name
+        ),
         ClosureState.CONFIRM: Step(conflicts_screen, {ClosureConfirm: confirm_closing}),
         **closures_removal.STEPS,
     },

@@ -4,7 +4,9 @@ upcoming closures every change returns to."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
 from telegram import Update
 
@@ -32,6 +34,7 @@ class ClosureState(StrEnum):
     LAST = "last"  # the last whole day
     HOUR = "hour"  # the time picker: an hour
     MINUTE = "minute"  # the time picker: its minutes
+    NAME = "name"  # what it is for (optional)
     CONFIRM = "confirm"  # close, cancelling the appointments in it?
     REMOVE = "remove"  # which closure to remove
 
@@ -41,19 +44,32 @@ class ClosureDraft(SpanDraft):
     """A closure being added (the span's pickers' fields), or the page of those to remove."""
 
     remove_page: int = 0
+    # What the closure is for, once asked (None: skipped).
+    name: str | None = None
+    name_asked: bool = False
 
 
 Result = StepResult
+
+
+class _Named(Protocol):
+    @property
+    def whole_days(self) -> bool: ...
+    @property
+    def name(self) -> str | None: ...
+
+
+def closure_text(context: ClinicContext, start: datetime, end: datetime, closure: _Named) -> str:
+    """``Thu 24 Dec – Fri 25 Dec (whole days) — Christmas`` (plain text)."""
+    what = describe_span(context, start, end, closure.whole_days)
+    return f"{what} — {closure.name}" if closure.name else what
 
 
 async def overview_screen(context: ClinicContext) -> Screen:
     """The upcoming closures, with the buttons that add or remove one."""
     found = await upcoming_closures(context.db, now=context.now)
     lines = [
-        context.t(
-            "closures.line",
-            what=describe_span(context, c.starts_at, c.ends_at, c.whole_days),
-        )
+        context.t("closures.line", what=closure_text(context, c.starts_at, c.ends_at, c))
         for c in found[:OVERVIEW_CLOSURES]
     ] or [context.t("closures.none")]
     if len(found) > OVERVIEW_CLOSURES:

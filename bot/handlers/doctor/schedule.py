@@ -151,8 +151,11 @@ def _away_lines(context: ClinicContext, found: DoctorSchedule, day: date) -> lis
             when = context.t("schedule.away_all_day")
         else:
             when = f"{hhmm(minute(since))}–{hhmm(minute(until))}"
-        key = "schedule.away_closed" if away.closure else "schedule.away_off"
-        lines.append(context.t(key, when=when))
+        if away.closure and away.name:
+            lines.append(context.t("schedule.away_closed_named", name=away.name, when=when))
+        else:
+            key = "schedule.away_closed" if away.closure else "schedule.away_off"
+            lines.append(context.t(key, when=when))
     return lines
 
 
