@@ -215,6 +215,10 @@ async def test_whole_days_closed_cancel_every_doctors_appointments_once_confirme
     assert harness.telegram.answers[-1].get("text") == STALE
     assert len(await closures_of(harness)) == 1
     assert len([t for t in ana_chat.texts() if "cancelled your appointment" in t]) == 1
+    # Its name shows where it is picked for removal, too.
+    again = (await chat.send("/closures"))[-1]
+    await chat.press("Remove a closure", again)
+    assert again.button_texts == ["Thu 24 Dec – Fri 25 Dec (whole days) — Christmas", "« Back"]
 
 
 async def test_part_of_a_day_then_removing_it(harness: Harness) -> None:

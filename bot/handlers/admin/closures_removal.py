@@ -18,11 +18,11 @@ from bot.handlers.admin.closures_shared import (
     ClosureDraft,
     ClosureState,
     Result,
+    closure_text,
     finish,
     leave,
 )
 from bot.handlers.pickers import spans
-from bot.handlers.pickers.dates import describe_span
 from db.closures import remove_closure, upcoming_closures
 from db.errors import NotFound
 from db.waitlist import on_freed_everywhere
@@ -40,6 +40,9 @@ async def remove_screen(update: Update, context: ClinicContext, draft: ClosureDr
         done=ClosureDone(flow=flow),
         none_key="closures.none_to_remove",
         pick_key="closures.pick_remove",
+        describe=lambda closure: closure_text(
+            context, closure.starts_at, closure.ends_at, closure
+        ),
     )
 
 
@@ -74,7 +77,7 @@ async def remove_entry(update: Update, context: ClinicContext, draft: ClosureDra
         policy=policy_of(context.settings),
         now=context.now,
     )
-    what = describe_span(context, removed.starts_at, removed.ends_at, removed.whole_days)
+    what = closure_text(context, removed.starts_at, removed.ends_at, removed)
     return await leave(context, context.t("closures.removed", what=what))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from bot.callbacks import CallbackData
 from bot.choices import NO, YES, Choice, Screen, day_keys
@@ -40,6 +40,9 @@ class Span(Protocol):
     def ends_at(self) -> datetime: ...
     @property
     def whole_days(self) -> bool: ...
+
+
+S = TypeVar("S", bound=Span)
 
 
 async def conflicts_screen(
@@ -79,7 +82,7 @@ async def conflicts_screen(
 
 def removal_screen(
     context: ClinicContext,
-    spans: Sequence[Span],
+    spans: Sequence[S],
     page: int,
     *,
     remove: Callable[[int], CallbackData],
@@ -87,15 +90,19 @@ def removal_screen(
     done: CallbackData,
     none_key: str,
     pick_key: str,
+    describe: Callable[[S], str] | None = None,
 ) -> Screen:
-    """One button per span (``remove(its id)``) on ``page``, ◀ Earlier / Later ▶ and « Back."""
+    """One button per span (``remove(its id)``, labelled by ``describe``, by default its time in
+    words) on ``page``, ◀ Earlier / Later ▶ and « Back."""
     this_day, tz = today(context), context.settings.timezone
     pages = max(1, -(-len(spans) // REMOVE_PER_PAGE))
     page = min(max(page, 0), pages - 1)
     rows = [
         [
             Choice(
-                describe_span(context, span.starts_at, span.ends_at, span.whole_days),
+                describe(span)
+                if describe is not None
+                else describe_span(context, span.starts_at, span.ends_at, span.whole_days),
                 remove(span.id),
                 day_keys(span.starts_at.astimezone(tz).date(), this_day),
             )
