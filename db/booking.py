@@ -32,7 +32,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -443,6 +443,17 @@ async def _offered_slot(
     raise SlotUnavailable(starts_at.isoformat())
 
 
+# Two changes taking one time at once each check the other's new row against the overlap
+# constraints, and may each wait for the other: PostgreSQL then fails one of them (a deadlock).
+# That one tries again, now behind the other, and so learns whether the time is still free.
+OVERLAP_TRIES = 3
+DEADLOCK = "40P01"
+
+
+def _deadlocked(exc: DBAPIError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) == DEADLOCK
+
+
 def _overlap_error(exc: IntegrityError) -> DomainError | None:
     name = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
     if name == "ex_appointments_doctor_overlap":
@@ -505,27 +516,32 @@ async def book(
     if await upcoming_count(s, patient_id=patient_id, now=now) >= policy.max_upcoming:
         raise TooManyUpcoming(policy.max_upcoming)
     slot = await _offered_slot(s, doctor=doctor, starts_at=starts_at, policy=policy, now=now)
-    appointment = Appointment(
-        doctor_id=doctor.user_id,
-        patient_id=patient_id,
-        starts_at=slot.starts_at,
-        ends_at=slot.ends_at,
-        status=BOOKED,
-        version=0,
-        created_at=now,
-        updated_at=now,
-        booked_by=actor.user_id if actor is not None else patient_id,
-        booked_as=actor.role.value if actor is not None else Role.PATIENT.value,
-        reason=reason,
-    )
-    try:
-        async with s.begin_nested():
-            s.add(appointment)
-    except IntegrityError as exc:
-        error = _overlap_error(exc)
-        if error is None:
-            raise
-        raise error from None
+    for attempt in range(1, OVERLAP_TRIES + 1):
+        appointment = Appointment(
+            doctor_id=doctor.user_id,
+            patient_id=patient_id,
+            starts_at=slot.starts_at,
+            ends_at=slot.ends_at,
+            status=BOOKED,
+            version=0,
+            created_at=now,
+            updated_at=now,
+            booked_by=actor.user_id if actor is not None else patient_id,
+            booked_as=actor.role.value if actor is not None else Role.PATIENT.value,
+            reason=reason,
+        )
+        try:
+            async with s.begin_nested():
+                s.add(appointment)
+            break
+        except IntegrityError as exc:
+            error = _overlap_error(exc)
+            if error is None:
+                raise
+            raise error from None
+        except DBAPIError as exc:
+            if not _deadlocked(exc) or attempt == OVERLAP_TRIES:
+                raise
     await deliveries.on_booked(s, appointment, policy.reminder_offsets, now, by_clinic=by_clinic)
     await waitlist.on_booked(s, patient_id=patient_id, doctor=doctor, now=now)
     return await appointment_view(s, appointment.id)
@@ -645,23 +661,29 @@ async def reschedule(
     doctor = await get_doctor(s, appointment.doctor_id, bookable=True)
     slot = await _offered_slot(s, doctor=doctor, starts_at=new_start, policy=policy, now=now)
     old_start = appointment.starts_at
-    try:
-        async with s.begin_nested():
-            appointment.starts_at = slot.starts_at
-            appointment.ends_at = slot.ends_at
-            _record_why(appointment, why)
-            # "I'll come" was said of the old time; the new one is still to be confirmed.
-            appointment.confirmed_at = None
-            appointment.arrived_at = None
-            appointment.version += 1
-            appointment.updated_at = now
-            await s.flush()
-    except IntegrityError as exc:
-        await s.refresh(appointment)
-        error = _overlap_error(exc)
-        if error is None:
-            raise
-        raise error from None
+    for attempt in range(1, OVERLAP_TRIES + 1):
+        try:
+            async with s.begin_nested():
+                appointment.starts_at = slot.starts_at
+                appointment.ends_at = slot.ends_at
+                _record_why(appointment, why)
+                # "I'll come" was said of the old time; the new one is still to be confirmed.
+                appointment.confirmed_at = None
+                appointment.arrived_at = None
+                appointment.version += 1
+                appointment.updated_at = now
+                await s.flush()
+            break
+        except IntegrityError as exc:
+            await s.refresh(appointment)
+            error = _overlap_error(exc)
+            if error is None:
+                raise
+            raise error from None
+        except DBAPIError as exc:
+            await s.refresh(appointment)
+            if not _deadlocked(exc) or attempt == OVERLAP_TRIES:
+                raise
     await deliveries.on_moved(
         s,
         appointment,

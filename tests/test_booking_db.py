@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event, func, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.context import Services
 from bot.formatting import policy_of
 from db.booking import (
+    OVERLAP_TRIES,
     Actor,
     AppointmentView,
     BookingPolicy,
@@ -1533,3 +1534,68 @@ async def test_hours_ending_at_midnight(
         services, patient_id=ana.id, doctor_id=doctor.user_id, starts_at=days[friday][-1]
     )
     assert view.ends_at == last_ends
+
+
+async def _deadlock_first(services: Services, times: int, *, on: str) -> None:
+    """Make the next ``times`` writes of appointments (``on``: INSERT or UPDATE) fail in
+    PostgreSQL as a deadlock does (SQLSTATE 40P01), as when two bookings of one time each wait
+    for the other's new row. A sequence counts them: it is not rolled back with the write."""
+    async with services.transaction() as s:
+        await s.execute(text("CREATE SEQUENCE test_deadlocks"))
+        await s.execute(
+            text(
+                "CREATE FUNCTION test_deadlock() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"IF nextval('test_deadlocks') <= {times} THEN RAISE EXCEPTION 'deadlock "
+                "detected' USING ERRCODE = 'deadlock_detected'; END IF; RETURN NEW; END $$"
+            )
+        )
+        await s.execute(
+            text(
+                f"CREATE TRIGGER test_deadlock BEFORE {on} ON appointments "
+                "FOR EACH ROW EXECUTE FUNCTION test_deadlock()"
+            )
+        )
+
+
+async def _deadlock_calls(services: Services) -> int:
+    async with services.session_factory() as s:
+        return int(await s.scalar(text("SELECT last_value FROM test_deadlocks")) or 0)
+
+
+async def test_a_booking_that_deadlocked_with_another_is_tried_again(services: Services) -> None:
+    doctor = await make_doctor(services, "a@example.com", password=None)
+    ana = await make_patient(services, "ana@example.com", name="Ana García")
+    await _deadlock_first(services, 2, on="INSERT")
+    booked = await book_directly(
+        services, patient_id=ana.id, doctor_id=doctor.user_id, starts_at=dec(2, 10)
+    )
+    assert (booked.patient_id, booked.starts_at, booked.status) == (ana.id, dec(2, 10), "booked")
+    assert await _deadlock_calls(services) == 3  # two deadlocks, then the booking
+    assert await appointment_count(services) == 1
+
+
+async def test_a_booking_that_keeps_deadlocking_fails_and_changes_nothing(
+    services: Services,
+) -> None:
+    doctor = await make_doctor(services, "a@example.com", password=None)
+    ana = await make_patient(services, "ana@example.com", name="Ana García")
+    await _deadlock_first(services, 99, on="INSERT")
+    with pytest.raises(DBAPIError) as failed:
+        await book_directly(
+            services, patient_id=ana.id, doctor_id=doctor.user_id, starts_at=dec(2, 10)
+        )
+    assert getattr(failed.value.orig, "sqlstate", None) == "40P01"
+    assert await _deadlock_calls(services) == OVERLAP_TRIES
+    assert await appointment_count(services) == 0
+
+
+async def test_a_move_that_deadlocked_with_another_is_tried_again(services: Services) -> None:
+    doctor = await make_doctor(services, "a@example.com", password=None)
+    ana = await make_patient(services, "ana@example.com", name="Ana García")
+    booked = await book_directly(
+        services, patient_id=ana.id, doctor_id=doctor.user_id, starts_at=dec(2, 10)
+    )
+    await _deadlock_first(services, 1, on="UPDATE")
+    moved, old_start = await do_reschedule(services, booked.id, patient(ana), dec(3, 11))
+    assert (moved.starts_at, old_start, moved.version) == (dec(3, 11), dec(2, 10), 1)
+    assert (await stored(services, booked.id)).starts_at == dec(3, 11)
