@@ -64,6 +64,8 @@ def time_key(minute_of_day: int) -> str:
 
 YES = ("yes", "y", "si", "ok", "vale", "confirm", "confirmar", "sure", "claro")
 NO = ("no", "n", "nope", "cancel", "cancelar")
+# Typed at an optional step, these skip it (other words are the answer).
+SKIP = ("skip", "omitir", "saltar")
 
 _WEEKDAYS = (
     ("monday", "lunes"),

@@ -26,7 +26,7 @@ from bot.callbacks import (
     ClosureSkipName,
     ClosureTimeBack,
 )
-from bot.choices import Choice, Screen
+from bot.choices import SKIP, Choice, Screen
 from bot.context import ClinicContext
 from bot.conversation import Conversation, Step
 from bot.formatting import policy_of
@@ -41,7 +41,6 @@ from bot.handlers.admin.closures_shared import (
     leave,
     overview_screen,
 )
-from bot.handlers.booking.screens import SKIP
 from bot.handlers.pickers import spans
 from bot.handlers.pickers.dates import back_choice, describe_span
 from bot.handlers.pickers.span_picker import SpanButtons, SpanPicker, SpanSteps, SpanTexts

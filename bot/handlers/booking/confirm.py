@@ -15,13 +15,12 @@ from bot.callbacks import (
     BookEditReason,
     BookSkipReason,
 )
-from bot.choices import NO, YES, Choice, Screen
+from bot.choices import NO, SKIP, YES, Choice, Screen
 from bot.clinic import change_text
 from bot.context import ClinicContext
 from bot.conversation import ScreenBuilder
 from bot.formatting import when
 from bot.handlers.booking.screens import (
-    SKIP,
     BookingDraft,
     Mode,
     current_when,

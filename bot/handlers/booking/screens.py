@@ -54,8 +54,6 @@ TIMES_PER_PAGE = 48
 SPECIALTIES_PER_PAGE = 10
 DOCTORS_PER_PAGE = 8
 ALTERNATIVES = 6
-# Typed at the reason step, these skip it (other words are the reason).
-SKIP = ("skip", "omitir", "saltar")
 
 
 class BookState(StrEnum):
