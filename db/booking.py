@@ -11,7 +11,7 @@ commits.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import pairwise
@@ -454,6 +454,28 @@ def _deadlocked(exc: DBAPIError) -> bool:
     return getattr(exc.orig, "sqlstate", None) == DEADLOCK
 
 
+async def _take_time(
+    s: AsyncSession,
+    write: Callable[[], Awaitable[None]],
+    undo: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """Run ``write`` (it gives an appointment its time) in a savepoint: a clash with another
+    appointment is raised as its domain error, a deadlock tried again (``OVERLAP_TRIES`` in
+    all); ``undo`` runs after each failed try."""
+    for attempt in range(1, OVERLAP_TRIES + 1):
+        try:
+            async with s.begin_nested():
+                await write()
+            return
+        except DBAPIError as exc:
+            if undo is not None:
+                await undo()
+            if isinstance(exc, IntegrityError) and (error := _overlap_error(exc)) is not None:
+                raise error from None
+            if not _deadlocked(exc) or attempt == OVERLAP_TRIES:
+                raise
+
+
 def _overlap_error(exc: IntegrityError) -> DomainError | None:
     name = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
     if name == "ex_appointments_doctor_overlap":
@@ -516,32 +538,24 @@ async def book(
     if await upcoming_count(s, patient_id=patient_id, now=now) >= policy.max_upcoming:
         raise TooManyUpcoming(policy.max_upcoming)
     slot = await _offered_slot(s, doctor=doctor, starts_at=starts_at, policy=policy, now=now)
-    for attempt in range(1, OVERLAP_TRIES + 1):
-        appointment = Appointment(
-            doctor_id=doctor.user_id,
-            patient_id=patient_id,
-            starts_at=slot.starts_at,
-            ends_at=slot.ends_at,
-            status=BOOKED,
-            version=0,
-            created_at=now,
-            updated_at=now,
-            booked_by=actor.user_id if actor is not None else patient_id,
-            booked_as=actor.role.value if actor is not None else Role.PATIENT.value,
-            reason=reason,
-        )
-        try:
-            async with s.begin_nested():
-                s.add(appointment)
-            break
-        except IntegrityError as exc:
-            error = _overlap_error(exc)
-            if error is None:
-                raise
-            raise error from None
-        except DBAPIError as exc:
-            if not _deadlocked(exc) or attempt == OVERLAP_TRIES:
-                raise
+    appointment = Appointment(
+        doctor_id=doctor.user_id,
+        patient_id=patient_id,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        status=BOOKED,
+        version=0,
+        created_at=now,
+        updated_at=now,
+        booked_by=actor.user_id if actor is not None else patient_id,
+        booked_as=actor.role.value if actor is not None else Role.PATIENT.value,
+        reason=reason,
+    )
+
+    async def insert() -> None:
+        s.add(appointment)  # a failed try takes it out again
+
+    await _take_time(s, insert)
     await deliveries.on_booked(s, appointment, policy.reminder_offsets, now, by_clinic=by_clinic)
     await waitlist.on_booked(s, patient_id=patient_id, doctor=doctor, now=now)
     return await appointment_view(s, appointment.id)
@@ -661,29 +675,22 @@ async def reschedule(
     doctor = await get_doctor(s, appointment.doctor_id, bookable=True)
     slot = await _offered_slot(s, doctor=doctor, starts_at=new_start, policy=policy, now=now)
     old_start = appointment.starts_at
-    for attempt in range(1, OVERLAP_TRIES + 1):
-        try:
-            async with s.begin_nested():
-                appointment.starts_at = slot.starts_at
-                appointment.ends_at = slot.ends_at
-                _record_why(appointment, why)
-                # "I'll come" was said of the old time; the new one is still to be confirmed.
-                appointment.confirmed_at = None
-                appointment.arrived_at = None
-                appointment.version += 1
-                appointment.updated_at = now
-                await s.flush()
-            break
-        except IntegrityError as exc:
-            await s.refresh(appointment)
-            error = _overlap_error(exc)
-            if error is None:
-                raise
-            raise error from None
-        except DBAPIError as exc:
-            await s.refresh(appointment)
-            if not _deadlocked(exc) or attempt == OVERLAP_TRIES:
-                raise
+
+    async def move() -> None:
+        appointment.starts_at = slot.starts_at
+        appointment.ends_at = slot.ends_at
+        _record_why(appointment, why)
+        # "I'll come" was said of the old time; the new one is still to be confirmed.
+        appointment.confirmed_at = None
+        appointment.arrived_at = None
+        appointment.version += 1
+        appointment.updated_at = now
+        await s.flush()
+
+    async def restore() -> None:
+        await s.refresh(appointment)
+
+    await _take_time(s, move, restore)
     await deliveries.on_moved(
         s,
         appointment,
