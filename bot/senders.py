@@ -51,7 +51,7 @@ from bot.ratelimit import bulk
 from bot.texts import Raw, language_of, t
 from db.accounts import live_chats_for
 from db.booking import AppointmentView, appointment_views, next_free_slots, schedule
-from db.closures import closure_name_of
+from db.closures import closure_names_of
 from db.deliveries import Claimed, Outcome, Result, failure, languages
 from db.doctors import DoctorView, day_bounds, get_doctor
 from db.errors import NotFound
@@ -274,7 +274,15 @@ async def send_chat(bot: Any, worker: DeliveryWorker, claimed: list[Claimed]) ->
         offers: dict[int, list[Slot]] = {}
         freed: dict[int, OfferView | str] = {}
         profiles: dict[int, DoctorView] = {}
-        closures: dict[int, str] = {}  # a cancellation's closure, by name
+        # The names of the closures that cancelled appointments, by appointment.
+        closures = await closure_names_of(
+            s,
+            [
+                c.appointment_id
+                for c in claimed
+                if c.kind is DeliveryKind.CLINIC_CANCELLED and c.appointment_id is not None
+            ],
+        )
         for item in claimed:
             if item.kind is DeliveryKind.PROFILE_CHANGED:
                 with contextlib.suppress(NotFound):
@@ -284,9 +292,6 @@ async def send_chat(bot: Any, worker: DeliveryWorker, claimed: list[Claimed]) ->
             view = views.get(item.appointment_id or 0)
             if item.kind is DeliveryKind.CLINIC_CANCELLED and view is not None:
                 offers[item.id] = await _offers(s, view, services)
-                closed = await closure_name_of(s, view.id)
-                if closed is not None:
-                    closures[item.id] = closed
             if item.kind is DeliveryKind.AGENDA and item.agenda_day is not None:
                 start, end = day_bounds(item.agenda_day, item.agenda_day, tz)
                 day = await schedule(s, doctor_id=item.recipient_id, start=start, end=end)
@@ -442,8 +447,8 @@ def _compose(
         now, tz = services.clock.now(), services.settings.timezone
         return [_reminder(lang, item, view, services)], reminder_buttons(lang, view, now, tz)
     text = _notice(lang, item, view, services)
-    if item.id in closures:
-        text += "\n" + t(lang, "notice.closure", name=closures[item.id])
+    if item.kind is DeliveryKind.CLINIC_CANCELLED and view.id in closures:
+        text += "\n" + t(lang, "notice.closure", name=closures[view.id])
     if item.kind in _WITH_BUTTONS:
         return [text], notice_buttons(lang, view.id)
     slots = offers.get(item.id)

@@ -126,21 +126,26 @@ async def close_clinic(
     return Closed(closure=_view(row), cancelled=cancelled, unseen=[])
 
 
-async def closure_name_of(s: AsyncSession, appointment_id: int) -> str | None:
-    """The name of the closure that cancelled the appointment, if one did and has a name."""
-    cancelled = and_(
-        Appointment.id == appointment_id,
-        Appointment.cancel_reason == CLOSURE_REASON,
-        ClinicClosure.starts_at < Appointment.ends_at,
-        ClinicClosure.ends_at > Appointment.starts_at,
+async def closure_names_of(s: AsyncSession, appointment_ids: list[int]) -> dict[int, str]:
+    """For each of these appointments that a closure with a name cancelled, that name (the
+    newest such closure's), in one statement."""
+    if not appointment_ids:
+        return {}
+    rows = await s.execute(
+        select(Appointment.id, ClinicClosure.name)
+        .join(
+            ClinicClosure,
+            and_(
+                ClinicClosure.starts_at < Appointment.ends_at,
+                ClinicClosure.ends_at > Appointment.starts_at,
+                ClinicClosure.name.is_not(None),
+            ),
+        )
+        .where(Appointment.id.in_(appointment_ids), Appointment.cancel_reason == CLOSURE_REASON)
+        .order_by(Appointment.id, ClinicClosure.id)
     )
-    return await s.scalar(
-        select(ClinicClosure.name)
-        .join(Appointment, cancelled)
-        .where(ClinicClosure.name.is_not(None))
-        .order_by(ClinicClosure.id.desc())
-        .limit(1)
-    )
+    # In order of closure, so the newest wins.
+    return {appointment_id: name for appointment_id, name in rows.all() if name is not None}
 
 
 async def upcoming_closures(s: AsyncSession, *, now: datetime) -> list[ClosureView]:
